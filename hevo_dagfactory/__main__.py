@@ -1,0 +1,5 @@
+import sys
+
+from hevo_dagfactory.cli import main
+
+sys.exit(main())
