@@ -1,0 +1,268 @@
+"""Load workflow files: read → YAML with marks → ``${VAR}`` → schema → merge → model.
+
+Why this order: variables are expanded before the schema check so ``region: ${REGION}``
+is checked as the value it becomes; each file is checked on its own (so positions
+are the file's own) before layers are merged; the merge order is
+``defaults.yaml`` < the workflow file < ``defaults.yaml``'s ``environments[env]`` <
+the file's ``environments[env]``, with ``env`` from ``HEVO_DAGFACTORY_ENV``.
+Environments that are not selected are still checked for unknown keys and types,
+but their unset variables are not errors (they may only exist in that environment).
+
+Every function collects errors instead of raising on the first, so one run reports
+every error of every file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hevo_dagfactory.spec import schema as S
+from hevo_dagfactory.spec.build import build_workflow
+from hevo_dagfactory.spec.discover import DEFAULTS_NAMES, SUFFIXES, defaults_file, find_workflow_files
+from hevo_dagfactory.spec.errors import ConfigError, ConfigErrors, display_path
+from hevo_dagfactory.spec.interpolate import expand, has_unresolved
+from hevo_dagfactory.spec.model import Workflow
+from hevo_dagfactory.spec.positions import Positions
+from hevo_dagfactory.spec.schema_errors import schema_errors
+from hevo_dagfactory.spec.yamlsafe import Document, load_document
+
+ENV_VAR = "HEVO_DAGFACTORY_ENV"
+#: top-level keys whose mappings are merged key by key; every other key is replaced whole
+MERGED_KEYS = ("hevo", "defaults", "sync_defaults")
+
+
+@dataclass
+class LoadResult:
+    """Outcome of :func:`load_paths`: good workflows, every error, every file looked at."""
+
+    workflows: list[Workflow]
+    errors: list[ConfigError]
+    files: list[Path]
+    skipped: list[Path] = field(default_factory=list)  # YAML files in scanned folders that are not workflows
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def current_environment(env: str | None = None) -> str | None:
+    """``env`` if given, else ``$HEVO_DAGFACTORY_ENV``; empty means none."""
+    value = env if env is not None else os.environ.get(ENV_VAR, "")
+    return value.strip() or None
+
+
+@dataclass
+class _Layer:
+    path: Path
+    shown: str
+    doc: Document
+    data: dict[str, Any]
+
+
+def _other_env(environment: str | None) -> Any:
+    selected = f"/environments/{environment}" if environment else None
+
+    def skip(ptr: str) -> bool:
+        return ptr.startswith("/environments/") and ptr.count("/") == 2 and ptr != selected
+
+    def under_other(ptr: str) -> bool:
+        if not ptr.startswith("/environments/"):
+            return False
+        head = "/".join(ptr.split("/", 3)[:3])
+        return head != selected
+
+    return skip, under_other
+
+
+def _read_layer(path: Path, kind: str, environment: str | None, osenv: Mapping[str, str]) -> tuple[_Layer | None, list[ConfigError]]:
+    """One file checked on its own: syntax, top-level shape, variables, schema."""
+    shown = display_path(path)
+    doc, errors = load_document(path, shown)
+    if doc is None:
+        return None, errors
+    if doc.data is None:
+        if kind == "defaults":
+            return _Layer(path, shown, doc, {}), []
+        return None, [ConfigError("the file is empty", shown, 1, 1, None,
+                                  "write a workflow (hevo-dagfactory new NAME writes a starter)", "empty")]
+    if not isinstance(doc.data, dict):
+        line, col = doc.marks.get("", (1, 1))
+        what = "a list" if isinstance(doc.data, list) else "a single value"
+        return None, [ConfigError(f"the top level is {what}, not a mapping of settings", shown, line, col, None,
+                                  "start with 'key: value' lines such as 'syncs:' and 'steps:'", "not_mapping")]
+    pos = Positions(shown)
+    pos.add(doc, shown)
+    skip, under_other = _other_env(environment)
+    found: list[ConfigError] = []
+
+    def report(ptr: str, message: str, hint: str) -> None:
+        file, line, col = pos.at(ptr)
+        found.append(ConfigError(message, file, line, col, ptr, hint, "env_var"))
+
+    data = expand(doc.data, osenv, "", report, skip)
+    found += schema_errors(
+        data,
+        S.validator("defaults" if kind == "defaults" else "workflow"),
+        pos,
+        ignore=lambda ptr, inst: under_other(ptr) and has_unresolved(inst),
+    )
+    if found:
+        return None, found
+    return _Layer(path, shown, doc, data), []
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if key in MERGED_KEYS and isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = {**out[key], **value}
+        else:
+            out[key] = value
+    return out
+
+
+class _DefaultsCache:
+    """Each folder's defaults file is read and checked once per load."""
+
+    def __init__(self, environment: str | None, osenv: Mapping[str, str]):
+        self.environment = environment
+        self.osenv = osenv
+        self.entries: dict[Path, tuple[_Layer | None, list[ConfigError]]] = {}
+
+    def get(self, folder: Path) -> tuple[_Layer | None, list[ConfigError]]:
+        if folder not in self.entries:
+            errors: list[ConfigError] = []
+            layer = None
+            path = defaults_file(folder)
+            if path is not None:
+                if all((folder / n).is_file() for n in DEFAULTS_NAMES):
+                    errors.append(ConfigError(f"both {DEFAULTS_NAMES[0]} and {DEFAULTS_NAMES[1]} exist",
+                                              display_path(folder / DEFAULTS_NAMES[1]), 1, 1, None,
+                                              "keep one defaults file per folder", "defaults"))
+                layer, more = _read_layer(path, "defaults", self.environment, self.osenv)
+                errors += more
+            self.entries[folder] = (layer, errors)
+        return self.entries[folder]
+
+
+def _load_one(path: Path, environment: str | None, osenv: Mapping[str, str], cache: _DefaultsCache,
+              ) -> tuple[Workflow | None, list[ConfigError], tuple[str, int | None, int | None] | None, bool]:
+    """Returns (workflow, errors, position of dag_id, defaults_broken)."""
+    layer, errors = _read_layer(path, "workflow", environment, osenv)
+    base, base_errors = cache.get(path.parent)
+    if base_errors:
+        return None, errors, None, True
+    if layer is None:
+        return None, errors, None, False
+    pos = Positions(layer.shown)
+    merged: dict[str, Any] = {}
+    stack: list[tuple[_Layer, str]] = []
+    if base is not None:
+        stack.append((base, ""))
+    stack.append((layer, ""))
+    if environment:
+        if base is not None:
+            stack.append((base, environment))
+        stack.append((layer, environment))
+    for lay, env in stack:
+        if env:
+            overlay = lay.data.get("environments", {}).get(env)
+            if overlay is None:
+                continue
+            merged = _merge(merged, overlay)
+            pos.add(lay.doc, lay.shown, f"/environments/{env}", "")
+        else:
+            merged = _merge(merged, {k: v for k, v in lay.data.items() if k != "environments"})
+            pos.add(lay.doc, lay.shown)
+    workflow, build_errors = build_workflow(merged, path.resolve(), pos, environment)
+    return workflow, build_errors, pos.at("/dag_id") if "dag_id" in merged else (layer.shown, 1, 1), False
+
+
+def load_file(path: Path | str, *, env: str | None = None) -> Workflow:
+    """Load one workflow file (with its folder's defaults); raise ``ConfigErrors`` with every problem."""
+    environment = current_environment(env)
+    cache = _DefaultsCache(environment, os.environ)
+    workflow, errors, _, broken = _load_one(Path(path), environment, os.environ, cache)
+    if broken:
+        errors = cache.get(Path(path).parent)[1] + errors
+    if workflow is None or errors:
+        raise ConfigErrors(errors)
+    return workflow
+
+
+def _expand_paths(paths: Iterable[Path | str]) -> tuple[list[Path], list[Path], list[Path], list[ConfigError]]:
+    """(workflow files, explicit defaults files, skipped files, errors for missing paths)."""
+    files: list[Path] = []
+    defaults: list[Path] = []
+    skipped: list[Path] = []
+    errors: list[ConfigError] = []
+    seen: set[Path] = set()
+
+    def add(target: list[Path], p: Path) -> None:
+        key = p.resolve()
+        if key not in seen:
+            seen.add(key)
+            target.append(p)
+
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found = find_workflow_files(p)
+            for f in found:
+                add(files, f)
+            found_set = set(found)
+            skipped += [c for c in sorted(p.iterdir()) if c.name.endswith(SUFFIXES)
+                        and c.name not in DEFAULTS_NAMES and c not in found_set and c.is_file()]
+        elif p.is_file():
+            add(defaults if p.name in DEFAULTS_NAMES else files, p)
+        else:
+            errors.append(ConfigError("no such file or folder", str(p), None, None, None,
+                                      "check the path", "io"))
+    return files, defaults, skipped, errors
+
+
+def load_paths(paths: Iterable[Path | str], *, env: str | None = None) -> LoadResult:
+    """Load every workflow under ``paths`` (files or folders, not recursive).
+
+    Reports every error of every file, each folder's defaults errors once, and
+    ``dag_id`` clashes across all files. Explicitly named ``defaults.yaml`` files are
+    checked as defaults files.
+    """
+    environment = current_environment(env)
+    osenv = os.environ
+    files, explicit_defaults, skipped, errors = _expand_paths(paths)
+    cache = _DefaultsCache(environment, osenv)
+    workflows: list[Workflow] = []
+    dag_ids: dict[str, tuple[Path, tuple[str, int | None, int | None]]] = {}
+    reported_defaults: set[Path] = set()
+    for d in explicit_defaults:
+        reported_defaults.add(d.parent.resolve())
+        errors += cache.get(d.parent)[1]
+    for path in files:
+        workflow, file_errors, where, broken = _load_one(path, environment, osenv, cache)
+        errors += file_errors
+        if broken:
+            folder_key = path.parent.resolve()
+            if folder_key not in reported_defaults:
+                reported_defaults.add(folder_key)
+                errors += cache.get(path.parent)[1]
+            errors.append(ConfigError("not loaded because the folder's defaults file has errors",
+                                      display_path(path), 1, 1, None, "fix the defaults file first", "defaults"))
+            continue
+        if workflow is None:
+            continue
+        if workflow.dag_id in dag_ids:
+            first_path, _ = dag_ids[workflow.dag_id]
+            file, line, col = where or (display_path(path), 1, 1)
+            errors.append(ConfigError(f"dag_id {workflow.dag_id!r} is already used by {display_path(first_path)}",
+                                      file, line, col, "/dag_id", "give each workflow its own dag_id (or file name)",
+                                      "duplicate_dag_id"))
+            continue
+        dag_ids[workflow.dag_id] = (path, where)
+        workflows.append(workflow)
+    errors.sort(key=ConfigError.sort_key)
+    return LoadResult(workflows, errors, files + explicit_defaults, skipped)

@@ -1,0 +1,153 @@
+"""Turn jsonschema's errors into ``ConfigError``s a person can act on.
+
+Why: jsonschema's messages quote whole instances and regexes ("... does not match
+'^(\\d+|(?=...'"). Users need the key that is wrong, where it is, and what to write
+instead: unknown keys point at the key itself with a did-you-mean, enums list the
+allowed values, patterns use the schema's ``errorMessage`` (the same text editors
+show through yaml-language-server).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from hevo_dagfactory.spec.errors import ConfigError
+from hevo_dagfactory.spec.interpolate import has_unresolved
+from hevo_dagfactory.spec.positions import Positions
+from hevo_dagfactory.spec.yamlsafe import pointer_escape
+
+_TYPE_NAMES = {
+    "string": "a string",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping",
+    "null": "null",
+}
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+    """``did you mean 'x'?`` for the closest choice, if any is close enough."""
+    match = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f"did you mean {match[0]!r}?" if match else None
+
+
+def describe(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"number {value}"
+    if isinstance(value, str):
+        return f"string {value!r}" if len(value) < 60 else "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _name(path: list[Any]) -> str:
+    for part in reversed(path):
+        if isinstance(part, str):
+            return part
+    return "value"
+
+
+def _ptr(path: Iterable[Any]) -> str:
+    return "".join("/" + pointer_escape(str(p)) for p in path)
+
+
+def schema_errors(
+    data: Any,
+    validator: Any,
+    pos: Positions,
+    *,
+    ignore: Callable[[str, Any], bool] | None = None,
+) -> list[ConfigError]:
+    """Every schema violation in ``data`` as a positioned ``ConfigError``."""
+    out: list[ConfigError] = []
+    for err in validator.iter_errors(data):
+        out.extend(_convert(err, pos, ignore))
+    return out
+
+
+def _convert(err: Any, pos: Positions, ignore: Callable[[str, Any], bool] | None) -> list[ConfigError]:
+    path = list(err.absolute_path)
+    ptr = _ptr(path)
+    if ignore is not None and ignore(ptr, err.instance):
+        return []
+    schema = err.schema if isinstance(err.schema, dict) else {}
+    kw = err.validator
+    name = _name(path)
+    where = lambda p, key=False: pos.at(p, key=key)  # noqa: E731
+
+    def mk(message: str, at_ptr: str, hint: str | None, kind: str, key: bool = False) -> ConfigError:
+        file, line, col = where(at_ptr, key)
+        return ConfigError(message, file, line, col, at_ptr or None, hint, kind)
+
+    if kw == "additionalProperties" and isinstance(err.instance, dict):
+        allowed = list(schema.get("properties", {}))
+        errors = []
+        for key in err.instance:
+            if key in allowed:
+                continue
+            hint = did_you_mean(key, allowed) or (
+                f"allowed keys here: {', '.join(allowed)}" if allowed else "remove it"
+            )
+            errors.append(mk(f"unknown key {key!r}", f"{ptr}/{pointer_escape(key)}", hint, "unknown_key", key=True))
+        return errors
+    if kw == "required" and isinstance(err.instance, dict):
+        missing = [k for k in schema.get("required", []) if k not in err.instance]
+        where_name = f"'{name}'" if path else "the file"
+        return [
+            mk(f"missing required key {k!r} in {where_name}", ptr, f"add '{k}: ...'", "missing_key")
+            for k in missing
+        ]
+    if kw == "enum":
+        allowed = [str(v) for v in schema.get("enum", [])]
+        hint = did_you_mean(err.instance, allowed) if isinstance(err.instance, str) else None
+        hint = hint or f"use one of: {', '.join(allowed)}"
+        return [mk(f"{name} must be one of {', '.join(allowed)}, not {describe(err.instance)}", ptr, hint, "enum")]
+    if kw == "type":
+        types = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
+        wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in types)
+        return [mk(f"{name} must be {wanted}, not {describe(err.instance)}", ptr, _type_hint(err.instance, types), "type")]
+    if kw == "pattern" and "propertyNames" in err.schema_path:
+        return [
+            mk(
+                f"invalid name {err.instance!r} in '{name}'",
+                f"{ptr}/{pointer_escape(str(err.instance))}",
+                "names use lower-case letters, digits, '_' and '-'"
+                if "environments" in path
+                else "names use letters, digits and '_' and do not start with a digit",
+                "invalid_name",
+                key=True,
+            )
+        ]
+    if kw in ("pattern", "oneOf", "anyOf") and schema.get("errorMessage"):
+        return [mk(f"invalid {name}: {describe(err.instance)}", ptr, schema["errorMessage"], kw)]
+    if kw in ("minimum", "maximum"):
+        bound = "at least" if kw == "minimum" else "at most"
+        return [mk(f"{name} must be {bound} {err.validator_value}, not {err.instance}", ptr, None, "range")]
+    if kw == "minLength":
+        return [mk(f"{name} must not be empty", ptr, "write a value or remove the key", "empty")]
+    if kw == "minItems":
+        return [mk(f"{name} needs at least {err.validator_value} item(s)", ptr, None, "empty")]
+    if kw == "uniqueItems":
+        return [mk(f"{name} lists the same value twice", ptr, "remove the duplicate", "duplicate_item")]
+    return [mk(f"{name}: {err.message}", ptr, None, "schema")]
+
+
+def _type_hint(value: Any, types: list[str]) -> str | None:
+    if isinstance(value, str) and "integer" in types and value.strip().isdigit():
+        return "remove the quotes"
+    if value is None:
+        return "write a value after the ':' or remove the key"
+    if "string" in types and not isinstance(value, (dict, list)):
+        return "put the value in quotes"
+    return None

@@ -1,0 +1,281 @@
+"""Safe YAML reading that keeps a line/column for every key and value.
+
+Why not ``yaml.safe_load``: it silently accepts duplicate keys (the last one wins),
+forgets where each value came from, and expands alias bombs until memory runs out.
+We *compose* the node tree with libyaml (``CSafeLoader``; pure-Python fallback) and
+build plain Python values ourselves, so that:
+
+* every value and every mapping key gets a 1-based ``(line, col)`` recorded under its
+  JSON pointer (``/syncs/0/id``) for error messages;
+* duplicate keys, non-string keys and non-JSON tags (``!!python/...``, ``!!binary``,
+  ``!!set``) are errors with a position;
+* YAML timestamps stay *strings* (``2026-01-01``) so the JSON Schema can check them
+  and the model decides about time zones;
+* alias expansion is bounded by a node budget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from hevo_dagfactory.spec.errors import ConfigError
+
+try:  # libyaml is ~10x faster; fall back to pure Python where it is missing
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on the PyYAML build
+    _Loader = yaml.SafeLoader
+
+#: Files larger than this are refused before parsing (a workflow is a few KiB).
+MAX_FILE_BYTES = 1024 * 1024
+#: Upper bound on values produced from one file, counting alias expansions.
+MAX_NODES = 100_000
+
+_T = "tag:yaml.org,2002:"
+_STR, _INT, _FLOAT, _BOOL, _NULL, _TS = (
+    _T + "str",
+    _T + "int",
+    _T + "float",
+    _T + "bool",
+    _T + "null",
+    _T + "timestamp",
+)
+_MAP, _SEQ, _MERGE = _T + "map", _T + "seq", _T + "merge"
+
+_constructor = yaml.SafeLoader.__new__(yaml.SafeLoader)  # only its construct_yaml_* helpers are used
+yaml.constructor.SafeConstructor.__init__(_constructor)
+
+
+def pointer_escape(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+@dataclass
+class Document:
+    """A parsed YAML file: plain data plus where each piece came from."""
+
+    path: Path
+    data: Any
+    #: JSON pointer -> (line, col) of the value node
+    marks: dict[str, tuple[int, int]] = field(default_factory=dict)
+    #: JSON pointer -> (line, col) of the mapping *key* naming that value
+    key_marks: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+class _Budget(Exception):
+    pass
+
+
+class _Builder:
+    def __init__(self, path: str):
+        self.path = path
+        self.marks: dict[str, tuple[int, int]] = {}
+        self.key_marks: dict[str, tuple[int, int]] = {}
+        self.errors: list[ConfigError] = []
+        self.count = 0
+
+    def err(self, node: yaml.Node, message: str, pointer: str, hint: str | None, kind: str) -> None:
+        m = node.start_mark
+        self.errors.append(ConfigError(message, self.path, m.line + 1, m.column + 1, pointer or None, hint, kind))
+
+    def build(self, node: yaml.Node, ptr: str) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _Budget(node)
+        m = node.start_mark
+        self.marks[ptr] = (m.line + 1, m.column + 1)
+        tag = node.tag
+        if isinstance(node, yaml.ScalarNode):
+            if tag == _STR:
+                return node.value
+            if tag == _TS:
+                return node.value  # keep dates as written; the model parses them
+            if tag == _INT:
+                return _constructor.construct_yaml_int(node)
+            if tag == _BOOL:
+                return _constructor.construct_yaml_bool(node)
+            if tag == _NULL:
+                return None
+            if tag == _FLOAT:
+                value = _constructor.construct_yaml_float(node)
+                if value != value or value in (float("inf"), float("-inf")):
+                    self.err(node, "NaN and infinity are not allowed", ptr, "write a finite number", "type")
+                    return None
+                return value
+        elif isinstance(node, yaml.SequenceNode) and tag == _SEQ:
+            return [self.build(child, f"{ptr}/{i}") for i, child in enumerate(node.value)]
+        elif isinstance(node, yaml.MappingNode) and tag == _MAP:
+            return self.build_mapping(node, ptr)
+        self.err(
+            node,
+            f"unsupported YAML tag {tag!r}",
+            ptr,
+            "use plain YAML values only: strings, numbers, booleans, null, lists and mappings",
+            "yaml_tag",
+        )
+        return None
+
+    def build_mapping(self, node: yaml.MappingNode, ptr: str) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        explicit: set[str] = set()
+        merged: list[tuple[yaml.Node, yaml.Node]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                merged.append((key_node, value_node))
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.err(key_node, "mapping keys must be plain strings", ptr, None, "yaml_key")
+                continue
+            key = key_node.value  # the key as written: `on:` stays "on", `1:` stays "1"
+            child = f"{ptr}/{pointer_escape(key)}"
+            if key in explicit:
+                first = self.key_marks[child]
+                self.err(
+                    key_node,
+                    f"duplicate key {key!r} (first defined at line {first[0]})",
+                    child,
+                    "remove one of them; YAML would silently keep only the last",
+                    "duplicate_key",
+                )
+                continue
+            explicit.add(key)
+            km = key_node.start_mark
+            self.key_marks[child] = (km.line + 1, km.column + 1)
+            out[key] = self.build(value_node, child)
+        # `<<: *base` merge keys: explicit keys win, then earlier merged mappings win.
+        for key_node, value_node in merged:
+            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            for src in sources:
+                if not isinstance(src, yaml.MappingNode):
+                    self.err(src, "'<<' merge needs a mapping or a list of mappings", ptr, None, "yaml")
+                    continue
+                for key, value in self.build_mapping(src, ptr).items():
+                    out.setdefault(key, value)
+        return out
+
+
+def read_text(path: Path, shown: str) -> tuple[str | None, list[ConfigError]]:
+    """Read a file as UTF-8 with a size cap; errors name the offending byte's position."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, [
+                ConfigError(
+                    f"file is {size} bytes, larger than the {MAX_FILE_BYTES} byte limit",
+                    shown,
+                    1,
+                    1,
+                    hint="split it into several workflow files",
+                    error_type="size",
+                )
+            ]
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [ConfigError(f"cannot read file: {exc.strerror or exc}", shown, error_type="io",
+                                  hint="check that the path exists and is readable")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        col = len(before) - (before.rfind(b"\n") + 1) + 1
+        return None, [
+            ConfigError(
+                f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+                shown,
+                line,
+                col,
+                hint="save the file as UTF-8",
+                error_type="encoding",
+            )
+        ]
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text, []
+
+
+def parse_text(text: str, path: Path, shown: str) -> tuple[Document | None, list[ConfigError]]:
+    """Compose one YAML document and build marked plain data from it."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
+        if "expected a single document" in message:
+            message = "the file holds more than one YAML document ('---')"
+            hint = "keep one workflow per file"
+        else:
+            hint = "fix the YAML syntax (indentation, quotes, ':' after keys)"
+        return None, [
+            ConfigError(
+                f"YAML syntax error: {message}",
+                shown,
+                mark.line + 1 if mark else None,
+                mark.column + 1 if mark else None,
+                hint=hint,
+                error_type="yaml",
+            )
+        ]
+    except yaml.reader.ReaderError as exc:  # control characters
+        before = text[: exc.position]
+        line = before.count("\n") + 1
+        col = exc.position - (before.rfind("\n") + 1) + 1
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        return None, [
+            ConfigError(
+                f"control character U+{ord(char):04X} is not allowed in YAML",
+                shown,
+                line,
+                col,
+                hint="remove the character (use an escape such as \\t inside a double-quoted string)",
+                error_type="yaml",
+            )
+        ]
+    except yaml.YAMLError as exc:  # anything else libyaml reports
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "mark", None)
+        return None, [
+            ConfigError(
+                f"YAML error: {getattr(exc, 'problem', None) or exc}",
+                shown,
+                (mark.line + 1) if mark else None,
+                (mark.column + 1) if mark else None,
+                hint="remove control characters and fix the YAML syntax",
+                error_type="yaml",
+            )
+        ]
+    finally:
+        loader.dispose()
+    if node is None:
+        return Document(path, None), []
+    builder = _Builder(shown)
+    try:
+        data = builder.build(node, "")
+    except _Budget as budget:
+        bad = budget.args[0]
+        m = bad.start_mark
+        return None, [
+            ConfigError(
+                f"the file expands to more than {MAX_NODES} values (alias bomb?)",
+                shown,
+                m.line + 1,
+                m.column + 1,
+                hint="use fewer nested aliases (*name)",
+                error_type="too_many_nodes",
+            )
+        ]
+    except RecursionError:
+        return None, [ConfigError("the YAML nests too deeply", shown, 1, 1, hint="flatten the file", error_type="yaml")]
+    if builder.errors:
+        return None, builder.errors
+    return Document(path, data, builder.marks, builder.key_marks), []
+
+
+def load_document(path: Path, shown: str) -> tuple[Document | None, list[ConfigError]]:
+    text, errors = read_text(path, shown)
+    if text is None:
+        return None, errors
+    return parse_text(text, path, shown)
