@@ -1,0 +1,76 @@
+"""``Workflow`` → Airflow ``DAG``: schedule, default_args, tags, docs, tasks and dependencies.
+
+Why this is small: each task comes from the step-kind registry (``steps.py``); this module only
+assembles. Syncs have no upstream, so they run in parallel; a step runs after its ``after`` list,
+or after every sync when ``after`` is omitted. The function touches neither the network nor
+the metadata DB, so it is safe at parse time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hevo_dagfactory.factory import docs
+from hevo_dagfactory.factory._airflow import DAG, Asset, AssetAll, AssetAny
+from hevo_dagfactory.factory.steps import SYNC_KIND, BuildContext, build_task, sync_outlets
+
+#: Tag every generated DAG carries (plus ``region:<r>``), so the UI can filter on it.
+HEVO_TAG = "hevo"
+
+
+def dag_schedule(schedule: Any) -> Any:
+    """Cron/preset strings and None pass through; an AssetSchedule becomes an asset condition."""
+    if schedule is None or isinstance(schedule, str):
+        return schedule
+    assets = [Asset(uri) for uri in schedule.uris]
+    if len(assets) == 1:
+        return assets
+    return AssetAny(*assets) if schedule.any else AssetAll(*assets)
+
+
+def dag_tags(workflow: Any) -> list[str]:
+    """``hevo``, ``region:<r>`` and the user's tags, de-duplicated in that order."""
+    tags = [HEVO_TAG, f"region:{workflow.hevo.region}", *workflow.tags]
+    return list(dict.fromkeys(tags))
+
+
+def default_args(workflow: Any) -> dict[str, Any]:
+    d = workflow.defaults
+    args: dict[str, Any] = {"owner": workflow.owner, "retries": d.retries, "retry_delay": d.retry_delay}
+    if d.execution_timeout is not None:
+        args["execution_timeout"] = d.execution_timeout
+    return args
+
+
+def build_dag(workflow: Any, *, source_name: str | None = None) -> DAG:
+    """Build the DAG for one validated workflow.
+
+    ``source_name`` is how the workflow file is named in the DAG's docs (relative to the config
+    folder, so no machine paths reach the UI); it defaults to the file name.
+    """
+    wf = workflow
+    name = source_name or wf.source.name
+    emitted = [a.uri for s in wf.syncs for a in sync_outlets(wf, s)]
+    dag = DAG(
+        dag_id=wf.dag_id,
+        description=wf.description,
+        schedule=dag_schedule(wf.schedule),
+        start_date=wf.start_date,
+        end_date=wf.end_date,
+        catchup=wf.catchup,
+        max_active_runs=wf.max_active_runs,
+        tags=dag_tags(wf),
+        default_args=default_args(wf),
+        doc_md=docs.workflow_doc_md(wf, name, emitted),
+    )
+    ctx = BuildContext(workflow=wf, dag=dag)
+    tasks: dict[str, Any] = {}
+    for sync in wf.syncs:
+        tasks[sync.id] = build_task(SYNC_KIND, ctx, sync, sync.id)
+    for step in wf.steps:
+        tasks[step.id] = build_task(step.kind, ctx, getattr(step, step.kind), step.id)
+    for step in wf.steps:
+        upstream = wf.upstream_of(step)
+        if upstream:
+            tasks[step.id].set_upstream([tasks[u] for u in upstream])
+    return dag

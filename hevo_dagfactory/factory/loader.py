@@ -1,0 +1,262 @@
+"""The dags-folder loader: a folder of workflow files → DAGs in the caller's module globals.
+
+Why it never raises: Airflow 3.3 records import errors per ``.py`` file, and an error against
+the loader file marks every DAG it produced stale in a running Airflow. So each broken workflow
+file (invalid YAML, schema or semantic errors, a duplicate dag_id, even a DAG Airflow itself
+would reject) becomes a placeholder DAG (see ``placeholder.py``) and an ERROR log line, while
+every good file still becomes its DAG.
+
+Speed: validated models come from ``cache.py``; when Airflow sets the parsing context (a worker
+about to run one task) only that DAG is built, and the index of the last full parse points at
+the one file to read, so the other files are not even validated.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from collections.abc import MutableMapping
+from pathlib import Path
+from typing import Any
+
+from hevo_dagfactory.factory import cache
+from hevo_dagfactory.factory._airflow import DAG, get_parsing_context
+from hevo_dagfactory.factory.dag import build_dag
+from hevo_dagfactory.factory.placeholder import placeholder_dag, placeholder_dag_id
+
+log = logging.getLogger("hevo_dagfactory.factory")
+
+CONFIG_DIR_ENV = "HEVO_DAGFACTORY_CONFIG_DIR"
+GLOBALS_PREFIX = "hevo_dag__"
+
+
+def resolve_config_folder(folder: str | os.PathLike[str] | None, loader_dir: Path) -> Path:
+    """Argument, else ``$HEVO_DAGFACTORY_CONFIG_DIR``, else the loader's own folder.
+
+    Relative paths resolve against the loader file's folder, not the process's working
+    directory, so the same loader works from a DAG bundle checked out anywhere.
+    """
+    chosen = folder if folder is not None else os.environ.get(CONFIG_DIR_ENV) or None
+    if chosen is None:
+        return loader_dir
+    path = Path(os.path.expanduser(os.fspath(chosen)))
+    if not path.is_absolute():
+        path = loader_dir / path
+    return Path(os.path.normpath(path))
+
+
+def load_workflows(
+    folder: str | os.PathLike[str] | None = None,
+    globals_: MutableMapping[str, Any] | None = None,
+) -> dict[str, DAG]:
+    """Turn every workflow file under ``folder`` into a DAG and register it in ``globals_``.
+
+    ``folder``: see :func:`resolve_config_folder`. ``globals_``: the loader module's
+    ``globals()``; when omitted, the caller's module globals are used, which is what Airflow
+    scans for DAG objects. Returns ``{dag_id: DAG}`` including placeholders for broken files.
+    Never raises for a problem in the files: see the module docstring.
+    """
+    target = globals_ if globals_ is not None else sys._getframe(1).f_globals
+    loader_file = target.get("__file__")
+    loader_path = Path(os.path.abspath(loader_file)) if loader_file else None
+    loader_dir = loader_path.parent if loader_path else Path.cwd()
+    root = resolve_config_folder(folder, loader_dir)
+    started = time.perf_counter()
+    try:
+        dags, stats = _Loader(root).run(get_parsing_context().dag_id)
+    except Exception as exc:  # noqa: BLE001 - an exception here would stale every DAG of the loader
+        log.exception("hevo-dagfactory: loading workflow files from %s failed", root)
+        stem = loader_path.stem if loader_path else "hevo_workflows"
+        pid = placeholder_dag_id(f"{stem}__loader_error")
+        lines = [f"{root}: the loader failed: {type(exc).__name__}: {exc}"]
+        dags, stats = {pid: placeholder_dag(pid, loader_path.name if loader_path else stem, lines)}, {}
+    for dag_id, dag in dags.items():
+        target[GLOBALS_PREFIX + dag_id] = dag
+    log.info(
+        "hevo-dagfactory: %s → %d DAG(s) in %.0f ms (%s)",
+        root,
+        len(dags),
+        (time.perf_counter() - started) * 1000,
+        ", ".join(f"{k} {v}" for k, v in stats.items()),
+    )
+    return dags
+
+
+class _Loader:
+    """One run over one config folder."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.keys = cache.KeyBuilder(root)
+        self.stats = {"files": 0, "cached": 0, "validated": 0, "broken": 0}
+        self._build_error: list[str] = []
+
+    # --- per file -----------------------------------------------------------------------
+    def rel(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.name
+
+    def result_for(self, path: Path, keyed: tuple[tuple, bytes] | None = None) -> Any:
+        """A ``Workflow`` or a list of ``ConfigError``; None if the file vanished meanwhile."""
+        keyed = keyed or self.keys.key(path)
+        if keyed is None:
+            return None
+        key = keyed[0]
+        hit, result = cache.lookup(path, key)
+        if hit:
+            self.stats["cached"] += 1
+            return result
+        self.stats["validated"] += 1
+        result, cacheable = _validate(path)
+        if cacheable:
+            cache.store(path, key, result)
+        return result
+
+    def error_lines(self, path: Path, errors: list[Any]) -> list[str]:
+        """``file:line:col: message [pointer] (hint)`` with the file relative to the config folder."""
+        rel = self.rel(path)
+        lines = []
+        for err in errors:
+            loc = rel
+            line = getattr(err, "line_number", None)
+            if line is not None:
+                loc += f":{line}"
+                col = getattr(err, "column_number", None)
+                if col is not None:
+                    loc += f":{col}"
+            text = f"{loc}: {getattr(err, 'message', err)}"
+            if getattr(err, "pointer", None):
+                text += f" [{err.pointer}]"
+            if getattr(err, "suggestion", None):
+                text += f" ({err.suggestion})"
+            lines.append(text)
+        return lines or [f"{rel}: invalid workflow file"]
+
+    # --- the run ------------------------------------------------------------------------
+    def run(self, wanted: str | None) -> tuple[dict[str, DAG], dict[str, int]]:
+        if not self.root.is_dir():
+            msg = (
+                f"{self.root}: workflow folder not found; pass the folder to load_workflows() or set "
+                f"{CONFIG_DIR_ENV} (relative paths resolve against the loader file)"
+            )
+            log.error("hevo-dagfactory: %s", msg)
+            pid = placeholder_dag_id("hevo_workflows__missing_folder")
+            return {pid: placeholder_dag(pid, self.root.name or str(self.root), [msg])}, self.stats
+        if wanted:
+            found = self._only(wanted)
+            if found is not None:
+                return found, self.stats
+        return self._all(wanted), self.stats
+
+    def _files(self) -> list[Path]:
+        from hevo_dagfactory.spec import find_workflow_files
+
+        files = sorted(Path(p) for p in find_workflow_files(self.root))
+        self.stats["files"] = len(files)
+        return files
+
+    def _only(self, wanted: str) -> dict[str, DAG] | None:
+        """Build just ``wanted`` from the one file the last full parse recorded for it.
+
+        Falls back (returns None) when the index is missing or out of date; the caller then
+        analyses every file but still builds only ``wanted``.
+        """
+        rel = cache.read_index(self.root).get(wanted)
+        if rel is None:
+            return None
+        path = self.root / rel
+        result = self.result_for(path)
+        if result is None:
+            return None
+        if not isinstance(result, list):
+            if result.dag_id != wanted:
+                return None
+            dag = self._build(path, result)
+            return {wanted: dag} if dag is not None and dag.dag_id == wanted else None
+        # a broken file whose placeholder carried this id in the last full parse
+        self.stats["broken"] += 1
+        return {wanted: placeholder_dag(wanted, self.rel(path), self.error_lines(path, result))}
+
+    def _all(self, wanted: str | None) -> dict[str, DAG]:
+        good: dict[str, tuple[Path, Any]] = {}
+        broken: list[tuple[Path, list[str]]] = []
+        for path in self._files():
+            result = self.result_for(path)
+            if result is None:
+                continue
+            if isinstance(result, list):
+                broken.append((path, self.error_lines(path, result)))
+            elif result.dag_id in good:
+                first = self.rel(good[result.dag_id][0])
+                broken.append(
+                    (path, [f"{self.rel(path)}: dag_id {result.dag_id!r} is already used by {first}; "
+                            "give one of the two files another dag_id"])
+                )
+            else:
+                good[result.dag_id] = (path, result)
+
+        dags: dict[str, DAG] = {}
+        index: dict[str, str] = {}
+        for dag_id, (path, wf) in good.items():
+            index[dag_id] = self.rel(path)
+            if wanted is not None and dag_id != wanted:
+                continue
+            dag = self._build(path, wf)
+            if dag is None:
+                broken.append((path, self._build_error))
+                del index[dag_id]
+            else:
+                dags[dag_id] = dag
+
+        taken = set(index)
+        for path, lines in sorted(broken, key=lambda item: str(item[0])):
+            pid = placeholder_dag_id(path.stem, taken)
+            taken.add(pid)
+            index[pid] = self.rel(path)
+            self.stats["broken"] += 1
+            log.error(
+                "hevo-dagfactory: workflow file %s is broken; it is shown as placeholder DAG %r "
+                "(tag config-error) until fixed:\n  %s",
+                self.rel(path),
+                pid,
+                "\n  ".join(lines),
+            )
+            if wanted is None or pid == wanted:
+                dags[pid] = placeholder_dag(pid, self.rel(path), lines)
+        cache.write_index(self.root, index)
+        return dags
+
+    def _build(self, path: Path, wf: Any) -> DAG | None:
+        """The DAG, checked as Airflow's DagBag will check it; None (and ``_build_error``) if rejected."""
+        try:
+            dag = build_dag(wf, source_name=self.rel(path))
+            dag.validate()
+            return dag
+        except Exception as exc:  # noqa: BLE001 - one bad workflow must not stale the others
+            log.debug("building %s failed", path, exc_info=True)
+            self._build_error = [
+                f"{self.rel(path)}: Airflow rejected the DAG built from this file: {type(exc).__name__}: {exc}"
+            ]
+            return None
+
+
+def _validate(path: Path) -> tuple[Any, bool]:
+    """(Workflow or errors, cacheable). An unexpected validator crash is reported, not cached."""
+    from hevo_dagfactory.spec import ConfigErrors, load_file
+
+    try:
+        return load_file(path), True
+    except ConfigErrors as exc:
+        return list(exc.errors), True
+    except Exception as exc:  # noqa: BLE001 - a validator bug must not hide the other files
+        log.debug("validating %s crashed", path, exc_info=True)
+
+        class _Crash:
+            message = f"could not validate the file: {type(exc).__name__}: {exc}"
+            line_number = column_number = pointer = suggestion = None
+
+        return [_Crash()], False
