@@ -1,0 +1,140 @@
+"""The asyncio Hevo Edge client (``aiohttp.ClientSession``), for triggers in the triggerer's event loop.
+
+It never blocks the loop: no ``time.sleep``, no ``requests``; rate-budget waits and retry backoffs are
+``asyncio.sleep``. The session is created lazily inside the running loop (aiohttp sessions are bound to
+the loop they were created in) and closed by ``async with`` or :meth:`aclose`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, AsyncIterator
+
+import aiohttp
+
+from . import endpoints as ep
+from .base import ClientConfig
+from .errors import HevoError, transport_error
+from .models import Job, JobPage, StartedJob
+from .start import Sleep, start_job_flow
+
+
+class AsyncEdgeClient(ClientConfig):
+    """Async twin of :class:`~.client.EdgeClient`: same constructor, same method names (awaitable)."""
+
+    def __init__(self, *args: Any, session: aiohttp.ClientSession | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._session = session
+        self._own_session = session is None
+
+    async def __aenter__(self) -> AsyncEdgeClient:
+        self._ensure_session()
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._session is not None and self._own_session and not self._session.closed:
+            await self._session.close()
+        if self._own_session:
+            self._session = None
+
+    def _ensure_session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.timeout), trust_env=True,
+                connector=aiohttp.TCPConnector(limit=100, ttl_dns_cache=300))
+            self._own_session = True
+        return self._session
+
+    # -- transport ---------------------------------------------------------------------------------
+    async def _send_once(self, call: ep.ApiCall) -> Any:
+        url = self.url(call.path)
+        session = self._ensure_session()
+        await self.budget.acquire_async()
+        try:
+            async with session.request(call.method, url, params=call.params, json=call.json,
+                                       headers=self._headers) as resp:
+                text = await resp.text(errors="replace")
+                status, retry_after = resp.status, resp.headers.get("Retry-After")
+        except asyncio.TimeoutError:
+            raise transport_error("timeout", f"no answer within {self.timeout:g} s", method=call.method, url=url,
+                                  secrets=self._secrets) from None
+        except aiohttp.ClientError as exc:
+            raise transport_error("connection", type(exc).__name__ + ": " + str(exc)[:200], method=call.method,
+                                  url=url, secrets=self._secrets) from None
+        data = self.decode(status, text, retry_after, method=call.method, url=url)
+        return self.parse(call, data, url=url)
+
+    async def call(self, call: ep.ApiCall) -> Any:
+        """Send one described call with the retry policy; returns the parsed answer."""
+        async for attempt in self.retry.async_retrying(idempotent=call.idempotent):
+            with attempt:
+                return await self._send_once(call)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # -- Edge API ----------------------------------------------------------------------------------
+    async def get_pipeline(self, pipeline_id: Any) -> dict[str, Any]:
+        return await self.call(ep.get_pipeline(pipeline_id))
+
+    async def list_pipelines(self, limit: int = 50, cursor: str | None = None) -> dict[str, Any]:
+        return await self.call(ep.list_pipelines(limit, cursor))
+
+    async def sync_now(self, pipeline_id: Any) -> dict[str, Any]:
+        return await self.call(ep.sync_now(pipeline_id))
+
+    async def resync(self, pipeline_id: Any, resync_mode: str = "EVOLVE_AND_MERGE") -> dict[str, Any]:
+        return await self.call(ep.resync(pipeline_id, resync_mode))
+
+    async def list_jobs(self, pipeline_id: Any, limit: int = 10, cursor: str | None = None) -> JobPage:
+        return await self.call(ep.list_jobs(pipeline_id, limit, cursor))
+
+    async def iter_jobs(self, pipeline_id: Any, page_size: int = 50, max_pages: int | None = None) -> AsyncIterator[Job]:
+        cursor, pages = None, 0
+        while True:
+            page = await self.list_jobs(pipeline_id, limit=page_size, cursor=cursor)
+            for job in page.jobs:
+                yield job
+            pages += 1
+            if not page.has_more or not page.next_cursor or (max_pages is not None and pages >= max_pages):
+                return
+            cursor = page.next_cursor
+
+    async def get_job(self, pipeline_id: Any, job_id: Any) -> Job:
+        return await self.call(ep.get_job(pipeline_id, job_id))
+
+    async def cancel_job(self, pipeline_id: Any, job_id: Any) -> dict[str, Any]:
+        return await self.call(ep.cancel_job(pipeline_id, job_id))
+
+    async def enable_pipeline(self, pipeline_id: Any) -> dict[str, Any]:
+        return await self.call(ep.enable_pipeline(pipeline_id))
+
+    async def disable_pipeline(self, pipeline_id: Any, cancel_active_jobs: bool = False) -> dict[str, Any]:
+        return await self.call(ep.disable_pipeline(pipeline_id, cancel_active_jobs))
+
+    async def run_now_classic(self, pipeline_id: Any) -> dict[str, Any]:
+        return await self.call(ep.run_now_classic(pipeline_id))
+
+    async def start_job(self, pipeline_id: Any, action: str = "sync_now", job_type: str | None = None,
+                        resync_mode: str = "EVOLVE_AND_MERGE", if_running: str = "attach", attach_only: bool = False,
+                        since_ms: int | None = None) -> StartedJob:
+        """Start (or attach to) a job without ever starting two; see :mod:`.start` for the rules."""
+        flow = start_job_flow(pipeline_id, action=action, job_type=job_type, resync_mode=resync_mode,
+                              if_running=if_running, attach_only=attach_only, since_ms=since_ms,
+                              discovery=self.discovery)
+        value: Any = None
+        error: HevoError | None = None
+        while True:
+            try:
+                op = flow.throw(error) if error is not None else flow.send(value)
+            except StopIteration as stop:
+                return stop.value
+            value, error = None, None
+            if isinstance(op, Sleep):
+                await asyncio.sleep(op.seconds)
+                continue
+            try:
+                value = await self.call(op)
+            except HevoError as exc:
+                error = exc

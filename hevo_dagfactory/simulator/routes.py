@@ -1,0 +1,194 @@
+"""Handlers of the simulated Edge API (and the classic run-now) plus the ``/_sim`` admin endpoints."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from .script import PipelineScript
+from .server import IN_PROGRESS_MESSAGE, _error, _json
+
+if TYPE_CHECKING:
+    from .server import Simulator
+
+EDGE = "/api/v1"
+
+
+def add_routes(app: web.Application, sim: Simulator) -> None:
+    h = _Handlers(sim)
+    app.router.add_get(f"{EDGE}/pipelines", h.list_pipelines)
+    app.router.add_get(f"{EDGE}/pipelines/{{pid}}", h.get_pipeline)
+    app.router.add_post(f"{EDGE}/pipelines/{{pid}}/actions/{{action}}", h.pipeline_action)
+    app.router.add_get(f"{EDGE}/pipelines/{{pid}}/jobs", h.list_jobs)
+    app.router.add_get(f"{EDGE}/pipelines/{{pid}}/jobs/{{jid}}", h.get_job)
+    app.router.add_post(f"{EDGE}/pipelines/{{pid}}/jobs/{{jid}}/actions/cancel", h.cancel_job)
+    app.router.add_post("/api/public/v2.0/pipelines/{pid}/run-now", h.run_now_classic)
+    app.router.add_put("/_sim/pipelines/{pid}", h.admin_put_pipeline)
+    app.router.add_get("/_sim/pipelines/{pid}/jobs", h.admin_jobs)
+    app.router.add_get("/_sim/stats", h.admin_stats)
+    app.router.add_get("/_sim/requests", h.admin_requests)
+    app.router.add_post("/_sim/reset", h.admin_reset)
+
+
+def _cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()
+
+
+def _offset(cursor: str | None) -> int | None:
+    if not cursor:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode()).decode()
+        return int(text[2:]) if text.startswith("o:") else None
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+class _Handlers:
+    def __init__(self, sim: Simulator) -> None:
+        self.sim = sim
+        self.state = sim.state
+
+    def _pipe(self, request: web.Request):
+        pid = request.match_info["pid"]
+        pipe = self.state.pipelines.get(pid)
+        if pipe is None:
+            raise web.HTTPNotFound(text=json.dumps({"message": f"Pipeline with id {pid} not found"}),
+                                   content_type="application/json")
+        return pipe
+
+    async def list_pipelines(self, request: web.Request) -> web.Response:
+        with self.state.lock:
+            data = [p.to_api() for p in self.state.pipelines.values()]
+        return _json({"data": data, "has_more": False, "next_cursor": None})
+
+    async def get_pipeline(self, request: web.Request) -> web.Response:
+        with self.state.lock:
+            return _json(self._pipe(request).to_api())
+
+    async def pipeline_action(self, request: web.Request) -> web.Response:
+        action = request.match_info["action"]
+        body: dict[str, Any] = {}
+        if request.can_read_body:
+            try:
+                body = await request.json()
+            except ValueError:
+                return _error(400, "Request body is not valid JSON")
+        now = time.time()
+        with self.state.lock:
+            pipe = self._pipe(request)
+            script = pipe.script
+            if action in ("sync-now", "resync"):
+                if action == "sync-now":
+                    pipe.sync_now_posts += 1
+                    job_type = "INCREMENTAL"
+                else:
+                    pipe.resync_posts += 1
+                    mode = str((body or {}).get("resync_mode", "EVOLVE_AND_MERGE")).upper()
+                    if mode not in ("EVOLVE_AND_MERGE", "DROP_AND_LOAD"):
+                        return _error(400, f"Invalid resync_mode {mode}")
+                    job_type = pipe.resync_type(mode)
+                if pipe.status != "INITIALIZED":
+                    return _error(400, f"Pipeline must be in the INITIALIZED state to sync; it is {pipe.status}")
+                if pipe.running_job(now) is not None:
+                    return _error(script.in_progress_status, IN_PROGRESS_MESSAGE)
+                job = pipe.new_job(job_type, now)
+                if script.sync_now_error_after_start > 0:
+                    script.sync_now_error_after_start -= 1
+                    return _error(script.error_status, "Bad gateway")
+                answer: dict[str, Any] = {"success": True, "message": "Sync triggered"}
+                if script.return_job_id:
+                    answer["job_id"] = job.job_id
+                return _json(answer)
+            if action == "enable":
+                pipe.status = "INITIALIZED"
+                return _json({"success": True, "status": pipe.status})
+            if action == "disable":
+                if (body or {}).get("cancel_active_jobs"):
+                    job = pipe.running_job(now)
+                    if job is not None:
+                        job.cancel_at = now
+                pipe.status = "DISABLED"
+                return _json({"success": True, "status": pipe.status})
+        return _error(404, f"Unknown pipeline action {action}")
+
+    async def list_jobs(self, request: web.Request) -> web.Response:
+        try:
+            limit = int(request.query.get("limit", "10"))
+        except ValueError:
+            return _error(400, "limit must be a number")
+        if not 1 <= limit <= 100:
+            return _error(400, "limit must be between 1 and 100")
+        offset = _offset(request.query.get("cursor"))
+        if offset is None:
+            return _error(400, "Invalid cursor")
+        now = time.time()
+        with self.state.lock:
+            pipe = self._pipe(request)
+            jobs = [j for j in reversed(pipe.jobs) if j.visible(now)]
+            page = [j.to_api(now) for j in jobs[offset:offset + limit]]
+            more = offset + limit < len(jobs)
+        return _json({"data": page, "has_more": more, "next_cursor": _cursor(offset + limit) if more else None})
+
+    def _job(self, request: web.Request, now: float):
+        pipe = self._pipe(request)
+        jid = request.match_info["jid"]
+        for job in pipe.jobs:
+            if job.job_id == jid and job.visible(now):
+                return pipe, job
+        raise web.HTTPNotFound(text=json.dumps({"message": f"Job with id {jid} not found"}),
+                               content_type="application/json")
+
+    async def get_job(self, request: web.Request) -> web.Response:
+        now = time.time()
+        with self.state.lock:
+            _, job = self._job(request, now)
+            return _json(job.to_api(now))
+
+    async def cancel_job(self, request: web.Request) -> web.Response:
+        now = time.time()
+        with self.state.lock:
+            pipe = self._pipe(request)
+            pipe.cancel_posts += 1
+            _, job = self._job(request, now)
+            if not job.running(now):
+                return _error(400, f"Job {job.job_id} is {job.status(now)} and cannot be cancelled")
+            if job.cancel_at is None:
+                job.cancel_at = now
+            return _json({"success": True, "job_id": job.job_id, "status": job.status(now)})
+
+    async def run_now_classic(self, request: web.Request) -> web.Response:
+        with self.state.lock:
+            pipe = self._pipe(request)
+            pipe.run_now_posts += 1
+        return _json({"success": True})
+
+    # -- admin (no auth, not rate limited, loopback only) ------------------------------------------
+    async def admin_put_pipeline(self, request: web.Request) -> web.Response:
+        try:
+            data = await request.json() if request.can_read_body else {}
+            script = PipelineScript.from_dict(data)
+        except (ValueError, TypeError) as exc:
+            return _error(400, f"bad PipelineScript: {exc}")
+        self.sim.add_pipeline(request.match_info["pid"], script)
+        return _json({"pipeline_id": request.match_info["pid"], "script": script.to_dict()})
+
+    async def admin_jobs(self, request: web.Request) -> web.Response:
+        pid = request.match_info["pid"]
+        if pid not in self.state.pipelines:
+            return _error(404, f"Pipeline with id {pid} not found")
+        return _json({"data": self.sim.jobs(pid)})
+
+    async def admin_stats(self, request: web.Request) -> web.Response:
+        return _json(self.sim.stats())
+
+    async def admin_requests(self, request: web.Request) -> web.Response:
+        return _json({"data": self.sim.request_log})
+
+    async def admin_reset(self, request: web.Request) -> web.Response:
+        self.sim.reset()
+        return _json({"success": True})

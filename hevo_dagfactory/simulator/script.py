@@ -1,0 +1,92 @@
+"""What one simulated pipeline does: a :class:`PipelineScript` per pipeline id.
+
+Every field has a default so ``PipelineScript()`` is a healthy pipeline whose sync-now job runs 0.5 s
+and COMPLETES. Fault counters (``fail_next``, ``drop_next``...) are consumed one request at a time,
+in arrival order, by requests that concern this pipeline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+TERMINAL_STATUSES = ("COMPLETED", "COMPLETED_WITH_FAILURES", "FAILED", "CANCELLED", "SKIPPED",
+                     "DEFERRED", "DEFERRED_WITH_FAILURES")
+RESYNC_TYPES = {"EVOLVE_AND_MERGE": "RESYNC_WITH_EVOLVE", "DROP_AND_LOAD": "RESYNC_WITH_DROP_AND_LOAD"}
+
+
+@dataclass
+class PipelineScript:
+    """Scripted behaviour of one pipeline (all times in seconds)."""
+
+    # the jobs a trigger creates
+    job_duration_s: float = 0.5
+    final_status: str = "COMPLETED"
+    return_job_id: bool = False          # sync-now/resync answer carries {"job_id": ...}
+    job_appear_delay_s: float = 0.0      # the job is invisible (list and get) for this long
+    job_type: str | None = None          # type reported for resync jobs (default by resync_mode)
+    status: str = "INITIALIZED"          # pipeline status; sync-now/resync need INITIALIZED
+    name: str = "simulated pipeline"
+    # an already running job when the pipeline is added: True = INCREMENTAL, or a type name
+    running_job: bool | str | None = None
+    running_job_duration_s: float | None = None  # default: job_duration_s
+    in_progress_status: int = 500        # status of the "A job is in progress" refusal (500 or 409)
+    # faults
+    sync_now_error_after_start: int = 0  # start the job, then answer error_status anyway (n times)
+    error_status: int = 502
+    fail_next: int = 0                   # answer fail_status without acting (n requests)
+    fail_status: int = 503
+    drop_next: int = 0                   # close the connection without an answer, without acting
+    slow_next: int = 0                   # act, then wait delay_s before answering
+    delay_s: float = 1.0
+    malformed_next: int = 0              # act, then answer 200 with a body that is not JSON
+    rate_limit_next: int = 0             # answer 429 + Retry-After without acting
+    retry_after: str | None = "1"        # Retry-After value for rate_limit_next ("1", or an HTTP date)
+    faults_on: str = "all"               # which requests the fault counters hit: all | get | post
+    # counts reported on finished jobs
+    events_ingested: int = 1000
+    events_failed: int | None = None     # default: 10 for COMPLETED_WITH_FAILURES/FAILED, else 0
+    objects_success: int = 5
+    objects_failed: int | None = None
+
+    def __post_init__(self) -> None:
+        self.final_status = str(self.final_status).upper()
+        self.status = str(self.status).upper()
+        if self.sync_now_error_after_start is True:
+            self.sync_now_error_after_start = 1
+        if self.faults_on not in ("all", "get", "post"):
+            raise ValueError(f"faults_on must be all, get or post, got {self.faults_on!r}")
+        for name in ("job_duration_s", "job_appear_delay_s", "delay_s"):
+            if float(getattr(self, name)) < 0:
+                raise ValueError(f"{name} must not be negative")
+        if self.in_progress_status not in (409, 500, 503):
+            raise ValueError("in_progress_status must be 409, 500 or 503")
+
+    @property
+    def running_job_type(self) -> str | None:
+        if self.running_job in (None, False, ""):
+            return None
+        return "INCREMENTAL" if self.running_job is True else str(self.running_job).upper()
+
+    def failed_events(self) -> int:
+        if self.events_failed is not None:
+            return self.events_failed
+        return 10 if self.final_status in ("COMPLETED_WITH_FAILURES", "FAILED") else 0
+
+    def failed_objects(self) -> int:
+        if self.objects_failed is not None:
+            return self.objects_failed
+        return 1 if self.final_status in ("COMPLETED_WITH_FAILURES", "FAILED") else 0
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> PipelineScript:
+        """Build from JSON/YAML data; unknown keys are an error that lists the valid ones."""
+        data = dict(data or {})
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown PipelineScript field(s) {', '.join(unknown)}; valid: {', '.join(sorted(known))}")
+        return cls(**data)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
