@@ -1,0 +1,1 @@
+"""Hooks: Airflow connections → Hevo clients."""

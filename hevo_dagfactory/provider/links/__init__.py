@@ -1,0 +1,1 @@
+"""Extra links shown on Hevo tasks in the Airflow UI."""

@@ -1,0 +1,1 @@
+"""Operators: start and wait for Hevo jobs."""

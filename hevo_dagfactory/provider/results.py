@@ -1,0 +1,93 @@
+"""What a finished (or started) Hevo job means for an Airflow task: XCom result and verdict.
+
+Why one module: the operator (deferred and blocking modes) and the sensor must agree on the
+result shape and on the completed-with-failures policy, and every failure message must carry
+Hevo's status and say what to do. Keeping that here means the three paths cannot drift.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from hevo_dagfactory.hevo import JobOutcome, classify
+from hevo_dagfactory.provider.compat import AirflowException
+from hevo_dagfactory.provider.hooks.hevo import job_url
+
+POLICIES = ("fail", "warn", "succeed")
+
+
+class HevoJobFailed(AirflowException):
+    """The Hevo job ended badly (or could not be followed); the message says what to do."""
+
+
+def resolve_policy(on_completed_with_failures: str | None, accept_completed_with_failures: bool) -> str:
+    """``on_completed_with_failures`` wins; ``None`` falls back to the seed's boolean flag."""
+    if on_completed_with_failures is None:
+        return "succeed" if accept_completed_with_failures else "fail"
+    policy = str(on_completed_with_failures).strip().lower()
+    if policy not in POLICIES:
+        raise ValueError(
+            f"on_completed_with_failures must be one of {', '.join(POLICIES)}; got {on_completed_with_failures!r}"
+        )
+    return policy
+
+
+def outcome_name(status: str | None) -> str:
+    """Hevo job status → ``success | completed_with_failures | failed | running`` (``JobOutcome`` values)."""
+    return classify(status or "").value
+
+
+def job_result(pipeline_id: Any, job: dict[str, Any], *, attached: bool, ui_base: str) -> dict[str, Any]:
+    """The task's XCom ``return_value``: JSON only, never a credential."""
+    duration_ms = job.get("duration_ms")
+    result: dict[str, Any] = {
+        "pipeline_id": pipeline_id,
+        "job_id": job.get("job_id"),
+        "job_type": job.get("type"),
+        "status": job.get("status"),
+        "outcome": outcome_name(job.get("status")),
+        "attached": bool(attached),
+        "duration_s": round(duration_ms / 1000, 3) if isinstance(duration_ms, (int, float)) else None,
+        "job_url": job_url(ui_base, pipeline_id, job.get("job_id")),
+    }
+    for key, value in sorted(job.items()):
+        if (key.startswith("events_") or key.startswith("objects_")) and (
+            value is None or isinstance(value, (int, float))
+        ):
+            result[key] = value
+    return result
+
+
+def judge(result: dict[str, Any], policy: str, log: logging.Logger | Any) -> dict[str, Any]:
+    """Return ``result`` when the job counts as a success under ``policy``, else raise ``HevoJobFailed``.
+
+    Fails closed: anything but SUCCESS or a tolerated COMPLETED_WITH_FAILURES is a failure.
+    """
+    outcome = result.get("outcome")
+    where = f"Hevo job {result.get('job_id')} of pipeline {result.get('pipeline_id')}"
+    if outcome == JobOutcome.SUCCESS.value:
+        log.info("%s completed (status %s).", where, result.get("status"))
+        return result
+    if outcome == JobOutcome.COMPLETED_WITH_FAILURES.value:
+        failed = result.get("events_failed")
+        detail = f"{where} ended COMPLETED_WITH_FAILURES ({failed if failed is not None else 'some'} failed events)"
+        if policy == "succeed":
+            log.info("%s; accepted by on_completed_with_failures=succeed.", detail)
+            return result
+        if policy == "warn":
+            log.warning("%s; continuing because on_completed_with_failures=warn. See %s", detail, result.get("job_url"))
+            return result
+        raise HevoJobFailed(
+            f"{detail}. Inspect the failed objects at {result.get('job_url')}, fix them in Hevo, then clear this "
+            "task; set on_completed_with_failures to 'warn' or 'succeed' to let such runs pass."
+        )
+    if outcome == JobOutcome.RUNNING.value:
+        raise HevoJobFailed(
+            f"{where} is still {result.get('status')} but the task was told it had finished; this is a bug in "
+            f"the trigger. The job keeps running in Hevo: {result.get('job_url')}"
+        )
+    raise HevoJobFailed(
+        f"{where} ended with Hevo status {result.get('status')}. Check the job at {result.get('job_url')} "
+        "(source credentials, destination, pipeline state), fix the cause in Hevo, then clear this task to re-run."
+    )

@@ -1,0 +1,1 @@
+"""Sensors: wait for a Hevo job started elsewhere."""

@@ -1,0 +1,140 @@
+"""HevoJobSensor: wait for a Hevo job that another task started (Airbyte's ``asynchronous=True`` split).
+
+Pattern: ``HevoPipelineOperator(wait_for_completion=False)`` returns at once with the job id
+in XCom; this sensor waits for it in ``poke`` or ``reschedule`` mode, or deferred through the
+same ``HevoJobTrigger``. The sensor only watches: it never cancels the job (the trigger is
+created with ``cancel_on_kill=False``), because it does not own it.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Any
+
+from hevo_dagfactory.hevo import HevoError, is_transient
+from hevo_dagfactory.provider.compat import BaseSensorOperator, Context, PokeReturnValue
+from hevo_dagfactory.provider.hooks.hevo import DEFAULT_CONN_ID, HevoHook, job_url
+from hevo_dagfactory.provider.links.job import XCOM_JOB_URL, HevoJobLink
+from hevo_dagfactory.provider.results import HevoJobFailed, job_result, judge, resolve_policy
+from hevo_dagfactory.provider.triggers.job import HevoJobTrigger
+
+#: Cap of the growing poll interval in deferrable mode.
+MAX_POLL_INTERVAL_S = 300.0
+
+
+class HevoJobSensor(BaseSensorOperator):
+    """Succeed when a Hevo job ends well; fail (with Hevo's status and what to do) when it ends badly.
+
+    :param pipeline_id: Hevo Edge pipeline id (templated).
+    :param job_id: the job to wait for (templated), typically
+        ``"{{ ti.xcom_pull(task_ids='sync', key='hevo_job_id') }}"``.
+    :param connection_id: Airflow connection id.
+    :param region: Hevo region, used when the connection has neither host nor region.
+    :param accept_completed_with_failures: seed flag; True means COMPLETED_WITH_FAILURES succeeds.
+    :param on_completed_with_failures: ``fail`` | ``warn`` | ``succeed``; None derives it from the flag.
+    :param deferrable: wait in the triggerer instead of poking.
+    Plus every ``BaseSensorOperator`` argument (``poke_interval``, ``timeout``, ``mode``, ...).
+    """
+
+    template_fields = ("pipeline_id", "job_id", "connection_id", "region")
+    operator_extra_links = (HevoJobLink(),)
+    ui_color = "#d6ecff"
+
+    def __init__(
+        self,
+        *,
+        pipeline_id: int | str,
+        job_id: str,
+        connection_id: str = DEFAULT_CONN_ID,
+        region: str | None = None,
+        accept_completed_with_failures: bool = False,
+        on_completed_with_failures: str | None = None,
+        deferrable: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.pipeline_id = pipeline_id
+        self.job_id = job_id
+        self.connection_id = connection_id
+        self.region = region
+        self.on_completed_with_failures = resolve_policy(on_completed_with_failures, accept_completed_with_failures)
+        self.deferrable = bool(deferrable)
+
+    def _hook(self) -> HevoHook:
+        return HevoHook(self.connection_id, region=self.region)
+
+    def _check_job_id(self) -> str:
+        job_id = str(self.job_id or "").strip()
+        if not job_id or job_id == "None":
+            raise HevoJobFailed(
+                f"{self.task_id}: no Hevo job id to wait for (got {self.job_id!r}). Pass job_id, e.g. "
+                "\"{{ ti.xcom_pull(task_ids='<sync task>', key='hevo_job_id') }}\" from a HevoPipelineOperator "
+                "with wait_for_completion=False."
+            )
+        return job_id
+
+    def execute(self, context: Context) -> Any:
+        job_id = self._check_job_id()
+        settings = self._hook().settings()
+        context["ti"].xcom_push(key=XCOM_JOB_URL, value=job_url(settings.ui_base, self.pipeline_id, job_id))
+        if not self.deferrable:
+            return super().execute(context)
+        if self.poke(context):  # already finished: no need to defer
+            return self._last_result
+        deadline = time.time() + float(self.timeout) if self.timeout else None
+        self.defer(
+            trigger=HevoJobTrigger(
+                pipeline_id=self.pipeline_id,
+                job_id=job_id,
+                connection_id=self.connection_id,
+                region=self.region,
+                deadline=deadline,
+                poll_interval=float(self.poke_interval),
+                max_poll_interval=max(MAX_POLL_INTERVAL_S, float(self.poke_interval)),
+                cancel_on_kill=False,
+            ),
+            method_name="execute_complete",
+            timeout=timedelta(seconds=float(self.timeout) + 120) if self.timeout else None,
+        )
+
+    def poke(self, context: Context) -> bool | PokeReturnValue:
+        """One status check; transient errors count as "not yet" so the next poke retries."""
+        job_id = self._check_job_id()
+        hook = self._hook()
+        settings = hook.settings()
+        try:
+            job = hook.client_for(settings).get_job(self.pipeline_id, job_id)
+        except HevoError as exc:
+            if is_transient(exc):
+                self.log.warning("Transient error reading Hevo job %s, will poke again: %s", job_id, exc)
+                return False
+            raise HevoJobFailed(f"Cannot read Hevo job {job_id} of pipeline {self.pipeline_id}: {exc}") from None
+        self.log.info("Hevo job %s of pipeline %s is %s", job_id, self.pipeline_id, job.status)
+        if not job.outcome.terminal:
+            return False
+        result = judge(
+            job_result(self.pipeline_id, job.to_dict(), attached=True, ui_base=settings.ui_base),
+            self.on_completed_with_failures,
+            self.log,
+        )
+        self._last_result = result
+        return PokeReturnValue(is_done=True, xcom_value=result)
+
+    def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Deferred mode: judge the trigger's event (fails closed on anything but a terminal job)."""
+        event = event or {}
+        settings = self._hook().settings()
+        if event.get("status") == "terminal" and event.get("job"):
+            result = job_result(self.pipeline_id, event["job"], attached=True, ui_base=settings.ui_base)
+            return judge(result, self.on_completed_with_failures, self.log)
+        if event.get("status") == "timeout":
+            raise HevoJobFailed(
+                f"Hevo job {event.get('job_id')} of pipeline {self.pipeline_id} did not finish within the sensor's "
+                f"timeout of {self.timeout:g} s ({event.get('message')}). The job was left running (this sensor does "
+                "not own it); raise the sensor's timeout or check the job in the Hevo UI."
+            )
+        raise HevoJobFailed(
+            f"Stopped watching Hevo job {event.get('job_id')} of pipeline {self.pipeline_id}: "
+            f"{event.get('message') or event!r}. Fix the cause (connection, permissions, network) and clear this task."
+        )

@@ -1,0 +1,59 @@
+"""Helpers shared by the provider tests (a uniquely named module, importable from every test file)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+CONN_ENV = "AIRFLOW_CONN_HEVO_AIRFLOW_CONN_ID"
+SECRET = "test-secret"
+_ids = itertools.count(9100)
+
+
+def next_pipeline_id() -> str:
+    return str(next(_ids))
+
+
+def conn_json(url: str, *, login: str = "test-key", password: str = SECRET, conn_type: str = "http",
+              extra: dict[str, Any] | None = None) -> str:
+    """The seed guide's connection (host, port, schema, login, password) as Airflow's JSON form."""
+    parts = urlsplit(url)
+    data: dict[str, Any] = {"conn_type": conn_type, "host": parts.hostname, "port": parts.port,
+                            "schema": parts.scheme, "login": login, "password": password}
+    if extra:
+        data["extra"] = extra
+    return json.dumps(data)
+
+
+class RecordingTI:
+    """The few task-instance members the operator uses, for calling execute() outside a DAG run.
+
+    dag.test() tests (test_dag_runs.py) exercise the real RuntimeTaskInstance; this stand-in keeps
+    the unit tests of the operator's branches fast.
+    """
+
+    def __init__(self, task_id: str = "sync", try_number: int = 1, start_date: datetime | None = None) -> None:
+        self.task_id = task_id
+        self.try_number = try_number
+        self.start_date = start_date or datetime.now(timezone.utc)
+        self.xcom: dict[str, Any] = {}
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        json.dumps(value)  # XCom values must be JSON-able
+        self.xcom[key] = value
+
+    def xcom_pull(self, task_ids: str | None = None, key: str = "return_value") -> Any:
+        return self.xcom.get(key)
+
+
+class _DagRun:
+    def __init__(self, start_date: datetime) -> None:
+        self.start_date = start_date
+
+
+def make_context(ti: RecordingTI | None = None) -> dict[str, Any]:
+    ti = ti or RecordingTI()
+    return {"ti": ti, "task_instance": ti, "dag_run": _DagRun(ti.start_date)}
