@@ -87,7 +87,7 @@ def build_workflow(data: dict[str, Any], source: Path, pos: Positions, environme
         if top.get(key) is not None and tz is not None:
             try:
                 dates[key] = parse_datetime(str(top[key]), tz)
-            except ValueError as exc:
+            except (ValueError, OverflowError) as exc:
                 ctx.error(f"/{key}", f"{key} {top[key]!r} is not a valid date: {exc}", "write an existing date such as 2026-01-31", "date")
     if dates["start_date"] and dates["end_date"] and dates["start_date"] >= dates["end_date"]:
         ctx.error("/end_date", f"end_date {top['end_date']} is not after start_date {top['start_date']}",
@@ -141,7 +141,7 @@ def build_workflow(data: dict[str, Any], source: Path, pos: Positions, environme
             steps.append(Step(raw["id"], "bash", bash=_bash(raw["bash"], f"{ptr}/bash", folder, ctx), after=after))
 
     if not syncs and not steps:
-        ctx.error("", "the workflow has no syncs and no steps", "add a 'syncs:' list (and 'steps:' to run after them)", "empty")
+        ctx.error("", "the workflow has no syncs and no steps", "add a 'syncs:' list, and 'steps:' to run after them", "empty")
 
     ids = list(seen)
     for i, step in enumerate(steps):
@@ -186,7 +186,7 @@ def _clean(ctx: _Ctx, ptr: str, value: str, *, newline_ok: bool = False) -> str:
     if "\x00" in value:
         ctx.error(ptr, "the value contains a NUL character", "remove the \\0 escape", "unsafe_value")
     elif not newline_ok and ("\n" in value or "\r" in value):
-        ctx.error(ptr, "the value contains a line break", "write it on one line (check for a '|' block or a \\n escape)", "unsafe_value")
+        ctx.error(ptr, "the value contains a line break", "write it on one line; check for a '|' block or a \\n escape", "unsafe_value")
     return value
 
 

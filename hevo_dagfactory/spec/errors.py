@@ -67,7 +67,7 @@ class ConfigError:
         if self.pointer:
             text += f" [{self.pointer}]"
         if with_hint and self.hint:
-            text += f" ({self.hint})"
+            text += f"; {self.hint}"
         return text
 
     def __str__(self) -> str:

@@ -35,7 +35,7 @@ def expand_string(value: str, env: Mapping[str, str], ptr: str, report: Report |
                 report(
                     ptr,
                     f"unsupported variable expression {text!r}",
-                    "write ${NAME} or ${NAME:-default}; write $$ for a literal '$' (e.g. $${VAR} for the shell)",
+                    f"write ${{NAME}} or ${{NAME:-default}}, or $$ for a literal '$' such as ${text}",
                 )
             return text
         found = env.get(name)

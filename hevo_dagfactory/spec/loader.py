@@ -88,7 +88,7 @@ def _read_layer(path: Path, kind: str, environment: str | None, osenv: Mapping[s
         if kind == "defaults":
             return _Layer(path, shown, doc, {}), []
         return None, [ConfigError("the file is empty", shown, 1, 1, None,
-                                  "write a workflow (hevo-dagfactory new NAME writes a starter)", "empty")]
+                                  "write a workflow; hevo-dagfactory new NAME writes a starter", "empty")]
     if not isinstance(doc.data, dict):
         line, col = doc.marks.get("", (1, 1))
         what = "a list" if isinstance(doc.data, list) else "a single value"

@@ -52,10 +52,14 @@ def describe(value: Any) -> str:
 
 
 def _name(path: list[Any]) -> str:
-    for part in reversed(path):
-        if isinstance(part, str):
-            return part
-    return "value"
+    """How a message names the value: its key, or ``entry 2 of syncs`` for list items."""
+    if not path:
+        return "the file"
+    last = path[-1]
+    if isinstance(last, int):
+        parent = next((p for p in reversed(path[:-1]) if isinstance(p, str)), "the list")
+        return f"entry {last + 1} of {parent}"
+    return str(last)
 
 
 def _ptr(path: Iterable[Any]) -> str:
@@ -129,7 +133,9 @@ def _convert(err: Any, pos: Positions, ignore: Callable[[str, Any], bool] | None
                 key=True,
             )
         ]
-    if kw in ("pattern", "oneOf", "anyOf") and schema.get("errorMessage"):
+    if kw in ("oneOf", "anyOf") and schema.get("errorMessage"):
+        return [mk(schema["errorMessage"], ptr, None, kw)]
+    if kw == "pattern" and schema.get("errorMessage"):
         return [mk(f"invalid {name}: {describe(err.instance)}", ptr, schema["errorMessage"], kw)]
     if kw in ("minimum", "maximum"):
         bound = "at least" if kw == "minimum" else "at most"

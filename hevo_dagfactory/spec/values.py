@@ -42,7 +42,7 @@ def zone(name: str) -> tzinfo:
         return timezone.utc
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError, TypeError) as exc:
         raise ValueError(f"unknown time zone {name!r}") from exc
 
 

@@ -84,7 +84,7 @@ class _Builder:
     def build(self, node: yaml.Node, ptr: str) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
-            raise _Budget(node)
+            raise _Budget(ptr)
         m = node.start_mark
         self.marks[ptr] = (m.line + 1, m.column + 1)
         tag = node.tag
@@ -197,8 +197,49 @@ def read_text(path: Path, shown: str) -> tuple[str | None, list[ConfigError]]:
     return text, []
 
 
+#: Deepest nesting of lists/mappings accepted (a workflow needs about 6).
+MAX_DEPTH = 200
+_OPENERS = ("[", "{", "-", ":", "?")
+
+
+def _too_deep(text: str) -> ConfigError | None:
+    """Find nesting deeper than ``MAX_DEPTH`` without composing.
+
+    Why: libyaml's composer recurses in C and crashes the interpreter (SIGSEGV) on
+    ~100k nested ``[``. Every nesting level needs one of ``[ { - : ?``, so a file with
+    few of them cannot be deep and skips this scan; others are checked on the event
+    stream, which libyaml parses with a heap stack.
+    """
+    if sum(text.count(c) for c in _OPENERS) <= MAX_DEPTH:
+        return None
+    loader = _Loader(text)
+    depth = 0
+    try:
+        while True:
+            event = loader.get_event()
+            if event is None or isinstance(event, yaml.StreamEndEvent):
+                return None
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    m = event.start_mark
+                    return ConfigError(f"the YAML nests deeper than {MAX_DEPTH} levels", "", m.line + 1, m.column + 1,
+                                       hint="flatten the file", error_type="too_deep")
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # the real parse below reports syntax errors with their position
+    finally:
+        loader.dispose()
+
+
 def parse_text(text: str, path: Path, shown: str) -> tuple[Document | None, list[ConfigError]]:
     """Compose one YAML document and build marked plain data from it."""
+    deep = _too_deep(text)
+    if deep is not None:
+        from dataclasses import replace
+
+        return None, [replace(deep, file=shown)]
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -209,7 +250,7 @@ def parse_text(text: str, path: Path, shown: str) -> tuple[Document | None, list
             message = "the file holds more than one YAML document ('---')"
             hint = "keep one workflow per file"
         else:
-            hint = "fix the YAML syntax (indentation, quotes, ':' after keys)"
+            hint = "fix the YAML syntax: indentation, quotes, ':' after keys"
         return None, [
             ConfigError(
                 f"YAML syntax error: {message}",
@@ -231,7 +272,7 @@ def parse_text(text: str, path: Path, shown: str) -> tuple[Document | None, list
                 shown,
                 line,
                 col,
-                hint="remove the character (use an escape such as \\t inside a double-quoted string)",
+                hint="remove the character, or write an escape such as \\t inside a double-quoted string",
                 error_type="yaml",
             )
         ]
@@ -255,20 +296,21 @@ def parse_text(text: str, path: Path, shown: str) -> tuple[Document | None, list
     try:
         data = builder.build(node, "")
     except _Budget as budget:
-        bad = budget.args[0]
-        m = bad.start_mark
+        top = "/" + budget.args[0].split("/")[1] if budget.args[0] else ""
+        line, col = builder.key_marks.get(top) or builder.marks.get(top, (1, 1))
         return None, [
             ConfigError(
                 f"the file expands to more than {MAX_NODES} values (alias bomb?)",
                 shown,
-                m.line + 1,
-                m.column + 1,
-                hint="use fewer nested aliases (*name)",
+                line,
+                col,
+                top or None,
+                hint="expand fewer nested aliases (*name); write the values out",
                 error_type="too_many_nodes",
             )
         ]
     except RecursionError:
-        return None, [ConfigError("the YAML nests too deeply", shown, 1, 1, hint="flatten the file", error_type="yaml")]
+        return None, [ConfigError("the YAML nests too deeply", shown, 1, 1, hint="flatten the file", error_type="too_deep")]
     if builder.errors:
         return None, builder.errors
     return Document(path, data, builder.marks, builder.key_marks), []

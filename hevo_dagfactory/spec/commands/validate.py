@@ -1,0 +1,73 @@
+"""``hevo-dagfactory validate PATH...``: check workflow files, report every error.
+
+Exit codes a CI understands: 0 all valid, 1 at least one error, 2 usage (e.g. a path
+that does not exist). ``--format github`` prints workflow-command annotations so the
+errors show inline on a pull request. Imports stay minimal: this command must check
+a thousand files in about a second, interpreter start included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="workflow files or folders (folders are not searched recursively)")
+    parser.add_argument("--format", choices=("text", "json", "github"), default="text", help="output format (default: text)")
+    parser.add_argument("--env", default=None, help="environment overlay to apply (default: $HEVO_DAGFACTORY_ENV)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print errors only, no summary")
+
+
+def _github_escape(text: str, *, prop: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+def run(args: argparse.Namespace) -> int:
+    from hevo_dagfactory.spec.loader import load_paths
+
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:
+        for p in missing:
+            print(f"hevo-dagfactory validate: {p}: no such file or folder", file=sys.stderr)
+        return 2
+    result = load_paths(args.paths, env=args.env)
+    errors = result.errors
+    if args.format == "json":
+        payload = {
+            "valid": not errors,
+            "files": [str(p) for p in result.files],
+            "workflows": [w.dag_id for w in result.workflows],
+            "errors": [e.to_dict() for e in errors],
+        }
+        print(json.dumps(payload, indent=2))
+    elif args.format == "github":
+        lines = []
+        for e in errors:
+            props = [f"file={_github_escape(e.file, prop=True)}"]
+            if e.line is not None:
+                props.append(f"line={e.line}")
+            if e.col is not None:
+                props.append(f"col={e.col}")
+            props.append(f"title={_github_escape(e.error_type, prop=True)}")
+            message = e.message + (f" [{e.pointer}]" if e.pointer else "") + (f" ({e.hint})" if e.hint else "")
+            lines.append(f"::error {','.join(props)}::{_github_escape(message)}")
+        if lines:
+            print("\n".join(lines))
+    else:
+        if errors:
+            print("\n".join(str(e) for e in errors))
+        if not args.quiet:
+            bad = len({e.file for e in errors})
+            summary = f"{len(result.files)} file(s) checked, {len(result.workflows)} valid workflow(s)"
+            if errors:
+                summary += f", {len(errors)} error(s) in {bad} file(s)"
+            if not result.files:
+                summary = "no workflow files found (a folder's YAML counts when it has a top-level syncs:/steps:/hevo: key or the schema modeline)"
+            print(summary, file=sys.stderr)
+    return 1 if errors else 0
