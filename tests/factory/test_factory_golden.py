@@ -1,0 +1,139 @@
+"""Golden structure of every example in configs/: tasks, dependencies, operators, schedule, tags, assets.
+
+A new example without a golden entry fails ``test_every_example_has_a_golden_entry``, so the
+examples and this file cannot drift apart silently.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.factory.helpers import CONFIGS, REPO
+
+EU_41872 = "hevo://eu/pipelines/41872"
+DBT_DIR = str(REPO / "dbt" / "analytics")
+
+GOLDEN = {
+    "crm_accounts_daily": {
+        "schedule": ("cron", "30 5 * * *", "Europe/Berlin"),
+        "tags": {"hevo", "region:eu", "crm", "salesforce"},
+        "owner": "data-eng",
+        "default_args": {"retries": 1, "retry_delay": timedelta(seconds=30), "execution_timeout": timedelta(hours=2)},
+        "tasks": {
+            "salesforce": ("HevoPipelineOperator", set(), [EU_41872]),
+            "dbt_accounts": ("BashOperator", {"salesforce"}, []),
+        },
+        "syncs": {"salesforce": {"pipeline_id": 41872, "action": "SYNC_NOW", "deferrable": True,
+                                 "wait_for_completion": True, "region": "eu"}},
+        "commands": {
+            "dbt_accounts": f"dbt run --select staging.salesforce+ tag:accounts --target prod "
+                            f"--project-dir {DBT_DIR} --profiles-dir {DBT_DIR}",
+        },
+    },
+    "crm_scoring_on_sync": {
+        "schedule": ("assets", (EU_41872,)),
+        "tags": {"hevo", "region:eu", "crm", "scoring"},
+        "owner": "data-eng",
+        "default_args": {"retries": 1, "retry_delay": timedelta(seconds=30), "execution_timeout": timedelta(hours=2)},
+        "tasks": {
+            "dbt_scoring": ("BashOperator", set(), []),
+            "announce": ("BashOperator", {"dbt_scoring"}, []),
+        },
+        "syncs": {},
+        "commands": {
+            "dbt_scoring": f"dbt build --select marts.crm.account_scores+ --target prod --project-dir {DBT_DIR}",
+            "announce": 'echo "account scores rebuilt for {{ ds }}"',
+        },
+    },
+    "finance_close_nightly": {
+        "schedule": ("cron", "0 2 * * 1-5", "Europe/Berlin"),
+        "tags": {"hevo", "region:us", "finance", "nightly"},
+        "owner": "finance-data",
+        "default_args": {"retries": 1, "retry_delay": timedelta(seconds=30), "execution_timeout": timedelta(hours=3)},
+        "tasks": {
+            "stripe": ("HevoPipelineOperator", set(), ["hevo://us/pipelines/90311"]),
+            "netsuite": ("HevoPipelineOperator", set(), ["hevo://us/pipelines/90318"]),
+            "bank_feed": ("HevoPipelineOperator", set(), ["hevo://us/pipelines/90402"]),
+            "dbt_finance": ("BashOperator", {"stripe", "netsuite", "bank_feed"}, []),
+            "check_export_dir": ("BashOperator", {"dbt_finance"}, []),
+        },
+        "syncs": {
+            "stripe": {"pipeline_id": 90311, "action": "SYNC_NOW", "on_completed_with_failures": "warn"},
+            "bank_feed": {"pipeline_id": 90402, "action": "RESYNC", "resync_mode": "EVOLVE_AND_MERGE",
+                          "timeout": 4 * 3600, "region": "us"},
+        },
+        "commands": {
+            "dbt_finance": "dbt build --select tag:finance --exclude tag:deprecated "
+                           "--vars '{\"close_date\": \"{{ ds }}\"}' --target prod "
+                           f"--project-dir {DBT_DIR} --threads 4",
+            "check_export_dir": 'test -d "$EXPORT_DIR" && echo "finance export folder present for {{ ds }}"',
+        },
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def example_dags():
+    from hevo_dagfactory.factory import load_workflows
+
+    env_backup = {}
+    import os
+
+    for var in ("DBT_PROJECT_DIR", "DBT_PROFILES_DIR", "FINANCE_EXPORT_DIR", "HEVO_DAGFACTORY_ENV"):
+        env_backup[var] = os.environ.pop(var, None)
+    try:
+        return load_workflows(CONFIGS, {"__file__": str(REPO / "dags" / "x.py")})
+    finally:
+        for var, value in env_backup.items():
+            if value is not None:
+                os.environ[var] = value
+
+
+def schedule_of(dag):
+    tt = dag.timetable
+    if getattr(tt, "asset_condition", None) is not None:
+        return ("assets", tuple(sorted(a.uri for a in tt.asset_condition.objects)))
+    if hasattr(tt, "expression"):
+        return ("cron", tt.expression, str(tt.timezone.name))
+    return (type(tt).__name__,)
+
+
+def test_every_example_has_a_golden_entry(example_dags):
+    from hevo_dagfactory.spec import find_workflow_files
+
+    assert len(find_workflow_files(CONFIGS)) == len(GOLDEN)
+    assert set(example_dags) == set(GOLDEN)
+
+
+@pytest.mark.parametrize("dag_id", sorted(GOLDEN))
+def test_structure(example_dags, dag_id):
+    dag, want = example_dags[dag_id], GOLDEN[dag_id]
+    assert schedule_of(dag) == want["schedule"]
+    assert set(dag.tags) == want["tags"]
+    assert "config-error" not in dag.tags
+    got_tasks = {
+        t.task_id: (type(t).__name__, set(t.upstream_task_ids), [o.uri for o in t.outlets]) for t in dag.tasks
+    }
+    assert got_tasks == want["tasks"]
+    for key, value in want["default_args"].items():
+        assert dag.default_args[key] == value, key
+    assert all(t.owner == want["owner"] for t in dag.tasks)
+    for task_id, attrs in want["syncs"].items():
+        op = dag.get_task(task_id)
+        for attr, value in attrs.items():
+            assert getattr(op, attr) == value, (task_id, attr)
+        assert op.connection_id == "hevo_airflow_conn_id"
+    for task_id, command in want["commands"].items():
+        assert dag.get_task(task_id).bash_command == command
+
+
+def test_doc_md_describes_the_workflow(example_dags):
+    doc = example_dags["finance_close_nightly"].doc_md
+    assert doc.startswith("Load Stripe, NetSuite and the bank feed")
+    assert "`finance_close_nightly.yaml`" in doc
+    for fragment in ("| `bank_feed` | 90402 | resync (evolve_and_merge)", "`hevo://us/pipelines/90311`",
+                     "select tag:finance", "exclude tag:deprecated", "target prod", "`0 2 * * 1-5` (Europe/Berlin)"):
+        assert fragment in doc
+    assert str(REPO) not in doc  # no machine paths in the UI
