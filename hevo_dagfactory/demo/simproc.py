@@ -60,11 +60,20 @@ class SimulatorAdmin:
 class SimulatorProcess:
     """``hevo-dagfactory simulator`` on a free 127.0.0.1 port, its output in ``<home>/logs/simulator.log``."""
 
-    def __init__(self, home: Path, *, api_key: str, api_secret: str, env: dict[str, str], port: int | None = None):
+    def __init__(
+        self,
+        home: Path,
+        *,
+        api_key: str,
+        api_secret: str,
+        env: dict[str, str],
+        port: int | None = None,
+        rate_per_minute: int = 1000,
+    ):
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         argv = [sys.executable, "-m", "hevo_dagfactory", "simulator", "--port", str(self.port),
-                "--api-key", api_key, "--api-secret", api_secret]
+                "--api-key", api_key, "--api-secret", api_secret, "--rate-per-minute", str(rate_per_minute)]
         self.proc = ManagedProcess(
             "simulator", argv, env=env, cwd=home, log_path=home / "logs" / "simulator.log", redact=[api_secret]
         )

@@ -1,0 +1,162 @@
+"""``hevo-dagfactory demo``: the example workflows, end to end, in a real local Airflow (``make demo``).
+
+Starts the Hevo simulator and Airflow (scheduler, dag-processor, triggerer, api-server) in ``.demo/airflow-home``
+with the project's ``dags/`` reading ``configs/``, scripts every pipeline of the workflows as a short successful
+job, starts one run of each workflow, shows progress, prints a result table and exits 0 only when every task
+succeeded. ``--keep`` leaves Airflow running for the UI until Ctrl-C. Everything started is stopped on exit,
+on an error and on Ctrl-C/SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from hevo_dagfactory.demo.client import AirflowApiError
+from hevo_dagfactory.demo.procs import StackError
+from hevo_dagfactory.demo.runner import DemoError, DemoRunner, ResultRow, TrackedRun, plan_from_configs
+from hevo_dagfactory.demo.stack import AirflowStack
+
+_MARKER = ".hevo-dagfactory-demo-home"
+_OK = {"success"}
+_STATE_STYLE = {
+    "success": "green",
+    "failed": "red",
+    "upstream_failed": "red",
+    "deferred": "magenta",
+    "running": "cyan",
+    "queued": "yellow",
+    "scheduled": "yellow",
+}
+
+
+def _project_dir(name: str) -> Path:
+    """``./name`` when run from a checkout (``make demo``), else the folder next to the installed package."""
+    here = Path.cwd() / name
+    if here.is_dir():
+        return here
+    return Path(__file__).resolve().parents[2] / name
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--configs", type=Path, default=None, help="workflow folder (default: ./configs)")
+    parser.add_argument("--dags", type=Path, default=None, help="Airflow dags folder (default: ./dags)")
+    parser.add_argument(
+        "--home", type=Path, default=Path(".demo") / "airflow-home",
+        help="AIRFLOW_HOME for the demo; recreated on every run (default: .demo/airflow-home)",
+    )
+    parser.add_argument("--keep", action="store_true", help="leave Airflow running afterwards (Ctrl-C stops it)")
+    parser.add_argument("--job-seconds", type=float, default=3.0, help="how long each simulated Hevo job runs")
+    parser.add_argument("--timeout", type=float, default=300.0, help="give up after this many seconds of runs")
+
+
+def _fresh_home(home: Path) -> Path:
+    """Recreate the demo home, refusing to wipe a folder the demo did not create."""
+    home = home.resolve()
+    if home.exists():
+        if not (home / _MARKER).exists():
+            raise DemoError(f"{home} exists and was not made by the demo; pass --home with a new or demo folder")
+        shutil.rmtree(home)
+    home.mkdir(parents=True)
+    (home / _MARKER).write_text("created by hevo-dagfactory demo; deleted and recreated on every run\n")
+    return home
+
+
+def _progress_table(runs: list[TrackedRun], started: float) -> Table:
+    table = Table(title=f"Workflow runs ({time.monotonic() - started:.0f}s)", expand=False)
+    table.add_column("DAG")
+    table.add_column("run")
+    table.add_column("state")
+    table.add_column("tasks")
+    for run in sorted(runs, key=lambda r: r.dag_id):
+        tasks = " ".join(
+            f"[{_STATE_STYLE.get(str(t.get('state')), 'white')}]{t['task_id']}:{t.get('state') or 'none'}[/]"
+            for t in run.tasks
+        )
+        style = _STATE_STYLE.get(run.state, "white")
+        table.add_row(run.dag_id, run.how, f"[{style}]{run.state}[/]", tasks or "-")
+    return table
+
+
+def _result_table(rows: list[ResultRow]) -> Table:
+    table = Table(title="Result")
+    for col in ("DAG", "task", "state", "Hevo job id", "duration"):
+        table.add_column(col)
+    for row in rows:
+        style = _STATE_STYLE.get(row.state, "white")
+        duration = f"{row.duration_s:.1f}s" if isinstance(row.duration_s, (int, float)) else "-"
+        table.add_row(row.dag_id, row.task_id, f"[{style}]{row.state}[/]", row.job_id or "-", duration)
+    return table
+
+
+def _hold(console: Console, stack: AirflowStack) -> None:
+    user, password = stack.ui_login
+    console.print(
+        f"\n[bold]Airflow is still running[/]: open {stack.api_url} and log in as [bold]{user}[/] / "
+        f"[bold]{password}[/]\nThe simulator answers on {stack.simulator.base_url if stack.simulator else '-'}. "
+        "Press Ctrl-C to stop everything."
+    )
+    while all(p.alive() for p in stack.procs.values()):
+        time.sleep(1.0)
+    console.print("[red]an Airflow component stopped by itself; shutting down (see the logs above)[/]")
+
+
+def run(args: argparse.Namespace) -> int:
+    console = Console()
+    if not console.is_terminal:  # piped or CI: keep ids and task names readable instead of 80 columns
+        console = Console(width=140)
+    configs = (args.configs or _project_dir("configs")).resolve()
+    dags = (args.dags or _project_dir("dags")).resolve()
+    try:
+        plan = plan_from_configs(configs)
+        if not dags.is_dir():
+            raise DemoError(f"dags folder {dags} does not exist; pass --dags DIR (the folder with hevo_workflows.py)")
+        home = _fresh_home(args.home)
+    except DemoError as exc:
+        console.print(f"[red]demo: {exc}[/]")
+        return 2
+    console.print(
+        f"Starting the Hevo simulator and Airflow in {home} (about 30 s) for {len(plan.dag_ids)} workflow(s): "
+        f"{', '.join(plan.dag_ids)}"
+    )
+    started = time.monotonic()
+    try:
+        with AirflowStack(home, dags_folder=dags, config_dir=configs) as stack:
+            console.print(f"Stack up in {time.monotonic() - started:.0f}s.\n{stack.describe()}")
+            runner = DemoRunner(stack.api, stack.sim, plan, job_seconds=args.job_seconds, timeout_s=args.timeout)
+            runner.script_pipelines()
+            runner.start()
+            with Live(console=console, refresh_per_second=2, transient=False) as live:
+                runner.on_progress = lambda runs: live.update(_progress_table(runs, started))
+                runner.watch()
+            rows = runner.results()
+            console.print(_result_table(rows))
+            for note in runner.notes:
+                console.print(f"note: {note}")
+            failed = [r for r in rows if r.state not in _OK]
+            if failed:
+                console.print(
+                    f"[red]{len(failed)} task(s) did not succeed[/]; task logs are in {stack.logs_dir} "
+                    "(or re-run with --keep and open the UI)."
+                )
+            else:
+                console.print(
+                    f"[green]All {len(rows)} tasks of {len(runner.runs)} run(s) succeeded[/] in "
+                    f"{time.monotonic() - started:.0f}s."
+                )
+            if args.keep:
+                _hold(console, stack)
+            return 1 if failed else 0
+    except KeyboardInterrupt:
+        console.print("\ninterrupted: every process the demo started has been stopped")
+        return 130
+    except (DemoError, StackError, AirflowApiError, TimeoutError) as exc:
+        console.print(f"[red]demo failed: {exc}[/]\nEverything the demo started has been stopped. Logs: {home / 'logs'}")
+        return 1
+
