@@ -22,7 +22,7 @@ from typing import Any
 
 from hevo_dagfactory.spec import schema as S
 from hevo_dagfactory.spec.build import build_workflow
-from hevo_dagfactory.spec.discover import DEFAULTS_NAMES, SUFFIXES, defaults_file, find_workflow_files
+from hevo_dagfactory.spec.discover import DEFAULTS_NAMES, defaults_file, find_workflow_files, is_candidate_name
 from hevo_dagfactory.spec.errors import ConfigError, ConfigErrors, display_path
 from hevo_dagfactory.spec.interpolate import expand, has_unresolved
 from hevo_dagfactory.spec.model import Workflow
@@ -215,8 +215,7 @@ def _expand_paths(paths: Iterable[Path | str]) -> tuple[list[Path], list[Path], 
             for f in found:
                 add(files, f)
             found_set = set(found)
-            skipped += [c for c in sorted(p.iterdir()) if c.name.endswith(SUFFIXES)
-                        and c.name not in DEFAULTS_NAMES and c not in found_set and c.is_file()]
+            skipped += [c for c in sorted(p.iterdir()) if is_candidate_name(c) and c not in found_set and c.is_file()]
         elif p.is_file():
             add(defaults if p.name in DEFAULTS_NAMES else files, p)
         else:

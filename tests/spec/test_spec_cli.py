@@ -1,0 +1,105 @@
+"""The spec commands through the real CLI entry point (in-process and as a subprocess)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from hevo_dagfactory.cli import main
+from hevo_dagfactory.spec import load_file
+
+from .conftest import FIXTURES, REPO
+
+BROKEN = FIXTURES / "broken"
+
+
+def test_validate_exit_codes(capsys):
+    assert main(["validate", str(REPO / "configs")]) == 0
+    assert main(["validate", str(REPO / "configs"), str(BROKEN / "unknown_key.yaml")]) == 1
+    out = capsys.readouterr()
+    assert "unknown key 'regoin'" in out.out and "did you mean 'region'?" in out.out
+    assert main(["validate", "/nonexistent/path.yaml"]) == 2
+    assert main(["validate"]) == 2  # argparse usage error
+    assert main(["validate", "--format", "xml", "configs"]) == 2
+
+
+def test_validate_reports_other_files_and_every_error(capsys):
+    code = main(["validate", str(BROKEN / "bad_enum.yaml"), str(BROKEN / "wrong_type.yaml"), str(REPO / "configs")])
+    out = capsys.readouterr()
+    assert code == 1
+    assert out.out.count("\n") == 3  # one line per error, both files
+    assert "bad_enum.yaml:4:13: action must be one of" in out.out
+    assert "3 valid workflow(s)" in out.err
+
+
+def test_validate_json(capsys):
+    assert main(["validate", "--format", "json", str(BROKEN / "unknown_key.yaml")]) == 1
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["valid"] is False
+    first = payload["errors"][0]
+    assert (first["line"], first["col"], first["pointer"], first["error_type"]) == (2, 3, "/hevo/regoin", "unknown_key")
+
+
+def test_validate_github_annotations(capsys):
+    assert main(["validate", "--format", "github", str(BROKEN / "bad_cron.yaml")]) == 1
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("::error file=")
+    assert "bad_cron.yaml,line=1,col=11,title=cron::invalid cron expression" in line
+
+
+def test_schema_command_prints_the_schema(capsys):
+    assert main(["schema"]) == 0
+    assert json.loads(capsys.readouterr().out)["title"] == "hevo-dagfactory workflow"
+    assert main(["schema", "--path"]) == 0
+    assert capsys.readouterr().out.strip().endswith("hevo-workflow.schema.json")
+
+
+def test_show_prints_levels_and_edges(capsys):
+    assert main(["show", str(REPO / "configs" / "finance_close_nightly.yaml")]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0].startswith("finance_close_nightly")
+    level1 = [l for l in lines if l.strip().startswith("[1]")]
+    assert len(level1) == 3 and any("resync (EVOLVE_AND_MERGE) pipeline 90402" in l for l in level1)
+    assert any(l.strip().startswith("[2] dbt_finance") and "after stripe, netsuite, bank_feed" in l for l in lines)
+    assert any(l.strip().startswith("[3] check_export_dir") for l in lines)
+    assert "emits: hevo://us/pipelines/90311" in out
+
+
+def test_show_invalid_file_prints_errors_not_traceback(capsys):
+    assert main(["show", str(BROKEN / "cycle.yaml")]) == 1
+    err = capsys.readouterr().err
+    assert "dependency cycle" in err and "Traceback" not in err
+
+
+def test_new_writes_a_valid_workflow_and_refuses_to_overwrite(tmp_path, capsys):
+    assert main(["new", "orders_hourly", "--dir", str(tmp_path)]) == 0
+    path = tmp_path / "orders_hourly.yaml"
+    workflow = load_file(path)
+    assert workflow.dag_id == "orders_hourly" and workflow.syncs and workflow.steps
+    assert path.read_text().startswith("# yaml-language-server: $schema=")
+    before = path.read_text()
+    assert main(["new", "orders_hourly", "--dir", str(tmp_path)]) == 1
+    assert path.read_text() == before
+    assert "already exists" in capsys.readouterr().err
+    assert main(["new", "bad name!", "--dir", str(tmp_path)]) == 2
+
+
+def test_validate_never_imports_airflow_or_http_clients():
+    code = (
+        "import sys\n"
+        "from hevo_dagfactory.cli import main\n"
+        f"rc = main(['validate', '-q', {str(REPO / 'configs')!r}, {str(BROKEN)!r}])\n"
+        "bad = sorted(m for m in ('airflow', 'requests', 'aiohttp', 'pendulum') if m in sys.modules)\n"
+        "print(rc, bad)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.stdout.strip().splitlines()[-1] == "1 []", proc.stderr
+
+
+def test_console_script_has_no_traceback_on_bad_input():
+    exe = [sys.executable, "-m", "hevo_dagfactory", "validate", str(BROKEN)]
+    proc = subprocess.run(exe, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stdout + proc.stderr
