@@ -126,15 +126,13 @@ def start_job_flow(pipeline_id: Any, *, action: str = "sync_now", job_type: str 
         try:
             body = yield trigger
         except HevoJobInProgress as exc:
-            page: JobPage = yield ep.list_jobs(pipeline_id, limit=discovery.page_size)
-            mine = _running_of(page.jobs, expected)
+            mine, other = yield from _find_running(pipeline_id, expected, discovery)
             if mine is not None:
                 ours = (mine.job_id not in known and mine.created_ts is not None
                         and mine.created_ts >= first_trigger_ms - discovery.skew_ms)
                 if ours or attach_only or if_running == "attach":
                     return StartedJob(mine, attached=not ours, triggered_at_ms=first_trigger_ms)
                 raise _in_progress(label, mine, expected) from exc
-            other = _running_of(page.jobs, None)
             raise HevoJobInProgress(
                 f"Hevo refused to start a {_describe(expected)} job on {label} because a job is in progress"
                 + (f" (job {other.job_id}, type {other.type}, status {other.status})" if other else "")
@@ -219,6 +217,32 @@ def _discover(pipeline_id: Any, expected: frozenset[str], known: set[str], trigg
         if found is not None:
             return found
     return None
+
+
+def _find_running(pipeline_id: Any, expected: frozenset[str],
+                  discovery: DiscoveryPolicy) -> Generator[Op, Any, tuple[Job | None, Job | None]]:
+    """After "a job is in progress": the running job of the expected type, else the running job of another type.
+
+    Polls because the refusing job may not be listed yet (jobs appear with a delay). Hevo has just told
+    us a job runs, so this looks twice as long as plain discovery before giving up.
+    """
+    other: Job | None = None
+    for attempt in range(2 * discovery.attempts):
+        if attempt:
+            yield Sleep(discovery.interval_s)
+        try:
+            page: JobPage = yield ep.list_jobs(pipeline_id, limit=discovery.page_size)
+        except HevoError as exc:
+            if not _is_ambiguous(exc):
+                raise
+            continue
+        mine = _running_of(page.jobs, expected)
+        if mine is not None:
+            return mine, None
+        other = _running_of(page.jobs, None)
+        if other is not None:
+            return None, other
+    return None, other
 
 
 def _fetch(pipeline_id: Any, job_id: str, expected: frozenset[str], trigger_ms: int,

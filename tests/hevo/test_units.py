@@ -1,0 +1,140 @@
+"""Pure units: regions, job parsing and status classes, Retry-After parsing, backoff, error mapping."""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import pickle
+import time
+
+import pytest
+
+from hevo_dagfactory.hevo import (REGIONS, HevoAuthError, HevoJobInProgress, HevoRateLimited, HevoServerError,
+                                  HevoTransportError, Job, JobOutcome, JobPage, RetryPolicy, base_url, classify,
+                                  expected_job_types, is_transient, parse_retry_after)
+from hevo_dagfactory.hevo.errors import error_for_response
+
+
+@pytest.mark.parametrize(("kwargs", "url"), [
+    ({"region": "eu"}, "https://eu.hevodata.com"),
+    ({"region": "US2"}, "https://us2.hevodata.com"),
+    ({"region": "apac"}, "https://asia.hevodata.com"),
+    ({"host": "eu.hevodata.com"}, "https://eu.hevodata.com"),
+    ({"host": "127.0.0.1", "scheme": "http", "port": 8080}, "http://127.0.0.1:8080"),
+    ({"host": "127.0.0.1:9999", "scheme": "http"}, "http://127.0.0.1:9999"),
+    ({"host": "http://127.0.0.1:8080/"}, "http://127.0.0.1:8080"),
+    ({"host": "https://proxy.example:8443", "region": "eu"}, "https://proxy.example:8443"),
+    ({"region": "in", "port": "443"}, "https://in.hevodata.com:443"),
+])
+def test_base_url(kwargs, url):
+    assert base_url(**kwargs) == url
+
+
+def test_regions_are_the_six_documented():
+    assert set(REGIONS) == {"asia", "au", "eu", "in", "us", "us2"}
+
+
+@pytest.mark.parametrize(("kwargs", "needle"), [
+    ({}, "region"), ({"region": "mars"}, "asia"), ({"host": "x", "scheme": "ftp"}, "http"),
+    ({"host": "x", "port": "abc"}, "number"),
+])
+def test_base_url_errors_say_what_is_accepted(kwargs, needle):
+    with pytest.raises(ValueError, match=needle):
+        base_url(**kwargs)
+
+
+def test_job_from_api_tolerates_extra_missing_and_stringly_fields():
+    job = Job.from_api({"job_id": 42, "status": "in_progress", "created_ts": "1704067200000", "new_field": [1],
+                        "duration": 60000.0, "events_failed": None, "type": "Some_New_Type"})
+    assert job.job_id == "42" and job.status == "IN_PROGRESS" and job.created_ts == 1704067200000
+    assert job.duration_ms == 60000 and job.events_failed is None and job.raw["new_field"] == [1]
+    assert job.type == "Some_New_Type" and job.type_key == "SOME_NEW_TYPE"
+    assert Job.from_api({"data": {"job_id": "x", "status": "COMPLETED"}}).job_id == "x"
+    with pytest.raises(ValueError):
+        Job.from_api({"status": "COMPLETED"})
+
+
+def test_job_to_dict_is_json_safe():
+    job = Job.from_api({"job_id": "a", "status": "COMPLETED", "raw_obj": object.__name__})
+    data = json.loads(json.dumps(job.to_dict()))
+    assert data["job_id"] == "a" and data["outcome"] == "success" and "raw" not in data
+
+
+def test_job_page_shapes():
+    page = JobPage.from_api({"data": [{"job_id": "1", "status": "COMPLETED"}, {"junk": True}], "has_more": True,
+                             "next_cursor": "c2"})
+    assert [j.job_id for j in page.jobs] == ["1"] and page.has_more and page.next_cursor == "c2"
+    assert not JobPage.from_api({"data": [], "has_more": True}).has_more  # no cursor, no more pages
+    with pytest.raises(ValueError):
+        JobPage.from_api("nope")
+
+
+@pytest.mark.parametrize(("status", "outcome"), [
+    ("COMPLETED", JobOutcome.SUCCESS), ("COMPLETED_WITH_FAILURES", JobOutcome.COMPLETED_WITH_FAILURES),
+    ("FAILED", JobOutcome.FAILED), ("CANCELLED", JobOutcome.FAILED), ("SKIPPED", JobOutcome.FAILED),
+    ("DEFERRED", JobOutcome.FAILED), ("DEFERRED_WITH_FAILURES", JobOutcome.FAILED),
+    ("DEFERRED_WITH_FAILURE", JobOutcome.FAILED), ("IN_PROGRESS", JobOutcome.RUNNING),
+    ("CANCELLING", JobOutcome.RUNNING), ("in_progress", JobOutcome.RUNNING),
+])
+def test_classify(status, outcome):
+    assert classify(status) is outcome
+
+
+def test_unknown_status_is_running_with_a_warning(caplog):
+    with caplog.at_level(logging.WARNING):
+        assert classify("WARMING_UP_NEW") is JobOutcome.RUNNING
+    assert "WARMING_UP_NEW" in caplog.text
+
+
+def test_expected_job_types():
+    assert expected_job_types("sync_now") == {"INCREMENTAL"}
+    assert expected_job_types("RESYNC") >= {"RESYNC", "RESYNC_WITH_EVOLVE", "RESYNC_WITH_DROP_AND_LOAD", "TRUNCATE_AND_LOAD"}
+    assert expected_job_types("resync", "truncate_and_load") == {"TRUNCATE_AND_LOAD"}
+    with pytest.raises(ValueError):
+        expected_job_types("reload")
+
+
+def test_parse_retry_after_seconds_and_http_date():
+    assert parse_retry_after("7") == 7.0
+    assert parse_retry_after(None) is None and parse_retry_after("soon") is None
+    now = time.time()
+    date = email.utils.formatdate(now + 30, usegmt=True)
+    assert 28 <= parse_retry_after(date, now=now) <= 31
+    assert parse_retry_after(email.utils.formatdate(now - 30, usegmt=True), now=now) == 0.0
+
+
+def test_backoff_grows_is_capped_and_jittered():
+    policy = RetryPolicy(initial_delay=1, max_delay=8, multiplier=2, jitter=0.5)
+    for attempt, top in [(1, 1), (2, 2), (3, 4), (4, 8), (9, 8)]:
+        values = [policy.backoff(attempt) for _ in range(200)]
+        assert all(top * 0.5 <= v <= top for v in values)
+        assert max(values) - min(values) > 0  # jitter spreads retries of many waiters
+
+
+def test_post_retry_rule():
+    assert RetryPolicy.should_retry(HevoRateLimited("x", status=429), idempotent=False)
+    assert not RetryPolicy.should_retry(HevoServerError("x", status=502), idempotent=False)
+    assert not RetryPolicy.should_retry(HevoTransportError("x", kind="timeout"), idempotent=False)
+    assert RetryPolicy.should_retry(HevoServerError("x", status=502), idempotent=True)
+    assert not RetryPolicy.should_retry(HevoAuthError("x", status=401), idempotent=True)
+
+
+def test_error_mapping_and_is_transient():
+    in_progress = error_for_response(500, '{"message": "A job is in progress. To sync now..."}', method="POST",
+                                     url="https://eu.hevodata.com/api/v1/x", where="connection 'c'")
+    assert isinstance(in_progress, HevoJobInProgress) and not is_transient(in_progress)
+    server = error_for_response(502, "bad gateway", method="GET", url="https://h/x", where="w")
+    assert isinstance(server, HevoServerError) and is_transient(server)
+    auth = error_for_response(401, "nope secret123", method="GET", url="https://h/x", where="connection 'c'",
+                              secrets=("secret123",))
+    assert isinstance(auth, HevoAuthError) and "secret123" not in str(auth) and "connection 'c'" in str(auth)
+    assert not is_transient(auth)
+    assert is_transient(ConnectionResetError()) and is_transient(TimeoutError())
+    assert not is_transient(ValueError())
+
+
+def test_errors_survive_pickling():
+    err = HevoRateLimited("slow down", status=429, body="b", retry_after=3.0)
+    copy = pickle.loads(pickle.dumps(err))
+    assert type(copy) is HevoRateLimited and copy.status == 429 and copy.retry_after == 3.0 and str(copy) == "slow down"
