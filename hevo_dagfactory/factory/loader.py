@@ -31,6 +31,10 @@ log = logging.getLogger("hevo_dagfactory.factory")
 CONFIG_DIR_ENV = "HEVO_DAGFACTORY_CONFIG_DIR"
 GLOBALS_PREFIX = "hevo_dag__"
 
+#: Counters of the most recent run in this process (files, cached, validated, broken, built):
+#: for logs, tests and the benchmark.
+LAST_RUN: dict[str, int] = {}
+
 
 def resolve_config_folder(folder: str | os.PathLike[str] | None, loader_dir: Path) -> Path:
     """Argument, else ``$HEVO_DAGFACTORY_CONFIG_DIR``, else the loader's own folder.
@@ -74,6 +78,8 @@ def load_workflows(
         dags, stats = {pid: placeholder_dag(pid, loader_path.name if loader_path else stem, lines)}, {}
     for dag_id, dag in dags.items():
         target[GLOBALS_PREFIX + dag_id] = dag
+    LAST_RUN.clear()
+    LAST_RUN.update(stats, built=len(dags))
     log.info(
         "hevo-dagfactory: %s → %d DAG(s) in %.0f ms (%s)",
         root,

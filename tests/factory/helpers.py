@@ -35,6 +35,16 @@ def good_workflow(folder: Path, dag_id: str, pid: int = 1) -> Path:
     return write(folder, f"{dag_id}.yaml", GOOD.format(dag_id=dag_id, pid=pid))
 
 
+BROKEN_UNKNOWN_KEY = """\
+dag_id: broken_one
+schedule: "@daily"
+start_date: 2026-01-01
+syncs:
+  - id: s1
+    pipeline_id: 7
+    acton: resync
+"""
+
 #: The loader a user copies into their dags folder (the zero-setting form docs/loader.md shows).
 USER_LOADER = """\
 # Airflow DAG loader: every hevo-dagfactory workflow YAML file beside this file becomes a DAG.

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from tests.factory.helpers import CONFIGS, LOADER, REPO, dagbag, dags_folder_with_loader, good_workflow, write
+from tests.factory.helpers import BROKEN_UNKNOWN_KEY, CONFIGS, LOADER, REPO, dagbag, dags_folder_with_loader, good_workflow, write
 
 
 def test_project_dags_folder_has_no_import_errors():
@@ -24,15 +24,7 @@ def test_loader_file_passes_airflow_safe_mode_sniff():
     assert "airflow" in text and "dag" in text
 
 
-BROKEN = """\
-dag_id: broken_one
-schedule: "@daily"
-start_date: 2026-01-01
-syncs:
-  - id: s1
-    pipeline_id: 7
-    acton: resync
-"""
+BROKEN = BROKEN_UNKNOWN_KEY
 
 
 def test_broken_file_is_isolated_and_visible(tmp_path, caplog):

@@ -1,0 +1,54 @@
+"""What the Airflow UI shows (description, doc_md) never carries secrets."""
+
+from __future__ import annotations
+
+import json
+
+from tests.factory.helpers import write
+
+SECRETS = ["bash-env-secret-1", "dbt-env-secret-2", "dbt-vars-secret-3", "inline-secret-4", "conn-password-5",
+           "hevo-api-secret-6", "interpolated-secret-7"]
+
+WF = """\
+dag_id: secretive
+description: Nightly load
+schedule: "@daily"
+start_date: 2026-01-01
+hevo: {region: eu, connection_id: hevo_prod}
+syncs:
+  - {id: s, pipeline_id: 11}
+steps:
+  - id: d
+    dbt:
+      command: run
+      select: [tag:nightly]
+      vars: {api_key: dbt-vars-secret-3}
+      env: {DBT_PASSWORD: dbt-env-secret-2, TOKEN: "${HEVO_TEST_TOKEN}"}
+  - id: b
+    bash:
+      command: curl -H "Authorization: inline-secret-4" https://example.invalid
+      env: {API_TOKEN: bash-env-secret-1}
+"""
+
+
+def test_ui_text_never_contains_secrets(tmp_path, monkeypatch):
+    from hevo_dagfactory import load_workflows
+
+    monkeypatch.setenv("HEVO_TEST_TOKEN", "interpolated-secret-7")
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_HEVO_PROD",
+        json.dumps({"conn_type": "hevo", "login": "key", "password": "conn-password-5",
+                    "extra": {"api_secret": "hevo-api-secret-6", "region": "eu"}}),
+    )
+    write(tmp_path, "secretive.yaml", WF)
+    # A broken file holding a secret: its placeholder must not echo the secret either.
+    write(tmp_path, "broken.yaml", WF.replace("dag_id: secretive", "dag_id: broken").replace(
+        "command: run", "command: run\n      colour: red"))
+    dags = load_workflows(tmp_path, {"__file__": str(tmp_path / "l.py")})
+    assert "config-error" not in dags["secretive"].tags
+    assert "config-error" in dags["broken"].tags
+    for dag in dags.values():
+        shown = f"{dag.description}\n{dag.doc_md}"
+        assert not [s for s in SECRETS if s in shown], dag.dag_id
+    assert "`hevo_prod`" in dags["secretive"].doc_md  # the connection *id* is shown, nothing of its content
+    assert "select tag:nightly" in dags["secretive"].doc_md

@@ -1,0 +1,116 @@
+"""Sync wait modes, assets, the step registry, and the factory's own layering."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from tests.factory.helpers import REPO, write
+
+WAITS = """\
+dag_id: waits
+schedule: "@hourly"
+start_date: 2026-01-01
+hevo: {region: us2, connection_id: my_hevo}
+syncs:
+  - {id: deferred, pipeline_id: 1}
+  - {id: polled, pipeline_id: 2, wait: poll, poll_interval: 2s}
+  - {id: fired, pipeline_id: 3, wait: none, action: resync, resync_mode: drop_and_load}
+steps:
+  - id: after_all
+    bash: "true"
+  - id: after_one
+    bash: "true"
+    after: [polled]
+  - id: standalone
+    bash: "true"
+    after: []
+"""
+
+
+@pytest.fixture
+def waits_dag(tmp_path):
+    from hevo_dagfactory import load_workflows
+
+    write(tmp_path, "waits.yaml", WAITS)
+    dags = load_workflows(tmp_path, {"__file__": str(tmp_path / "l.py")})
+    assert "config-error" not in dags["waits"].tags, dags["waits"].description
+    return dags["waits"]
+
+
+def test_wait_modes_map_onto_the_operator(waits_dag):
+    d, p, f = (waits_dag.get_task(t) for t in ("deferred", "polled", "fired"))
+    assert (d.deferrable, d.wait_for_completion) == (True, True)
+    assert (p.deferrable, p.wait_for_completion, p.poll_interval) == (False, True, 2)
+    assert f.wait_for_completion is False
+    assert (f.action, f.resync_mode) == ("RESYNC", "DROP_AND_LOAD")
+    assert {t.connection_id for t in (d, p, f)} == {"my_hevo"}
+
+
+def test_fire_and_forget_sync_emits_no_asset(waits_dag):
+    outlets = {t.task_id: [o.uri for o in t.outlets] for t in waits_dag.tasks}
+    assert outlets["deferred"] == ["hevo://us2/pipelines/1"]
+    assert outlets["polled"] == ["hevo://us2/pipelines/2"]
+    assert outlets["fired"] == []
+    assert "| `fired` | 3 | resync (drop_and_load) | none | fail | — |" in waits_dag.doc_md
+
+
+def test_syncs_run_in_parallel_and_after_defaults_to_every_sync(waits_dag):
+    up = {t.task_id: set(t.upstream_task_ids) for t in waits_dag.tasks}
+    assert up["deferred"] == up["polled"] == up["fired"] == set()
+    assert up["after_all"] == {"deferred", "polled", "fired"}
+    assert up["after_one"] == {"polled"}
+    assert up["standalone"] == set()
+    assert set(waits_dag.tags) == {"hevo", "region:us2"}
+
+
+def test_registry_has_one_builder_per_kind_and_names_unknown_kinds():
+    from hevo_dagfactory.factory import STEP_BUILDERS
+    from hevo_dagfactory.factory.steps import build_task
+
+    assert {"hevo_sync", "dbt", "bash"} <= set(STEP_BUILDERS)
+    with pytest.raises(ValueError, match="no DAG builder for step kind 'airbyte'"):
+        build_task("airbyte", None, None, "x")
+
+
+def test_a_new_kind_needs_only_a_registered_builder(tmp_path, monkeypatch):
+    from hevo_dagfactory.factory import STEP_BUILDERS, build_dag, register_step_builder
+    from hevo_dagfactory.factory._airflow import BashOperator
+    from hevo_dagfactory.spec import Step, Workflow
+
+    monkeypatch.setitem(STEP_BUILDERS, "echo", STEP_BUILDERS.get("echo"))
+
+    @register_step_builder("echo")
+    def _build(ctx, model, task_id):
+        return BashOperator(task_id=task_id, dag=ctx.dag, bash_command=f"echo {model}")
+
+    step = Step(id="say", kind="echo")  # type: ignore[arg-type]
+    object.__setattr__(step, "echo", "hi")
+    dag = build_dag(Workflow(dag_id="new_kind", source=tmp_path / "n.yaml", steps=(step,)))
+    assert dag.get_task("say").bash_command == "echo hi"
+
+
+FACTORY = REPO / "hevo_dagfactory" / "factory"
+
+
+def _imported_modules(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+    return found
+
+
+@pytest.mark.parametrize("path", sorted(FACTORY.glob("*.py")), ids=lambda p: p.name)
+def test_factory_reaches_airflow_only_through_the_compat_modules(path):
+    """Every Airflow import sits in _airflow.py (to merge into provider/compat.py) or provider.compat."""
+    mods = _imported_modules(path)
+    if path.name != "_airflow.py":
+        assert not [m for m in mods if m == "airflow" or m.startswith("airflow.")]
+    assert not [m for m in mods if m.startswith("hevo_dagfactory.hevo") or m.startswith("hevo_dagfactory.simulator")]
+    if path.name in ("commands.py", "docs.py", "cache.py"):  # pure helpers: importable without Airflow
+        assert not [m for m in mods if "_airflow" in m or "provider" in m]
