@@ -26,7 +26,7 @@ steps:
       env: {DBT_PASSWORD: dbt-env-secret-2, TOKEN: "${HEVO_TEST_TOKEN}"}
   - id: b
     bash:
-      command: curl -H "Authorization: inline-secret-4" https://example.invalid
+      command: 'curl -H "Authorization: inline-secret-4" https://example.invalid'
       env: {API_TOKEN: bash-env-secret-1}
 """
 
