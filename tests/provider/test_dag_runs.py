@@ -1,0 +1,105 @@
+"""dag.test() of DAGs with the operator against the simulator: the whole defer → trigger → resume cycle.
+
+dag.test() on Airflow 3.3 runs each task through the in-process Task SDK supervisor and runs a
+deferred task's trigger inline, so this is the real operator, the real serialized trigger, the real
+connection lookups and the real resume, with only the scheduler loop simplified. It needs the
+session's migrated SQLite DB (root conftest ``airflow_db``) and a serialized DAG, which
+``run_dag`` writes first.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+
+from hevo_dagfactory.simulator import PipelineScript
+from provider_helpers import SECRET
+
+pytestmark = pytest.mark.usefixtures("airflow_db")
+
+
+def build_dag(dag_id: str, pipeline_id: str, **op_kwargs: Any):
+    from airflow.providers.standard.operators.bash import BashOperator
+    from airflow.sdk import DAG
+
+    from hevo_dagfactory.provider import HevoPipelineOperator
+
+    op_kwargs.setdefault("poll_interval", 0.2)
+    with DAG(dag_id, schedule=None, start_date=datetime(2026, 1, 1, tzinfo=timezone.utc), catchup=False) as dag:
+        sync = HevoPipelineOperator(task_id="sync", pipeline_id=pipeline_id, **op_kwargs)
+        after = BashOperator(task_id="after", bash_command="echo downstream ran")
+        sync >> after
+    return dag
+
+
+def run_dag(dag, tmp_path):
+    """Serialize the DAG into the metadata DB (dag.test() needs a DagVersion), then run it."""
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
+    from airflow.dag_processing.dagbag import DagBag, sync_bag_to_db
+
+    DagBundlesManager().sync_bundles_to_db()
+    bag = DagBag(dag_folder=str(tmp_path))
+    bag.bag_dag(dag)
+    sync_bag_to_db(bag, "dags-folder", None)
+    return dag.test()
+
+
+def states(dr) -> dict[str, str]:
+    return {ti.task_id: str(getattr(ti.state, "value", ti.state)) for ti in dr.get_task_instances()}
+
+
+def xcoms(dr, task_id: str) -> dict[str, Any]:
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        rows = session.query(XComModel).filter_by(dag_id=dr.dag_id, run_id=dr.run_id, task_id=task_id).all()
+        return {row.key: XComModel.deserialize_value(row) for row in rows}
+
+
+def job_polls(sim, pipeline_id: str) -> int:
+    return sum(1 for e in sim.sim.request_log if e["method"] == "GET" and "/jobs/" in e["path"]
+               and e["pipeline_id"] == pipeline_id)
+
+
+def test_success_defers_resumes_and_returns_the_job(hevo_conn, pipeline_id, tmp_path):
+    hevo_conn.sim.add_pipeline(pipeline_id, PipelineScript(job_duration_s=1.0))
+    dr = run_dag(build_dag(f"hevo_ok_{pipeline_id}", pipeline_id), tmp_path)
+    assert states(dr) == {"sync": "success", "after": "success"}
+    values = xcoms(dr, "sync")
+    result = values["return_value"]
+    assert result["status"] == "COMPLETED" and result["outcome"] == "success"
+    assert result["pipeline_id"] == pipeline_id and result["attached"] is False
+    assert values["hevo_job_id"] == result["job_id"]
+    assert values["_link_HevoJobLink"] == result["job_url"] and result["job_id"] in result["job_url"]
+    assert job_polls(hevo_conn, pipeline_id) >= 1, "the trigger never polled: the task did not defer"
+    assert hevo_conn.sim.sync_now_posts(pipeline_id) == 1
+    assert SECRET not in json.dumps(values)
+
+
+def test_failed_job_fails_the_task_and_skips_downstream(hevo_conn, pipeline_id, tmp_path):
+    hevo_conn.sim.add_pipeline(pipeline_id, PipelineScript(job_duration_s=0.5, final_status="FAILED"))
+    dr = run_dag(build_dag(f"hevo_failed_{pipeline_id}", pipeline_id), tmp_path)
+    assert states(dr) == {"sync": "failed", "after": "upstream_failed"}
+    assert str(getattr(dr.state, "value", dr.state)) == "failed"
+
+
+@pytest.mark.parametrize(("policy", "expected"), [("fail", "failed"), ("warn", "success"), ("succeed", "success")])
+def test_completed_with_failures_follows_the_policy(hevo_conn, pipeline_id, tmp_path, policy, expected):
+    hevo_conn.sim.add_pipeline(pipeline_id, PipelineScript(job_duration_s=0.5, final_status="COMPLETED_WITH_FAILURES"))
+    dr = run_dag(build_dag(f"hevo_cwf_{policy}_{pipeline_id}", pipeline_id, on_completed_with_failures=policy), tmp_path)
+    assert states(dr)["sync"] == expected
+    if expected == "success":
+        assert xcoms(dr, "sync")["return_value"]["status"] == "COMPLETED_WITH_FAILURES"
+
+
+def test_timeout_while_deferred_cancels_the_hevo_job(hevo_conn, pipeline_id, tmp_path):
+    hevo_conn.sim.add_pipeline(pipeline_id, PipelineScript(job_duration_s=60))
+    dr = run_dag(build_dag(f"hevo_timeout_{pipeline_id}", pipeline_id, timeout=2), tmp_path)
+    assert states(dr)["sync"] == "failed"
+    assert hevo_conn.sim.cancel_posts(pipeline_id) == 1
+    job = hevo_conn.sim.jobs(pipeline_id)[0]
+    assert job["status"] in ("CANCELLING", "CANCELLED")
