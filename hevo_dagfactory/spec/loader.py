@@ -22,7 +22,13 @@ from typing import Any
 
 from hevo_dagfactory.spec import schema as S
 from hevo_dagfactory.spec.build import build_workflow
-from hevo_dagfactory.spec.discover import DEFAULTS_NAMES, defaults_file, find_workflow_files, is_candidate_name
+from hevo_dagfactory.spec.discover import (
+    DEFAULTS_NAMES,
+    defaults_file,
+    find_workflow_files,
+    is_candidate_name,
+    looks_like_workflow,
+)
 from hevo_dagfactory.spec.errors import ConfigError, ConfigErrors, display_path
 from hevo_dagfactory.spec.interpolate import expand, has_unresolved
 from hevo_dagfactory.spec.model import Workflow
@@ -194,7 +200,7 @@ def load_file(path: Path | str, *, env: str | None = None) -> Workflow:
     return workflow
 
 
-def _expand_paths(paths: Iterable[Path | str]) -> tuple[list[Path], list[Path], list[Path], list[ConfigError]]:
+def _expand_paths(paths: Iterable[Path | str], sniff_files: bool = False) -> tuple[list[Path], list[Path], list[Path], list[ConfigError]]:
     """(workflow files, explicit defaults files, skipped files, errors for missing paths)."""
     files: list[Path] = []
     defaults: list[Path] = []
@@ -217,23 +223,29 @@ def _expand_paths(paths: Iterable[Path | str]) -> tuple[list[Path], list[Path], 
             found_set = set(found)
             skipped += [c for c in sorted(p.iterdir()) if is_candidate_name(c) and c not in found_set and c.is_file()]
         elif p.is_file():
-            add(defaults if p.name in DEFAULTS_NAMES else files, p)
+            if p.name in DEFAULTS_NAMES:
+                add(defaults, p)
+            elif sniff_files and not (is_candidate_name(p) and looks_like_workflow(p)):
+                skipped.append(p)
+            else:
+                add(files, p)
         else:
             errors.append(ConfigError("no such file or folder", str(p), None, None, None,
                                       "check the path", "io"))
     return files, defaults, skipped, errors
 
 
-def load_paths(paths: Iterable[Path | str], *, env: str | None = None) -> LoadResult:
+def load_paths(paths: Iterable[Path | str], *, env: str | None = None, sniff_files: bool = False) -> LoadResult:
     """Load every workflow under ``paths`` (files or folders, not recursive).
 
     Reports every error of every file, each folder's defaults errors once, and
     ``dag_id`` clashes across all files. Explicitly named ``defaults.yaml`` files are
-    checked as defaults files.
+    checked as defaults files. ``sniff_files=True`` applies the folder rules to named
+    files too (for pre-commit, which passes every changed YAML file).
     """
     environment = current_environment(env)
     osenv = os.environ
-    files, explicit_defaults, skipped, errors = _expand_paths(paths)
+    files, explicit_defaults, skipped, errors = _expand_paths(paths, sniff_files)
     cache = _DefaultsCache(environment, osenv)
     workflows: list[Workflow] = []
     dag_ids: dict[str, tuple[Path, tuple[str, int | None, int | None]]] = {}

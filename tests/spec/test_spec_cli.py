@@ -103,3 +103,25 @@ def test_console_script_has_no_traceback_on_bad_input():
     proc = subprocess.run(exe, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1
     assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_only_workflows_skips_foreign_yaml_named_explicitly(tmp_path, capsys):
+    foreign = tmp_path / "values.yaml"
+    foreign.write_text("replicaCount: 1\n")
+    broken = tmp_path / "wf.yaml"
+    broken.write_text("syncs: [{id: a, pipeline_id: 0}]\n")
+    assert main(["validate", str(foreign)]) == 1  # named files are workflows by default
+    assert main(["validate", "--only-workflows", str(foreign)]) == 0
+    assert main(["validate", "--only-workflows", str(foreign), str(broken)]) == 1
+    assert "pipeline_id must be at least 1" in capsys.readouterr().out
+
+
+def test_pre_commit_hook_definition_runs_validate():
+    import yaml
+
+    (hook,) = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    assert hook["id"] == "hevo-dagfactory-validate"
+    assert hook["entry"].split()[:2] == ["hevo-dagfactory", "validate"]
+    assert hook["language"] == "python" and hook["require_serial"] is True
+    args = hook["entry"].split()[2:]
+    assert main(["validate", *args, str(REPO / "configs" / "crm_accounts_daily.yaml")]) == 0

@@ -18,6 +18,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="workflow files or folders (folders are not searched recursively)")
     parser.add_argument("--format", choices=("text", "json", "github"), default="text", help="output format (default: text)")
     parser.add_argument("--env", default=None, help="environment overlay to apply (default: $HEVO_DAGFACTORY_ENV)")
+    parser.add_argument(
+        "--only-workflows",
+        action="store_true",
+        help="skip named YAML files that do not look like workflows (the folder rules; for pre-commit)",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="print errors only, no summary")
 
 
@@ -36,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         for p in missing:
             print(f"hevo-dagfactory validate: {p}: no such file or folder", file=sys.stderr)
         return 2
-    result = load_paths(args.paths, env=args.env)
+    result = load_paths(args.paths, env=args.env, sniff_files=args.only_workflows)
     errors = result.errors
     if args.format == "json":
         payload = {
@@ -67,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
             summary = f"{len(result.files)} file(s) checked, {len(result.workflows)} valid workflow(s)"
             if errors:
                 summary += f", {len(errors)} error(s) in {bad} file(s)"
-            if not result.files:
+            if not result.files and not args.only_workflows:
                 summary = "no workflow files found (a folder's YAML counts when it has a top-level syncs:/steps:/hevo: key or the schema modeline)"
             print(summary, file=sys.stderr)
     return 1 if errors else 0
