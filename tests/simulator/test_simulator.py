@@ -1,0 +1,144 @@
+"""The simulator itself, probed with plain requests/aiohttp (not our client) so its answers are checked
+independently: auth, 404s, Hevo's shapes, the rate window, faults, admin endpoints and in-loop serving."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import time
+
+import aiohttp
+import pytest
+import requests
+
+from hevo_dagfactory.simulator import PipelineScript, Simulator
+
+AUTH = ("test-key", "test-secret")
+BASIC = {"Authorization": "Basic " + base64.b64encode(b"test-key:test-secret").decode()}
+
+
+def _get(url, path, **kw):
+    return requests.get(url + path, auth=kw.pop("auth", AUTH), timeout=5, **kw)
+
+
+def _post(url, path, **kw):
+    return requests.post(url + path, auth=kw.pop("auth", AUTH), timeout=5, **kw)
+
+
+def test_bad_or_missing_basic_auth_is_401(hevo_sim):
+    hevo_sim.sim.add_pipeline(1)
+    assert _get(hevo_sim.url, "/api/v1/pipelines/1", auth=("test-key", "wrong")).status_code == 401
+    assert requests.get(hevo_sim.url + "/api/v1/pipelines/1", timeout=5).status_code == 401
+    assert _get(hevo_sim.url, "/api/v1/pipelines/1").status_code == 200
+
+
+def test_unknown_pipeline_and_job_are_404(hevo_sim):
+    hevo_sim.sim.add_pipeline(1)
+    r = _get(hevo_sim.url, "/api/v1/pipelines/2")
+    assert r.status_code == 404 and "not found" in r.json()["message"]
+    assert _get(hevo_sim.url, "/api/v1/pipelines/1/jobs/nope").status_code == 404
+    assert _post(hevo_sim.url, "/api/v1/pipelines/2/actions/sync-now").status_code == 404
+
+
+def test_job_in_progress_refusal(hevo_sim):
+    hevo_sim.sim.add_pipeline(1, PipelineScript(running_job=True, in_progress_status=409, job_duration_s=5))
+    r = _post(hevo_sim.url, "/api/v1/pipelines/1/actions/sync-now")
+    assert r.status_code == 409 and "A job is in progress. To sync now you need to cancel the current job" in r.text
+    assert len(hevo_sim.sim.jobs(1)) == 1
+
+
+def test_job_appears_after_delay_and_return_job_id(hevo_sim):
+    hevo_sim.sim.add_pipeline(1, PipelineScript(return_job_id=True, job_appear_delay_s=0.3))
+    job_id = _post(hevo_sim.url, "/api/v1/pipelines/1/actions/sync-now").json()["job_id"]
+    assert _get(hevo_sim.url, "/api/v1/pipelines/1/jobs").json()["data"] == []
+    assert _get(hevo_sim.url, f"/api/v1/pipelines/1/jobs/{job_id}").status_code == 404
+    time.sleep(0.35)
+    assert _get(hevo_sim.url, f"/api/v1/pipelines/1/jobs/{job_id}").json()["job_id"] == job_id
+
+
+def test_rate_limit_per_key_with_retry_after():
+    sim = Simulator(rate_per_minute=3, rate_window_s=2.0)
+    sim.add_pipeline(1)
+    with sim.serve_in_thread() as url:
+        codes = [_get(url, "/api/v1/pipelines/1") for _ in range(4)]
+        assert [r.status_code for r in codes] == [200, 200, 200, 429]
+        assert codes[3].json()["message"] == "Request rate limit exceeded"
+        assert 1 <= int(codes[3].headers["Retry-After"]) <= 2
+        assert sim.rate_limited_count == 1
+        # admin endpoints are neither authenticated nor rate limited
+        assert requests.get(url + "/_sim/stats", timeout=5).json()["rate_limited"] == 1
+
+
+@pytest.mark.parametrize(("field", "expect"), [("fail_next", 503), ("malformed_next", 200), ("rate_limit_next", 429)])
+def test_fault_counters_are_used_up_in_order(hevo_sim, field, expect):
+    hevo_sim.sim.add_pipeline(1, PipelineScript(**{field: 1}))
+    first = _get(hevo_sim.url, "/api/v1/pipelines/1")
+    assert first.status_code == expect
+    if field == "malformed_next":
+        with pytest.raises(ValueError):
+            first.json()
+    assert _get(hevo_sim.url, "/api/v1/pipelines/1").json()["id"] == 1
+
+
+def test_dropped_connection(hevo_sim):
+    hevo_sim.sim.add_pipeline(1, PipelineScript(drop_next=1))
+    with pytest.raises(requests.ConnectionError):
+        _get(hevo_sim.url, "/api/v1/pipelines/1")
+    assert hevo_sim.sim.request_log[0]["status"] == "dropped"
+
+
+def test_faults_on_post_only_leave_gets_alone(hevo_sim):
+    hevo_sim.sim.add_pipeline(1, PipelineScript(fail_next=1, faults_on="post"))
+    assert _get(hevo_sim.url, "/api/v1/pipelines/1").status_code == 200
+    assert _post(hevo_sim.url, "/api/v1/pipelines/1/actions/sync-now").status_code == 503
+    assert hevo_sim.sim.sync_now_posts(1) == 0  # a 5xx from fail_next never acts
+
+
+def test_error_after_start_still_starts_the_job(hevo_sim):
+    hevo_sim.sim.add_pipeline(1, PipelineScript(sync_now_error_after_start=True))
+    assert _post(hevo_sim.url, "/api/v1/pipelines/1/actions/sync-now").status_code == 502
+    assert hevo_sim.sim.sync_now_posts(1) == 1 and len(hevo_sim.sim.jobs(1)) == 1
+
+
+def test_admin_endpoints(hevo_sim):
+    url = hevo_sim.url
+    r = requests.put(url + "/_sim/pipelines/77", json={"job_duration_s": 0, "final_status": "failed"}, timeout=5)
+    assert r.status_code == 200 and r.json()["script"]["final_status"] == "FAILED"
+    bad = requests.put(url + "/_sim/pipelines/78", json={"duration": 1}, timeout=5)
+    assert bad.status_code == 400 and "job_duration_s" in bad.text
+    _post(url, "/api/v1/pipelines/77/actions/sync-now")
+    stats = requests.get(url + "/_sim/stats", timeout=5).json()
+    assert stats["sync_now_posts"] == {"77": 1} and stats["requests"] == 1 and stats["rate_limited"] == 0
+    jobs = requests.get(url + "/_sim/pipelines/77/jobs", timeout=5).json()["data"]
+    assert jobs[0]["status"] == "FAILED"
+    reqs = requests.get(url + "/_sim/requests", timeout=5).json()["data"]
+    assert reqs[0]["method"] == "POST" and reqs[0]["status"] == 200
+    assert requests.post(url + "/_sim/reset", timeout=5).json() == {"success": True}
+    assert requests.get(url + "/_sim/stats", timeout=5).json()["requests"] == 0
+
+
+def test_pipeline_script_from_dict_rejects_unknown_fields():
+    assert PipelineScript.from_dict({"final_status": "completed"}).final_status == "COMPLETED"
+    with pytest.raises(ValueError, match="unknown PipelineScript field"):
+        PipelineScript.from_dict({"final_state": "FAILED"})
+    with pytest.raises(ValueError):
+        PipelineScript(faults_on="put")
+
+
+async def test_start_and_stop_inside_a_running_loop():
+    sim = Simulator()
+    sim.add_pipeline(1)
+    url = await sim.start(0)
+    try:
+        async with aiohttp.ClientSession() as session:
+            async with session.get(url + "/api/v1/pipelines/1", headers=BASIC) as resp:
+                assert resp.status == 200 and (await resp.json())["id"] == 1
+    finally:
+        await sim.stop()
+    with pytest.raises(aiohttp.ClientConnectionError):
+        async with aiohttp.ClientSession() as session:
+            await asyncio.wait_for(session.get(url + "/api/v1/pipelines/1"), 5)
+
+
+def test_serves_on_loopback_only(hevo_sim):
+    assert hevo_sim.url.startswith("http://127.0.0.1:")
