@@ -68,6 +68,28 @@ def _fresh_home(home: Path) -> Path:
     return home
 
 
+def _dags_folder(args: argparse.Namespace, home: Path) -> Path:
+    """The project's dags/ (whose loader reads ../configs), or a one-line loader for another --configs folder.
+
+    The project's loader names its folder explicitly, so for any other folder the demo writes the plain
+    ``load_workflows()`` loader, which reads ``HEVO_DAGFACTORY_CONFIG_DIR`` (set by the stack).
+    """
+    if args.dags is not None:
+        dags = args.dags.resolve()
+        if not dags.is_dir():
+            raise DemoError(f"dags folder {dags} does not exist; pass --dags DIR (the folder with hevo_workflows.py)")
+        return dags
+    if args.configs is None and (_project_dir("dags") / "hevo_workflows.py").is_file():
+        return _project_dir("dags").resolve()
+    dags = home / "dags"
+    dags.mkdir(parents=True, exist_ok=True)
+    (dags / "hevo_workflows.py").write_text(
+        '"""Demo loader: every workflow file in $HEVO_DAGFACTORY_CONFIG_DIR becomes an Airflow DAG."""\n\n'
+        "from hevo_dagfactory import load_workflows\n\nload_workflows()\n"
+    )
+    return dags
+
+
 def _progress_table(runs: list[TrackedRun], started: float) -> Table:
     table = Table(title=f"Workflow runs ({time.monotonic() - started:.0f}s)", expand=False)
     table.add_column("DAG")
@@ -112,12 +134,10 @@ def run(args: argparse.Namespace) -> int:
     if not console.is_terminal:  # piped or CI: keep ids and task names readable instead of 80 columns
         console = Console(width=140)
     configs = (args.configs or _project_dir("configs")).resolve()
-    dags = (args.dags or _project_dir("dags")).resolve()
     try:
         plan = plan_from_configs(configs)
-        if not dags.is_dir():
-            raise DemoError(f"dags folder {dags} does not exist; pass --dags DIR (the folder with hevo_workflows.py)")
         home = _fresh_home(args.home)
+        dags = _dags_folder(args, home)
     except DemoError as exc:
         console.print(f"[red]demo: {exc}[/]")
         return 2

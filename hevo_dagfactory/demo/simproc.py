@@ -46,12 +46,12 @@ class SimulatorAdmin:
         return int(self.stats().get("cancel_posts", {}).get(str(pipeline_id), 0))
 
     def jobs(self, pipeline_id: int | str) -> list[dict[str, Any]]:
-        data = self._call("GET", f"/_sim/pipelines/{pipeline_id}/jobs")
-        return list(data.get("jobs", data) if isinstance(data, dict) else data)
+        """Every job of the pipeline as Hevo would show it now, newest first."""
+        return list(self._call("GET", f"/_sim/pipelines/{pipeline_id}/jobs")["data"])
 
     def requests_log(self) -> list[dict[str, Any]]:
-        data = self._call("GET", "/_sim/requests")
-        return list(data.get("requests", data) if isinstance(data, dict) else data)
+        """Every API request the simulator received (method, path, status, ...), oldest first."""
+        return list(self._call("GET", "/_sim/requests")["data"])
 
     def reset(self) -> None:
         self._call("POST", "/_sim/reset")

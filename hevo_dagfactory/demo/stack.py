@@ -59,6 +59,7 @@ class AirflowStack:
         extra_env: dict[str, str] | None = None,
         start_timeout: float = 240.0,
         with_simulator: bool = True,
+        triggerer_capacity: int | None = None,
     ):
         self.home = Path(home).resolve()
         self.dags_folder = Path(dags_folder).resolve()
@@ -69,6 +70,8 @@ class AirflowStack:
         self.extra_env = dict(extra_env or {})
         self.start_timeout = start_timeout
         self.with_simulator = with_simulator
+        # A small capacity forces triggers to spread over several triggerers (the two-triggerer fault test).
+        self.triggerer_capacity = triggerer_capacity
         self.password = secrets.token_urlsafe(12)
         self.api_port = free_port()
         self.api_url = f"http://127.0.0.1:{self.api_port}"
@@ -257,7 +260,7 @@ class AirflowStack:
         ).start()
         self.procs["scheduler"] = self._airflow("scheduler", "scheduler", "--skip-serve-logs").start()
         self.procs["dag-processor"] = self._airflow("dag-processor", "dag-processor").start()
-        self.procs["triggerer"] = self._airflow("triggerer", "triggerer", "--skip-serve-logs").start()
+        self.procs["triggerer"] = self._airflow("triggerer", *self._triggerer_args()).start()
         self.wait_healthy(timeout=self.start_timeout)
 
     def wait_healthy(self, timeout: float = 120.0, components: tuple[str, ...] = ("scheduler", "triggerer", "dag_processor")) -> None:
@@ -281,10 +284,21 @@ class AirflowStack:
             self.simulator.stop()
 
     # -- triggerers, for fault tests ---------------------------------------------------------------------------------
+    def _triggerer_args(self) -> list[str]:
+        args = ["triggerer", "--skip-serve-logs"]
+        if self.triggerer_capacity:
+            args += ["--capacity", str(self.triggerer_capacity)]
+        return args
+
+    def live_triggerer_processes(self) -> list[ManagedProcess]:
+        """Triggerer processes of this stack that are still running."""
+        procs = [self.procs["triggerer"]] if "triggerer" in self.procs else []
+        return [p for p in procs + self.extra_triggerers if p.alive()]
+
     def start_triggerer(self) -> ManagedProcess:
         """Start one more triggerer process (``airflow triggerer --skip-serve-logs``) and return it."""
         n = len(self.extra_triggerers) + 2
-        proc = self._airflow(f"triggerer-{n}", "triggerer", "--skip-serve-logs").start()
+        proc = self._airflow(f"triggerer-{n}", *self._triggerer_args()).start()
         self.extra_triggerers.append(proc)
         return proc
 

@@ -1,0 +1,125 @@
+"""One real Airflow stack for the whole e2e session (start-up is paid once, about 20-30 s).
+
+Every test owns its DAG id(s) and pipeline id(s), written below as YAML workflow files before the stack starts,
+so the dag-processor parses them all in its first pass and no test waits for a folder refresh. Tests script
+their own pipelines in the simulator at their start, so a test's outcome never depends on another's.
+"""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hevo_dagfactory.demo import AirflowStack
+
+# dag_id -> workflow YAML (retries 0: a failing test must fail now, not after a retry delay)
+WORKFLOWS: dict[str, str] = {
+    "e2e_happy": """
+        syncs:
+          - id: sync
+            pipeline_id: 910101
+        steps:
+          - id: dbt_run
+            dbt: {command: run, select: ["tag:e2e_happy"], target: ci, project_dir: .}
+          - id: done
+            bash: echo "happy path finished"
+            after: [dbt_run]
+    """,
+    "e2e_crash": """
+        syncs:
+          - id: sync
+            pipeline_id: 910201
+        steps:
+          - id: done
+            bash: echo "survived the triggerer crash"
+    """,
+    "e2e_pair": """
+        syncs:
+          - {id: sync_a, pipeline_id: 910301}
+          - {id: sync_b, pipeline_id: 910302}
+          - {id: sync_c, pipeline_id: 910303}
+          - {id: sync_d, pipeline_id: 910304}
+        steps:
+          - id: done
+            bash: echo "all four syncs finished"
+    """,
+    "e2e_fail": """
+        syncs:
+          - id: sync
+            pipeline_id: 910401
+        steps:
+          - id: dbt_run
+            dbt: {command: run, select: ["tag:e2e_fail"], project_dir: .}
+    """,
+    "e2e_timeout": """
+        syncs:
+          - id: sync
+            pipeline_id: 910501
+            timeout: 4s
+        steps:
+          - id: dbt_run
+            dbt: {command: run, project_dir: .}
+    """,
+    "e2e_secret": """
+        syncs:
+          - id: sync
+            pipeline_id: 910601
+        steps:
+          - id: dbt_run
+            dbt: {command: build, select: ["tag:e2e_secret"], vars: {run: "{{ run_id }}"}, project_dir: .}
+          - id: done
+            bash: echo "pipeline 910601 synced for {{ run_id }}"
+            after: [dbt_run]
+    """,
+}
+
+HEADER = """\
+schedule: null
+start_date: 2026-01-01
+owner: e2e
+tags: [e2e]
+hevo: {connection_id: hevo_airflow_conn_id, region: us}
+defaults: {retries: 0, retry_delay: 1s}
+sync_defaults: {poll_interval: 1s}
+"""
+
+
+def write_workflows(config_dir: Path) -> None:
+    config_dir.mkdir(parents=True, exist_ok=True)
+    for dag_id, body in WORKFLOWS.items():
+        text = f"dag_id: {dag_id}\n{HEADER}{textwrap.dedent(body).strip()}\n"
+        (config_dir / f"{dag_id}.yaml").write_text(text)
+
+
+def write_loader(dags_dir: Path) -> None:
+    dags_dir.mkdir(parents=True, exist_ok=True)
+    (dags_dir / "hevo_workflows.py").write_text(
+        '"""e2e loader: the workflow files in $HEVO_DAGFACTORY_CONFIG_DIR become Airflow DAGs."""\n\n'
+        "from hevo_dagfactory import load_workflows\n\nload_workflows()\n"
+    )
+
+
+@pytest.fixture(scope="session")
+def e2e_stack() -> Iterator[AirflowStack]:
+    """The shared stack: simulator + scheduler, dag-processor, triggerer (capacity 3), api-server."""
+    root = Path(tempfile.mkdtemp(prefix="hevo-e2e-"))
+    config_dir, dags_dir = root / "configs", root / "dags"
+    write_workflows(config_dir)
+    write_loader(dags_dir)
+    stack = AirflowStack(
+        root / "airflow-home",
+        dags_folder=dags_dir,
+        config_dir=config_dir,
+        api_secret=f"E2E-SECRET-{secrets.token_hex(20)}",
+        triggerer_capacity=3,
+    )
+    with stack:
+        stack.api.wait_for_dags(sorted(WORKFLOWS), timeout=120)
+        for dag_id in WORKFLOWS:
+            stack.api.unpause(dag_id)
+        yield stack
