@@ -27,6 +27,21 @@ except ImportError:  # pragma: no cover - Airflow 2.10/2.11
     from airflow.sensors.base import BaseSensorOperator, PokeReturnValue  # type: ignore[no-redef]
     from airflow.utils.context import Context  # type: ignore[no-redef]
 
+# --- DAG authoring names the factory needs (DAG, assets, parsing context, BashOperator) ----
+try:  # Airflow 3.x
+    from airflow.sdk import DAG, Asset, AssetAll, AssetAny, get_parsing_context
+except ImportError:  # pragma: no cover - Airflow 2.10/2.11
+    from airflow.datasets import Dataset as Asset  # type: ignore[no-redef]
+    from airflow.datasets import DatasetAll as AssetAll  # type: ignore[no-redef]
+    from airflow.datasets import DatasetAny as AssetAny  # type: ignore[no-redef]
+    from airflow.models.dag import DAG  # type: ignore[no-redef]
+    from airflow.utils.dag_parsing_context import get_parsing_context  # type: ignore[no-redef]
+
+try:  # the standard provider (Airflow 3 and recent 2.x)
+    from airflow.providers.standard.operators.bash import BashOperator
+except ImportError:  # pragma: no cover - Airflow 2.x without the standard provider
+    from airflow.operators.bash import BashOperator  # type: ignore[no-redef]
+
 # --- triggers (same path on 2.x and 3.x today; kept here so a move costs one line) ---
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
@@ -34,12 +49,14 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 try:
     from airflow.sdk.exceptions import (
         AirflowException,
+        AirflowFailException,
         AirflowNotFoundException,
         TaskDeferred,
     )
 except ImportError:  # pragma: no cover - Airflow 2.x
     from airflow.exceptions import (  # type: ignore[no-redef]
         AirflowException,
+        AirflowFailException,
         AirflowNotFoundException,
         TaskDeferred,
     )
@@ -100,7 +117,14 @@ async def aget_extra_dejson(conn: Any) -> dict[str, Any]:
 
 
 __all__ = [
+    "DAG",
     "AirflowException",
+    "AirflowFailException",
+    "Asset",
+    "AssetAll",
+    "AssetAny",
+    "BashOperator",
+    "get_parsing_context",
     "AirflowNotFoundException",
     "BaseHook",
     "BaseOperator",

@@ -253,3 +253,29 @@ def test_execute_complete_fails_closed_on_unknown_events(hevo_conn, pipeline_id,
     ti.xcom["hevo_job_id"] = "x"
     with pytest.raises(HevoJobFailed):
         op(pipeline_id).execute_complete(make_context(ti), event)
+
+
+def test_worker_kill_cancels_the_job_in_blocking_mode(hevo_conn, pipeline_id):
+    import threading
+
+    add(hevo_conn, pipeline_id, job_duration_s=30)
+    o = op(pipeline_id, deferrable=False, poll_interval=0.1, timeout=20)
+    errors: list[BaseException] = []
+
+    def run():
+        try:
+            o.execute(make_context())
+        except BaseException as exc:  # the poll ends once Hevo reports the job cancelled
+            errors.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    deadline = time.time() + 10
+    while o._running is None and time.time() < deadline:
+        time.sleep(0.05)
+    assert o._running is not None, "the operator never started polling"
+    o.on_kill()
+    assert hevo_conn.sim.cancel_posts(pipeline_id) == 1
+    thread.join(15)
+    assert not thread.is_alive()
+    assert errors and "CANCEL" in str(errors[0])
