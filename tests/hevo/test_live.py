@@ -1,0 +1,74 @@
+"""Contract tests against the real Hevo Edge API (marker ``live``).
+
+They run only when HEVO_API_KEY, HEVO_API_SECRET, HEVO_REGION and HEVO_TEST_PIPELINE_ID are set, and
+check that what the simulator mimics is what Hevo does: shapes of pipeline, jobs page and job, typed
+404 and 401. Starting a sync costs events, so that test also needs HEVO_LIVE_TRIGGER=1.
+Run: ``HEVO_API_KEY=... HEVO_API_SECRET=... HEVO_REGION=us HEVO_TEST_PIPELINE_ID=123 pytest -m live tests/hevo``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import pytest
+
+from hevo_dagfactory.hevo import (AsyncEdgeClient, EdgeClient, HevoAuthError, HevoNotFound, JobOutcome, base_url)
+
+NEEDED = ("HEVO_API_KEY", "HEVO_API_SECRET", "HEVO_REGION", "HEVO_TEST_PIPELINE_ID")
+pytestmark = [
+    pytest.mark.live,
+    pytest.mark.skipif(not all(os.environ.get(n) for n in NEEDED),
+                       reason="live Hevo tests need " + ", ".join(NEEDED)),
+]
+
+
+@pytest.fixture
+def live():
+    url = base_url(region=os.environ["HEVO_REGION"]) if "://" not in os.environ["HEVO_REGION"] else os.environ["HEVO_REGION"]
+    return url, os.environ["HEVO_API_KEY"], os.environ["HEVO_API_SECRET"], os.environ["HEVO_TEST_PIPELINE_ID"]
+
+
+def test_live_pipeline_and_jobs_shapes(live):
+    url, key, secret, pid = live
+    with EdgeClient(url, key, secret, rate_per_minute=30) as client:
+        pipeline = client.get_pipeline(pid)
+        assert str(pipeline["id"]) == str(pid) and "status" in pipeline
+        page = client.list_jobs(pid, limit=5)
+        assert isinstance(page.has_more, bool)
+        if page.jobs:
+            job = client.get_job(pid, page.jobs[0].job_id)
+            assert job.job_id == page.jobs[0].job_id and job.created_ts and job.type
+            assert isinstance(job.outcome, JobOutcome)
+
+
+def test_live_async_client_reads_the_same(live):
+    url, key, secret, pid = live
+
+    async def main():
+        async with AsyncEdgeClient(url, key, secret, rate_per_minute=30) as client:
+            return await client.get_pipeline(pid)
+
+    assert str(asyncio.run(main())["id"]) == str(pid)
+
+
+def test_live_unknown_pipeline_is_404(live):
+    url, key, secret, _ = live
+    with EdgeClient(url, key, secret, rate_per_minute=30) as client, pytest.raises(HevoNotFound):
+        client.get_pipeline("999999999")
+
+
+def test_live_bad_secret_is_401_and_not_leaked(live):
+    url, key, _, pid = live
+    with EdgeClient(url, key, "definitely-wrong-secret", rate_per_minute=30) as client:
+        with pytest.raises(HevoAuthError) as info:
+            client.get_pipeline(pid)
+    assert "definitely-wrong-secret" not in str(info.value)
+
+
+@pytest.mark.skipif(os.environ.get("HEVO_LIVE_TRIGGER") != "1", reason="set HEVO_LIVE_TRIGGER=1 to start a real sync")
+def test_live_start_job_finds_its_job(live):
+    url, key, secret, pid = live
+    with EdgeClient(url, key, secret, rate_per_minute=30) as client:
+        started = client.start_job(pid, if_running="attach")
+        assert started.job.job_id and started.job.type_key == "INCREMENTAL"
