@@ -63,7 +63,7 @@ def build_workflow(data: dict[str, Any], source: Path, pos: Positions, environme
     if "dag_id" not in data and not _DAG_ID.match(dag_id):
         ctx.error("", f"the file name {source.name!r} is not a valid dag_id", "rename the file or set 'dag_id:'", "dag_id")
 
-    tz_name = top["timezone"]
+    tz_name = "UTC" if top["timezone"].upper() == "UTC" else top["timezone"]
     tz = None
     try:
         tz = zone(tz_name)

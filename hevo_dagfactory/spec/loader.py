@@ -157,7 +157,22 @@ class _DefaultsCache:
 
 def _load_one(path: Path, environment: str | None, osenv: Mapping[str, str], cache: _DefaultsCache,
               ) -> tuple[Workflow | None, list[ConfigError], tuple[str, int | None, int | None] | None, bool]:
-    """Returns (workflow, errors, position of dag_id, defaults_broken)."""
+    """Returns (workflow, errors, position of dag_id, defaults_broken).
+
+    A bug of ours must not become a traceback for the user nor hide the other files'
+    results, so anything unexpected is turned into an ``internal`` error for this file
+    (the test suite fails on any ``internal`` error).
+    """
+    try:
+        return _load_one_unguarded(path, environment, osenv, cache)
+    except Exception as exc:  # noqa: BLE001 - last-resort guard, see docstring
+        return None, [ConfigError(f"internal error while checking this file: {type(exc).__name__}: {exc}",
+                                  display_path(path), None, None, None,
+                                  "please report this together with the file", "internal")], None, False
+
+
+def _load_one_unguarded(path: Path, environment: str | None, osenv: Mapping[str, str], cache: _DefaultsCache,
+                        ) -> tuple[Workflow | None, list[ConfigError], tuple[str, int | None, int | None] | None, bool]:
     layer, errors = _read_layer(path, "workflow", environment, osenv)
     base, base_errors = cache.get(path.parent)
     if base_errors:

@@ -125,3 +125,21 @@ def test_pre_commit_hook_definition_runs_validate():
     assert hook["language"] == "python" and hook["require_serial"] is True
     args = hook["entry"].split()[2:]
     assert main(["validate", *args, str(REPO / "configs" / "crm_accounts_daily.yaml")]) == 0
+
+
+def test_a_bug_of_ours_becomes_an_error_for_that_file_not_a_traceback(tmp_path, monkeypatch, capsys):
+    """Simulates a defect in the model builder (no real input triggers one, the fuzz tests check that)."""
+    import hevo_dagfactory.spec.loader as loader
+
+    real = loader.build_workflow
+
+    def flaky(data, source, pos, environment):
+        if source.name == "crm_accounts_daily.yaml":
+            raise KeyError("boom")
+        return real(data, source, pos, environment)
+
+    monkeypatch.setattr(loader, "build_workflow", flaky)
+    assert main(["validate", str(REPO / "configs")]) == 1
+    out = capsys.readouterr()
+    assert "crm_accounts_daily.yaml: internal error while checking this file: KeyError" in out.out
+    assert "2 valid workflow(s)" in out.err

@@ -51,13 +51,14 @@ def _check(text: str | bytes) -> None:
             except ConfigErrors as exc:
                 assert exc.errors and all(isinstance(e, ConfigError) for e in exc.errors)
                 for err in exc.errors:
+                    assert err.error_type != "internal", str(err)
                     assert err.message and str(err)
                     if err.line is not None:
                         assert err.line >= 1 and (err.col is None or err.col >= 1)
             else:
                 assert isinstance(result, Workflow)
             folder = load_paths([tmp])  # the folder path must behave the same
-            assert all(isinstance(e, ConfigError) for e in folder.errors)
+            assert all(isinstance(e, ConfigError) and e.error_type != "internal" for e in folder.errors)
 
 
 @st.composite

@@ -69,7 +69,11 @@ def run(args: argparse.Namespace) -> int:
     if not target.parent.is_dir():
         print(f"hevo-dagfactory new: folder {target.parent} does not exist", file=sys.stderr)
         return 2
-    schema = args.schema or os.path.relpath(schema_path(), target.parent.resolve())
+    schema = args.schema
+    if schema is None:  # relative when the schema sits in the same tree (a checkout), else absolute
+        folder, installed = target.parent.resolve(), schema_path().resolve()
+        shared = os.path.commonpath([folder, installed])
+        schema = os.path.relpath(installed, folder) if shared != folder.anchor else str(installed)
     text = TEMPLATE.format(schema=schema, dag_id=dag_id, filename=target)
     try:
         with target.open("x", encoding="utf-8") as fh:  # "x": never overwrite, even in a race
