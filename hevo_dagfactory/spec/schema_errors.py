@@ -154,6 +154,12 @@ def _type_hint(value: Any, types: list[str]) -> str | None:
         return "remove the quotes"
     if value is None:
         return "write a value after the ':' or remove the key"
+    if "boolean" in types and isinstance(value, str):
+        return "write true or false without quotes"
+    if types == ["array"] and not isinstance(value, (list, dict)):
+        return f"write a list, e.g. [{value}]" if isinstance(value, str) and len(value) < 40 else "write a list: [a, b]"
+    if "object" in types and not isinstance(value, dict):
+        return "write 'key: value' lines indented under this key"
     if "string" in types and not isinstance(value, (dict, list)):
         return "put the value in quotes"
     return None

@@ -34,6 +34,16 @@ def _github_escape(text: str, *, prop: bool = False) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except BrokenPipeError:  # `validate ... | head`: the reader left; not an error worth a traceback
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
     from hevo_dagfactory.spec.loader import load_paths
 
     missing = [p for p in args.paths if not Path(p).exists()]
