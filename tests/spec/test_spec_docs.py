@@ -58,10 +58,18 @@ def render_default(value: Any) -> str:
 
 
 def documented_rows() -> dict[str, list[str]]:
+    """Rows of the key reference tables (those headed ``| key | type | default | meaning |``)."""
     rows = {}
+    in_reference = False
     for line in FORMAT_MD.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("|"):
+            in_reference = False
+            continue
+        if re.match(r"^\|\s*key\s*\|\s*type\s*\|\s*default\s*\|\s*meaning\s*\|$", line):
+            in_reference = True
+            continue
         match = re.match(r"^\|\s*`([^`]+)`\s*\|(.*)\|\s*$", line)
-        if match:
+        if in_reference and match:
             rows[match.group(1)] = [c.strip() for c in re.split(r"(?<!\\)\|", match.group(2))]
     return rows
 
