@@ -270,9 +270,10 @@ class HevoPipelineOperator(BaseOperator):
         time.sleep(max(seconds, 0.0))
 
     def _timeout_message(self, job_id: str, last_status: str | None, cancelled: str) -> str:
-        limit = min(t for t in (self.timeout, self.execution_timeout.total_seconds() if self.execution_timeout else None) if t)
+        limits = [t for t in (self.timeout, self.execution_timeout.total_seconds() if self.execution_timeout else None) if t]
+        within = f"within {min(limits):g} s" if limits else "before its deadline"
         return (
-            f"Hevo job {job_id} of pipeline {self.pipeline_id} did not finish within {limit:g} s "
+            f"Hevo job {job_id} of pipeline {self.pipeline_id} did not finish {within} "
             f"(last Hevo status {last_status}). {cancelled} Raise the task's timeout if syncs of this "
             "pipeline legitimately take longer, or check the job in the Hevo UI."
         )
