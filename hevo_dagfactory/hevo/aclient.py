@@ -26,6 +26,7 @@ class AsyncEdgeClient(ClientConfig):
         super().__init__(*args, **kwargs)
         self._session = session
         self._own_session = session is None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def __aenter__(self) -> AsyncEdgeClient:
         self._ensure_session()
@@ -41,7 +42,13 @@ class AsyncEdgeClient(ClientConfig):
             self._session = None
 
     def _ensure_session(self) -> aiohttp.ClientSession:
+        loop = asyncio.get_running_loop()
+        if self._session is not None and self._own_session and self._loop is not loop:
+            # An aiohttp session only works in the loop that made it (e.g. a client reused across
+            # asyncio.run calls); the old loop is gone, so start a fresh session in this one.
+            self._session = None
         if self._session is None or self._session.closed:
+            self._loop = loop
             self._session = aiohttp.ClientSession(
                 timeout=aiohttp.ClientTimeout(total=self.timeout), trust_env=True,
                 connector=aiohttp.TCPConnector(limit=100, ttl_dns_cache=300))

@@ -24,7 +24,6 @@ class EdgeClient(ClientConfig):
     def __init__(self, *args: Any, session: requests.Session | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._session = session or requests.Session()
-        self._session.trust_env = True
 
     def __enter__(self) -> EdgeClient:
         return self

@@ -52,8 +52,12 @@ class DiscoveryPolicy:
     max_posts: int = 2
 
     def __post_init__(self) -> None:
-        if self.attempts < 1 or self.max_posts < 1 or self.page_size < 1:
-            raise ValueError("DiscoveryPolicy attempts, max_posts and page_size must be at least 1")
+        if self.attempts < 1 or self.max_posts < 1 or self.max_pages < 1:
+            raise ValueError("DiscoveryPolicy attempts, max_posts and max_pages must be at least 1")
+        if not 1 <= self.page_size <= ep.MAX_PAGE_SIZE:
+            raise ValueError(f"DiscoveryPolicy page_size must be between 1 and {ep.MAX_PAGE_SIZE}")
+        if self.interval_s < 0 or self.skew_ms < 0:
+            raise ValueError("DiscoveryPolicy interval_s and skew_ms must not be negative")
 
 
 DEFAULT_DISCOVERY = DiscoveryPolicy()

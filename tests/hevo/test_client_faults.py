@@ -132,3 +132,11 @@ def test_async_client_does_not_block_the_loop_while_waiting(hevo_sim):
         return ticks
 
     assert asyncio.run(main()) >= 20  # ~1 s of waiting with the loop free to run the ticker
+
+
+def test_async_client_survives_being_reused_across_event_loops(hevo_sim):
+    hevo_sim.sim.add_pipeline(1)
+    client = AsyncEdgeClient(hevo_sim.url, "test-key", "test-secret", retry=FAST_RETRY)
+    assert asyncio.run(client.get_pipeline(1))["id"] == 1
+    assert asyncio.run(client.get_pipeline(1))["id"] == 1  # a second loop: a fresh session, no "loop closed"
+    asyncio.run(client.aclose())
