@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from hevo_dagfactory.hevo import HevoError, is_transient
-from hevo_dagfactory.provider.compat import BaseSensorOperator, Context, PokeReturnValue
+from hevo_dagfactory.provider.compat import BaseSensorOperator, Context, PokeReturnValue, conf
 from hevo_dagfactory.provider.hooks.hevo import DEFAULT_CONN_ID, HevoHook, job_url
 from hevo_dagfactory.provider.links.job import XCOM_JOB_URL, HevoJobLink
 from hevo_dagfactory.provider.results import HevoJobFailed, job_result, judge, resolve_policy
@@ -33,7 +33,8 @@ class HevoJobSensor(BaseSensorOperator):
     :param region: Hevo region, used when the connection has neither host nor region.
     :param accept_completed_with_failures: seed flag; True means COMPLETED_WITH_FAILURES succeeds.
     :param on_completed_with_failures: ``fail`` | ``warn`` | ``succeed``; None derives it from the flag.
-    :param deferrable: wait in the triggerer instead of poking.
+    :param deferrable: wait in the triggerer instead of poking (default: Airflow's
+        ``[operators] default_deferrable``).
     Plus every ``BaseSensorOperator`` argument (``poke_interval``, ``timeout``, ``mode``, ...).
     """
 
@@ -50,7 +51,7 @@ class HevoJobSensor(BaseSensorOperator):
         region: str | None = None,
         accept_completed_with_failures: bool = False,
         on_completed_with_failures: str | None = None,
-        deferrable: bool = False,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
