@@ -13,6 +13,7 @@ from typing import Iterator
 
 import pytest
 
+from hevo_dagfactory.hevo import reset_budgets
 from hevo_dagfactory.simulator import Simulator
 
 
@@ -34,6 +35,9 @@ class HevoSim:
 
 @pytest.fixture
 def hevo_sim() -> Iterator[HevoSim]:
+    # Rate budgets are per process and keyed by host:port; a port the OS hands out again must not
+    # inherit an earlier test's pause or lowered limit.
+    reset_budgets()
     sim = Simulator(api_key="test-key", api_secret="test-secret", rate_per_minute=100)
     with sim.serve_in_thread(port=0) as url:
         yield HevoSim(sim=sim, url=url)

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from hevo_dagfactory.hevo import AsyncEdgeClient, EdgeClient, RateBudget, RetryPolicy, budget_for
+from hevo_dagfactory.hevo import AsyncEdgeClient, EdgeClient, RateBudget, RetryPolicy, budget_for, reset_budgets
 from hevo_dagfactory.simulator import Simulator
 
 
@@ -81,6 +81,13 @@ def test_reserve_is_thread_safe():
     for t in threads:
         t.join()
     assert budget.granted == 1600 and sum(1 for d in out if d == 0.0) >= 1000
+
+
+@pytest.fixture(autouse=True)
+def _fresh_budgets():
+    reset_budgets()
+    yield
+    reset_budgets()
 
 
 def test_sync_and_async_clients_share_the_budget_over_real_sockets():
