@@ -155,6 +155,7 @@ def run(args: argparse.Namespace) -> int:
             with Live(console=console, refresh_per_second=2, transient=False) as live:
                 runner.on_progress = lambda runs: live.update(_progress_table(runs, started))
                 runner.watch()
+            console.print()
             rows = runner.results()
             console.print(_result_table(rows))
             for note in runner.notes:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -125,9 +126,21 @@ class AirflowClient:
         self.set_paused(dag_id, False)
 
     # -- runs ----------------------------------------------------------------------------------------------------
-    def trigger(self, dag_id: str, *, conf: dict[str, Any] | None = None, run_id: str | None = None) -> str:
+    def trigger(
+        self,
+        dag_id: str,
+        *,
+        conf: dict[str, Any] | None = None,
+        run_id: str | None = None,
+        logical_date: datetime | None = None,
+    ) -> str:
+        """Create a manual run; pass ``logical_date`` when the DAG's templates use ``ds`` and friends."""
         run_id = run_id or f"manual__{uuid.uuid4().hex[:12]}"
-        body = {"dag_run_id": run_id, "logical_date": None, "conf": conf or {}}
+        body = {
+            "dag_run_id": run_id,
+            "logical_date": logical_date.isoformat() if logical_date else None,
+            "conf": conf or {},
+        }
         data = self.request("POST", f"/api/v2/dags/{self._q(dag_id)}/dagRuns", json=body).json()
         return str(data["dag_run_id"])
 

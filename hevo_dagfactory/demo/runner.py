@@ -147,7 +147,8 @@ class DemoRunner:
             if run_after is not None and run_after <= now:
                 self.notes.append(f"{dag_id}: started by its own schedule on unpause (interval {run_after:%Y-%m-%d %H:%M})")
                 continue
-            run_id = self.api.trigger(dag_id)
+            # A logical date, as the UI's trigger form sets one: templates like {{ ds }} then render.
+            run_id = self.api.trigger(dag_id, logical_date=datetime.now(timezone.utc))
             self.runs[f"{dag_id}/{run_id}"] = TrackedRun(dag_id, run_id, "manual", how="triggered by hand")
 
     def _discover(self) -> None:
@@ -183,7 +184,7 @@ class DemoRunner:
                 if producers
                 else "none of the demo's workflows produces the Assets it waits for"
             )
-            run_id = self.api.trigger(dag_id)
+            run_id = self.api.trigger(dag_id, logical_date=datetime.now(timezone.utc))
             self.runs[f"{dag_id}/{run_id}"] = TrackedRun(dag_id, run_id, "manual", how=f"triggered by hand: {why}")
             self.notes.append(f"{dag_id}: triggered by hand because {why}")
 
