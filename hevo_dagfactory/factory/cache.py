@@ -49,11 +49,10 @@ def code_fingerprint() -> str:
     """Version + (name, size, mtime) of the spec layer's files and the packaged schema."""
     global _fingerprint
     if _fingerprint is None:
-        import hevo_dagfactory
-        import hevo_dagfactory.spec as spec_pkg
+        import hevo_dagfactory  # the package root is light; importing the spec layer here is not
 
         h = hashlib.sha256(f"{_FORMAT}:{hevo_dagfactory.__version__}".encode())
-        spec_dir = Path(spec_pkg.__file__).parent
+        spec_dir = Path(hevo_dagfactory.__file__).parent / "spec"
         roots = [spec_dir, spec_dir.parent / "schemas", spec_dir.parent.parent / "schemas"]
         for root in roots:
             if not root.is_dir():

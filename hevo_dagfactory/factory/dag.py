@@ -12,7 +12,7 @@ from typing import Any
 
 from hevo_dagfactory.factory import docs
 from hevo_dagfactory.factory._airflow import DAG, Asset, AssetAll, AssetAny
-from hevo_dagfactory.factory.steps import SYNC_KIND, BuildContext, build_task, sync_outlets
+from hevo_dagfactory.factory.steps import SYNC_KIND, BuildContext, build_task, emits_asset
 
 #: Tag every generated DAG carries (plus ``region:<r>``), so the UI can filter on it.
 HEVO_TAG = "hevo"
@@ -50,7 +50,7 @@ def build_dag(workflow: Any, *, source_name: str | None = None) -> DAG:
     """
     wf = workflow
     name = source_name or wf.source.name
-    emitted = [a.uri for s in wf.syncs for a in sync_outlets(wf, s)]
+    emitted = [s.asset_uri(wf.hevo.region) for s in wf.syncs if emits_asset(s)]
     dag = DAG(
         dag_id=wf.dag_id,
         description=wf.description,
@@ -63,7 +63,7 @@ def build_dag(workflow: Any, *, source_name: str | None = None) -> DAG:
         default_args=default_args(wf),
         doc_md=docs.workflow_doc_md(wf, name, emitted),
     )
-    ctx = BuildContext(workflow=wf, dag=dag)
+    ctx = BuildContext(workflow=wf, dag=dag, base_dir=wf.source.parent)
     tasks: dict[str, Any] = {}
     for sync in wf.syncs:
         tasks[sync.id] = build_task(SYNC_KIND, ctx, sync, sync.id)

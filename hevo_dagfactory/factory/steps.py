@@ -30,11 +30,7 @@ class BuildContext:
 
     workflow: Any  # hevo_dagfactory.spec.model.Workflow
     dag: DAG
-
-    @property
-    def base_dir(self) -> Path:
-        """The workflow file's folder: relative paths in a step resolve against it."""
-        return Path(self.workflow.source).parent
+    base_dir: Path  # the workflow file's folder: relative paths in a step resolve against it
 
 
 def register_step_builder(kind: str) -> Callable[[StepBuilder], StepBuilder]:
@@ -71,15 +67,18 @@ def _hevo_operator() -> Any:
     return _operator_cls
 
 
-def sync_outlets(workflow: Any, sync: Any) -> list[Any]:
-    """The Asset a sync emits, or none for ``wait: none``.
+def emits_asset(sync: Any) -> bool:
+    """Whether a sync's task emits its pipeline's Asset: not for ``wait: none``.
 
-    Why none: a fire-and-forget sync finishes its task when the Hevo job is *started*; emitting
-    the "fresh data" Asset then would start downstream DAGs before the data has landed.
+    Why: a fire-and-forget sync finishes its task when the Hevo job is *started*; emitting the
+    "fresh data" Asset then would start downstream DAGs before the data has landed.
     """
-    if sync.wait == "none":
-        return []
-    return [Asset(sync.asset_uri(workflow.hevo.region))]
+    return sync.wait != "none"
+
+
+def sync_outlets(workflow: Any, sync: Any) -> list[Any]:
+    """The Asset a sync emits (see :func:`emits_asset`)."""
+    return [Asset(sync.asset_uri(workflow.hevo.region))] if emits_asset(sync) else []
 
 
 @register_step_builder(SYNC_KIND)
