@@ -10,6 +10,7 @@ on an error and on Ctrl-C/SIGTERM.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import time
 from pathlib import Path
@@ -20,7 +21,14 @@ from rich.table import Table
 
 from hevo_dagfactory.demo.client import AirflowApiError
 from hevo_dagfactory.demo.procs import StackError
-from hevo_dagfactory.demo.runner import DemoError, DemoRunner, ResultRow, TrackedRun, plan_from_configs
+from hevo_dagfactory.demo.runner import (
+    DemoError,
+    DemoRunner,
+    ResultRow,
+    TrackedRun,
+    plan_from_configs,
+    real_hevo_env,
+)
 from hevo_dagfactory.demo.stack import AirflowStack
 
 _MARKER = ".hevo-dagfactory-demo-home"
@@ -54,6 +62,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keep", action="store_true", help="leave Airflow running afterwards (Ctrl-C stops it)")
     parser.add_argument("--job-seconds", type=float, default=3.0, help="how long each simulated Hevo job runs")
     parser.add_argument("--timeout", type=float, default=300.0, help="give up after this many seconds of runs")
+    parser.add_argument(
+        "--real-hevo", action="store_true",
+        help="sync real pipelines: no simulator; the workflows' connections come from your AIRFLOW_CONN_* variables",
+    )
 
 
 def _fresh_home(home: Path) -> Path:
@@ -121,8 +133,9 @@ def _hold(console: Console, stack: AirflowStack) -> None:
     user, password = stack.ui_login
     console.print(
         f"\n[bold]Airflow is still running[/]: open {stack.api_url} and log in as [bold]{user}[/] / "
-        f"[bold]{password}[/]\nThe simulator answers on {stack.simulator.base_url if stack.simulator else '-'}. "
-        "Press Ctrl-C to stop everything."
+        f"[bold]{password}[/]"
+        + (f"\nThe simulator answers on {stack.simulator.base_url}." if stack.simulator else "")
+        + "\nPress Ctrl-C to stop everything."
     )
     while all(p.alive() for p in stack.procs.values()):
         time.sleep(1.0)
@@ -136,6 +149,7 @@ def run(args: argparse.Namespace) -> int:
     configs = (args.configs or _project_dir("configs")).resolve()
     try:
         plan = plan_from_configs(configs)
+        real_env = real_hevo_env(plan, dict(os.environ)) if args.real_hevo else {}
         home = _fresh_home(args.home)
         dags = _dags_folder(args, home)
     except DemoError as exc:
@@ -147,9 +161,17 @@ def run(args: argparse.Namespace) -> int:
     )
     started = time.monotonic()
     try:
-        with AirflowStack(home, dags_folder=dags, config_dir=configs) as stack:
+        stack = AirflowStack(
+            home, dags_folder=dags, config_dir=configs, with_simulator=not args.real_hevo, extra_env=real_env
+        )
+        if args.real_hevo:
+            console.print(f"[yellow]--real-hevo: the runs start real syncs of pipelines {list(plan.pipeline_ids)}[/]")
+        with stack:
             console.print(f"Stack up in {time.monotonic() - started:.0f}s.\n{stack.describe()}")
-            runner = DemoRunner(stack.api, stack.sim, plan, job_seconds=args.job_seconds, timeout_s=args.timeout)
+            runner = DemoRunner(
+                stack.api, stack.simulator.admin if stack.simulator else None, plan,
+                job_seconds=args.job_seconds, timeout_s=args.timeout,
+            )
             runner.script_pipelines()
             runner.start()
             with Live(console=console, refresh_per_second=2, transient=False) as live:

@@ -82,7 +82,9 @@ class ManagedProcess:
     def start(self) -> ManagedProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
-            shown = " ".join("***" if a in self.redact else a for a in self.argv)
+            shown = " ".join(self.argv)
+            for secret in self.redact:  # a secret passed on the command line never reaches the log
+                shown = shown.replace(secret, "***")
             log.write(f"\n==> starting {self.name}: {shown}\n".encode())
             log.flush()
             self.proc = subprocess.Popen(  # noqa: S603 - argv is built by us, never by a shell

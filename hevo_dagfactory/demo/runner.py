@@ -40,6 +40,31 @@ class DemoPlan:
     pipeline_ids: tuple[int, ...]
     asset_driven: tuple[str, ...]  # DAG ids scheduled on Assets
     producers: dict[str, tuple[str, ...]]  # asset-driven dag id -> dag ids whose syncs emit its assets
+    connection_ids: tuple[str, ...] = ("hevo_airflow_conn_id",)  # Airflow connections the syncs use
+
+
+def connection_env_var(conn_id: str) -> str:
+    """The environment variable Airflow reads a connection from (``AIRFLOW_CONN_<ID>``)."""
+    return f"AIRFLOW_CONN_{conn_id.upper()}"
+
+
+def real_hevo_env(plan: DemoPlan, environ: dict[str, str]) -> dict[str, str]:
+    """The caller's ``AIRFLOW_CONN_*`` variables for every connection the workflows use (``--real-hevo``).
+
+    Raises ``DemoError`` naming each missing variable and how to set it; the values are never printed.
+    """
+    missing = [c for c in plan.connection_ids if not environ.get(connection_env_var(c))]
+    if missing:
+        examples = "\n".join(
+            f"  export {connection_env_var(c)}='{{\"conn_type\": \"hevo\", \"login\": \"<API key>\", "
+            f"\"password\": \"<API secret>\", \"extra\": {{\"region\": \"us\"}}}}'"
+            for c in missing
+        )
+        raise DemoError(
+            f"--real-hevo needs the Airflow connection(s) {', '.join(missing)} in the environment:\n{examples}\n"
+            "(use your region: asia, au, eu, in, us or us2; the workflows' pipeline ids must exist in that account)"
+        )
+    return {connection_env_var(c): environ[connection_env_var(c)] for c in plan.connection_ids}
 
 
 def plan_from_configs(config_dir: Path) -> DemoPlan:
@@ -69,6 +94,7 @@ def plan_from_configs(config_dir: Path) -> DemoPlan:
             producers[wf.dag_id] = tuple(sorted({d for uri in wf.schedule.uris for d in emits.get(uri, ())}))
     pipelines = sorted({int(s.pipeline_id) for wf in result.workflows for s in wf.syncs})
     return DemoPlan(
+        connection_ids=tuple(sorted({wf.hevo.connection_id for wf in result.workflows if wf.syncs})),
         dag_ids=tuple(sorted(wf.dag_id for wf in result.workflows)),
         pipeline_ids=tuple(pipelines),
         asset_driven=tuple(asset_driven),
@@ -109,7 +135,7 @@ class DemoRunner:
     def __init__(
         self,
         api: AirflowClient,
-        sim: SimulatorAdmin,
+        sim: SimulatorAdmin | None,
         plan: DemoPlan,
         *,
         job_seconds: float = 3.0,
@@ -128,7 +154,9 @@ class DemoRunner:
         self.notes: list[str] = []
 
     def script_pipelines(self) -> None:
-        """Every pipeline id of every workflow: a successful job of ``job_seconds`` in the simulator."""
+        """Every pipeline id of every workflow: a successful job of ``job_seconds`` (no-op for real Hevo)."""
+        if self.sim is None:
+            return
         for pid in self.plan.pipeline_ids:
             self.sim.script(pid, job_duration_s=self.job_seconds)
 

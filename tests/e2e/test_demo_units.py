@@ -1,0 +1,102 @@
+"""Fast checks of the stack harness and the demo's planning, without starting Airflow (no e2e marker)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from hevo_dagfactory.demo import AirflowStack, ManagedProcess
+from hevo_dagfactory.demo.cli import _fresh_home
+from hevo_dagfactory.demo.runner import DemoError, plan_from_configs, real_hevo_env
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_plan_of_the_example_configs_links_the_asset_consumer_to_its_producer():
+    plan = plan_from_configs(REPO / "configs")
+    assert "crm_scoring_on_sync" in plan.asset_driven
+    assert plan.producers["crm_scoring_on_sync"] == ("crm_accounts_daily",)
+    assert 41872 in plan.pipeline_ids
+    assert set(plan.asset_driven) < set(plan.dag_ids)
+
+
+def test_plan_refuses_broken_workflows_with_file_and_line(tmp_path):
+    (tmp_path / "bad.yaml").write_text("dag_id: bad\nschedule: null\nstart_date: 2026-01-01\nsyncs: [{id: s}]\n")
+    with pytest.raises(DemoError) as err:
+        plan_from_configs(tmp_path)
+    assert "bad.yaml:" in str(err.value) and "hevo-dagfactory validate" in str(err.value)
+    with pytest.raises(DemoError, match="does not exist"):
+        plan_from_configs(tmp_path / "missing")
+
+
+def test_real_hevo_needs_every_connection_and_never_echoes_it():
+    plan = plan_from_configs(REPO / "configs")
+    with pytest.raises(DemoError) as err:
+        real_hevo_env(plan, {})
+    assert "AIRFLOW_CONN_HEVO_AIRFLOW_CONN_ID" in str(err.value)
+    value = '{"conn_type": "hevo", "login": "k", "password": "s3cr3t-value", "extra": {"region": "eu"}}'
+    env = {f"AIRFLOW_CONN_{c.upper()}": value for c in plan.connection_ids}
+    assert real_hevo_env(plan, env) == env
+
+
+def test_stack_env_is_isolated_local_and_carries_the_given_connection(tmp_path, monkeypatch):
+    monkeypatch.setenv("AIRFLOW__CORE__DAGS_FOLDER", "/somewhere/else")
+    monkeypatch.setenv("HEVO_DAGFACTORY_ENV", "prod")
+    stack = AirflowStack(
+        tmp_path / "home", dags_folder=tmp_path / "dags", config_dir=tmp_path / "cfg", with_simulator=False,
+        extra_env={"AIRFLOW_CONN_HEVO_AIRFLOW_CONN_ID": '{"conn_type": "hevo"}'},
+    )
+    env = stack.env()
+    assert env["AIRFLOW__CORE__DAGS_FOLDER"] == str((tmp_path / "dags").resolve())
+    assert "HEVO_DAGFACTORY_ENV" not in env
+    assert env["HEVO_DAGFACTORY_CONFIG_DIR"] == str((tmp_path / "cfg").resolve())
+    assert env["AIRFLOW_CONN_HEVO_AIRFLOW_CONN_ID"] == '{"conn_type": "hevo"}'
+    assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == f"{stack.api_url}/execution/"
+    assert env["AIRFLOW__API__HOST"] == "127.0.0.1" and stack.api_url.startswith("http://127.0.0.1:")
+    assert env["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor" and env["AIRFLOW__CORE__LOAD_EXAMPLES"] == "False"
+    assert env["PATH"].split(os.pathsep)[0] == str(stack.home / "bin")  # the dbt stand-in comes first
+
+
+def test_fresh_home_refuses_to_wipe_a_folder_it_did_not_make(tmp_path):
+    foreign = tmp_path / "important"
+    foreign.mkdir()
+    (foreign / "keep.txt").write_text("x")
+    with pytest.raises(DemoError, match="not made by the demo"):
+        _fresh_home(foreign)
+    assert (foreign / "keep.txt").exists()
+    home = _fresh_home(tmp_path / "demo")
+    (home / "old-run.log").write_text("x")
+    assert not (_fresh_home(tmp_path / "demo") / "old-run.log").exists()
+
+
+def test_managed_process_stop_reaches_grandchildren(tmp_path):
+    marker = tmp_path / "grandchild.pid"
+    proc = ManagedProcess(
+        "sleeper", ["sh", "-c", f"sleep 300 & echo $! > {marker}; wait"],
+        env=dict(os.environ), cwd=tmp_path, log_path=tmp_path / "sleeper.log", redact=["sleep"],
+    ).start()
+    deadline = time.monotonic() + 10
+    while not marker.exists() or not marker.read_text().strip():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    grandchild = int(marker.read_text())
+    proc.stop(grace_s=5)
+    assert not proc.alive()
+    deadline = time.monotonic() + 5
+    while _exists(grandchild) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _exists(grandchild)
+    assert "***" in (tmp_path / "sleeper.log").read_text()  # redacted argv in the start line
+
+
+def _exists(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split()[2]
+    except OSError:
+        return False
+    return state != "Z"
