@@ -106,7 +106,7 @@ class Simulator:
                 "resync_posts": {pid: p.resync_posts for pid, p in pipes.items()},
                 "cancel_posts": {pid: p.cancel_posts for pid, p in pipes.items()},
                 "run_now_posts": {pid: p.run_now_posts for pid, p in pipes.items()},
-                "requests": len(self.state.request_log),
+                "requests": self.state.requests_seen,
                 "rate_limited": self.state.rate_limited_count,
                 "max_requests_in_window": self.state.rate.max_in_window,
                 "rate_limit": {"limit": self.state.rate.limit, "window_s": self.state.rate.window_s},
@@ -184,6 +184,7 @@ class Simulator:
         if not request.path.startswith("/_sim/"):
             with self.state.lock:
                 self.state.request_log.append(entry)
+                self.state.requests_seen += 1
         try:
             response = await self._dispatch(request, handler)
         except web.HTTPException as exc:

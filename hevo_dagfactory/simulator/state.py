@@ -17,6 +17,7 @@ from typing import Any
 from .script import RESYNC_TYPES, PipelineScript
 
 CANCEL_DELAY_S = 0.1  # CANCELLING -> CANCELLED
+REQUEST_LOG_MAX = 100_000
 
 
 def now_ms() -> int:
@@ -147,7 +148,9 @@ class SimState:
         self.credentials = {api_key: api_secret}
         self.rate = RateWindow(rate_per_minute, rate_window_s)
         self.pipelines: dict[str, PipelineState] = {}
-        self.request_log: list[dict[str, Any]] = []
+        # bounded so a long demo cannot grow without limit; ``requests_seen`` counts them all
+        self.request_log: collections.deque[dict[str, Any]] = collections.deque(maxlen=REQUEST_LOG_MAX)
+        self.requests_seen = 0
         self.rate_limited_count = 0
 
     def add_pipeline(self, pipeline_id: Any, script: PipelineScript | None = None) -> PipelineState:
@@ -168,5 +171,6 @@ class SimState:
         with self.lock:
             self.pipelines.clear()
             self.request_log.clear()
+            self.requests_seen = 0
             self.rate_limited_count = 0
             self.rate = RateWindow(self.rate.limit, self.rate.window_s)

@@ -120,3 +120,14 @@ def test_post_is_not_repeated_after_a_5xx(hevo_sim, make_client):
     assert info.value.status == 503 and "Internal error" in str(info.value)
     posts = [e for e in hevo_sim.sim.request_log if e["method"] == "POST"]
     assert len(posts) == 1
+
+
+def test_post_is_not_repeated_after_a_timeout(hevo_sim, make_client):
+    from hevo_dagfactory.hevo import HevoTransportError
+
+    hevo_sim.sim.add_pipeline(14, PipelineScript(slow_next=1, delay_s=1.0, faults_on="post"))
+    with pytest.raises(HevoTransportError) as info:
+        make_client(timeout=0.3).sync_now(14)
+    assert info.value.kind == "timeout"
+    assert hevo_sim.sim.sync_now_posts(14) == 1  # it did start a job; a blind retry would start a second
+    assert len([e for e in hevo_sim.sim.request_log if e["method"] == "POST"]) == 1
