@@ -24,6 +24,7 @@ Rules (see docs/hevo-client.md for the why):
 
 from __future__ import annotations
 
+import copy
 import time
 from dataclasses import dataclass
 from typing import Any, Generator, Iterable
@@ -123,7 +124,7 @@ def start_job_flow(pipeline_id: Any, *, action: str = "sync_now", job_type: str 
 
     first_trigger_ms: int | None = None
     last_error: HevoError | None = None
-    for post_number in range(1, discovery.max_posts + 1):
+    for _ in range(discovery.max_posts):
         trigger_ms = clock()
         if first_trigger_ms is None:
             first_trigger_ms = trigger_ms
@@ -169,11 +170,11 @@ def start_job_flow(pipeline_id: Any, *, action: str = "sync_now", job_type: str 
             "Look at the pipeline's Jobs tab in the Hevo UI; if the job type is spelled differently there, "
             "set job_type; if jobs appear slowly, raise the discovery attempts.")
     assert last_error is not None
-    raise type(last_error)(
-        f"{last_error.message} No job appeared in {label}'s jobs list after {discovery.max_posts} "
-        "attempt(s) to start it, so as far as Hevo shows, no sync is running.",
-        status=last_error.status, body=last_error.body, method=last_error.method, url=last_error.url,
-        retry_after=last_error.retry_after)
+    final = copy.copy(last_error)  # same type and fields (e.g. a transport error's kind), clearer message
+    final.message = (f"{last_error.message} No job appeared in {label}'s jobs list after {discovery.max_posts} "
+                     "attempt(s) to start it, so as far as Hevo shows, no sync is running.")
+    final.args = (final.message,)
+    raise final from last_error
 
 
 def _in_progress(label: str, job: Job, expected: frozenset[str]) -> HevoJobInProgress:

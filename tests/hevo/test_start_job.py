@@ -183,3 +183,13 @@ def test_bad_if_running_value_is_rejected_before_any_request(hevo_sim, make_clie
     with pytest.raises(ValueError, match="attach"):
         make_client().start_job(1, if_running="wait")
     assert hevo_sim.sim.request_log == []
+
+
+def test_lost_connections_on_every_post_give_a_transport_error_after_max_posts(hevo_sim, make_client):
+    from hevo_dagfactory.hevo import HevoTransportError
+
+    hevo_sim.sim.add_pipeline(1, PipelineScript(drop_next=5, faults_on="post"))
+    with pytest.raises(HevoTransportError) as info:
+        make_client(discovery=DiscoveryPolicy(attempts=2, interval_s=0.01, max_posts=2)).start_job(1)
+    assert info.value.kind == "connection" and "no sync is running" in str(info.value)
+    assert len(_posts(hevo_sim.sim, 1)) == 2 and hevo_sim.sim.jobs(1) == []
