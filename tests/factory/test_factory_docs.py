@@ -52,3 +52,14 @@ def test_ui_text_never_contains_secrets(tmp_path, monkeypatch):
         assert not [s for s in SECRETS if s in shown], dag.dag_id
     assert "`hevo_prod`" in dags["secretive"].doc_md  # the connection *id* is shown, nothing of its content
     assert "select tag:nightly" in dags["secretive"].doc_md
+
+
+def test_docs_show_exactly_the_loader_the_tests_use():
+    """docs/loader.md's snippet is the loader every DagBag test here copies: the two cannot drift."""
+    import re
+
+    from tests.factory.helpers import REPO, USER_LOADER
+
+    text = (REPO / "docs" / "loader.md").read_text()
+    snippet = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    assert snippet == USER_LOADER
