@@ -128,3 +128,14 @@ def test_cache_can_be_switched_off(tmp_path, monkeypatch):
     _fresh_process()
     _, stats = _load(tmp_path)
     assert stats["validated"] == 1
+
+
+def test_every_example_is_served_from_the_cache_on_the_next_parse():
+    """The examples use vars, env and interpolation: their models must survive the disk round trip."""
+    from tests.factory.helpers import CONFIGS
+
+    dags, stats = _load(CONFIGS)
+    _fresh_process()
+    again, stats = _load(CONFIGS)
+    assert stats["validated"] == 0 and stats["cached"] == len(dags)
+    assert {d: a.doc_md for d, a in again.items()} == {d: a.doc_md for d, a in dags.items()}
