@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -19,7 +20,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pipelines", type=Path, default=None,
                         help="JSON or YAML file: {pipeline_id: {PipelineScript fields}} (default: pipeline 1 with defaults)")
     parser.add_argument("--api-key", default="test-key", help="accepted API key (default test-key)")
-    parser.add_argument("--api-secret", default="test-secret", help="accepted API secret (default test-secret)")
+    parser.add_argument("--api-secret", default=None,
+                        help="accepted API secret (default: $HEVO_SIM_API_SECRET, else test-secret; the variable "
+                             "keeps it out of the process list)")
     parser.add_argument("--rate-per-minute", type=int, default=100, help="requests per window per key (default 100)")
     parser.add_argument("--rate-window", type=float, default=60.0,
                         help="length of the rate window in seconds (default 60; benchmarks scale it down)")
@@ -53,7 +56,8 @@ def load_pipelines(path: Path) -> dict[str, PipelineScript]:
 
 
 def run(args: argparse.Namespace) -> int:
-    sim = Simulator(args.api_key, args.api_secret, args.rate_per_minute, rate_window_s=args.rate_window)
+    secret = args.api_secret or os.environ.get("HEVO_SIM_API_SECRET") or "test-secret"
+    sim = Simulator(args.api_key, secret, args.rate_per_minute, rate_window_s=args.rate_window)
     if args.pipelines is not None:
         try:
             scripts = load_pipelines(args.pipelines)

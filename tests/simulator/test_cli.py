@@ -10,9 +10,9 @@ import sys
 import requests
 
 
-def _start(*args):
+def _start(*args, env=None):
     proc = subprocess.Popen([sys.executable, "-m", "hevo_dagfactory", "simulator", "--port", "0", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     line = proc.stdout.readline().strip()
     return proc, line
 
@@ -42,3 +42,16 @@ def test_cli_reports_a_bad_pipelines_file_clearly(tmp_path):
                           capture_output=True, text=True, timeout=30)
     assert proc.returncode == 2
     assert "pipeline 1" in proc.stderr and "job_duration_s" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_cli_reads_the_secret_from_the_environment():
+    import os
+
+    proc, line = _start("--api-key", "k2", env={**os.environ, "HEVO_SIM_API_SECRET": "from-env"})
+    try:
+        url = line.rsplit(" ", 1)[1]
+        assert requests.get(url + "/api/v1/pipelines/1", auth=("k2", "from-env"), timeout=5).status_code == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=10)
+    assert proc.returncode == 0
