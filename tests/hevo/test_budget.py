@@ -135,3 +135,28 @@ def test_without_a_shared_budget_the_same_load_earns_429s():
         for _ in range(12):
             client.get_pipeline(1)
         assert sim.rate_limited_count > 0
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(limit=st.integers(1, 20), window=st.floats(0.5, 60.0),
+       steps=st.lists(st.tuples(st.floats(0.0, 5.0), st.booleans(), st.floats(0.0, 3.0)), min_size=1, max_size=120))
+def test_property_no_window_ever_holds_more_than_the_limit(limit, window, steps):
+    clock = FakeClock()
+    budget = RateBudget(limit, window, clock=clock)
+    starts = []
+    for gap, pause, pause_s in steps:
+        clock.now += gap
+        if pause:
+            budget.pause(pause_s)
+            paused_until = clock.now + pause_s
+        else:
+            paused_until = None
+        delay = budget.reserve()
+        starts.append(clock.now + delay)
+        if paused_until is not None:
+            assert clock.now + delay >= paused_until - 1e-9  # a 429 pause holds new slots
+    assert _max_in_window(starts, window) <= limit
+    assert starts == sorted(starts)

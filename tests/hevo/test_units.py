@@ -138,3 +138,22 @@ def test_errors_survive_pickling():
     err = HevoRateLimited("slow down", status=429, body="b", retry_after=3.0)
     copy = pickle.loads(pickle.dumps(err))
     assert type(copy) is HevoRateLimited and copy.status == 429 and copy.retry_after == 3.0 and str(copy) == "slow down"
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+_json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+                            lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+                            max_leaves=8)
+_fields = st.sampled_from(["status", "type", "created_ts", "updated_ts", "duration", "events_ingested",
+                           "events_failed", "objects_success", "objects_failed", "billable_events", "whatever"])
+
+
+@given(job_id=st.text(min_size=1) | st.integers(), extra=st.dictionaries(_fields | st.text(), _json_values, max_size=8))
+def test_property_any_job_json_with_an_id_parses_and_serialises(job_id, extra):
+    extra.pop("job_id", None)
+    extra.pop("id", None)
+    job = Job.from_api({"job_id": job_id, **extra})
+    assert job.job_id == str(job_id)
+    json.dumps(job.to_dict())
+    assert isinstance(job.outcome, JobOutcome)
