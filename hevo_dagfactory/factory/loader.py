@@ -224,7 +224,9 @@ class _Loader:
             taken.add(pid)
             index[pid] = self.rel(path)
             self.stats["broken"] += 1
-            log.error(
+            # ERROR once per full parse (the dag-processor log); a worker building another DAG stays quiet.
+            log.log(
+                logging.ERROR if wanted is None else logging.DEBUG,
                 "hevo-dagfactory: workflow file %s is broken; it is shown as placeholder DAG %r "
                 "(tag config-error) until fixed:\n  %s",
                 self.rel(path),
