@@ -154,6 +154,22 @@ class ManagedProcess:
         )
 
 
+def stop_all(procs: Sequence[ManagedProcess], grace_s: float = 10.0) -> None:
+    """SIGTERM every group at once, wait up to ``grace_s`` in total, then SIGKILL what is left."""
+    for proc in procs:
+        if proc.alive():
+            proc.signal_group(signal.SIGTERM)
+    deadline = time.monotonic() + grace_s
+    for proc in procs:
+        if proc.proc is not None:
+            try:
+                proc.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                pass
+    for proc in procs:
+        proc.stop(grace_s=0.1)  # SIGKILLs the leftovers of each group (forked helpers included)
+
+
 def wait_until(
     predicate: Callable[[], bool],
     *,

@@ -30,7 +30,7 @@ from typing import Any
 
 from hevo_dagfactory.demo.client import AirflowClient
 from hevo_dagfactory.demo.metadb import MetaDB
-from hevo_dagfactory.demo.procs import ManagedProcess, StackError, free_port, tail, wait_until
+from hevo_dagfactory.demo.procs import ManagedProcess, StackError, free_port, stop_all, tail, wait_until
 from hevo_dagfactory.demo.simproc import SimulatorAdmin, SimulatorProcess
 
 CONN_ID = "hevo_airflow_conn_id"
@@ -274,12 +274,14 @@ class AirflowStack:
         wait_until(lambda: self.api.login() is None, timeout=30, what="the api-server login", watch=[self.procs["api-server"]])
 
     def stop(self) -> None:
-        """Stop every process we started (triggerers first, the simulator last); safe to call twice."""
-        for proc in self.extra_triggerers:
-            proc.stop(grace_s=5)
-        for name in ("triggerer", "scheduler", "dag-processor", "api-server"):
-            if name in self.procs:
-                self.procs[name].stop(grace_s=10)
+        """Stop every process we started; safe to call twice.
+
+        SIGTERM goes to every Airflow component at once (they shut down in parallel, not one grace period
+        after another), then whatever is still running after the grace period gets SIGKILL. The simulator
+        goes last, so a component finishing a request on its way out still gets an answer.
+        """
+        airflow = [*self.extra_triggerers, *(self.procs[n] for n in _COMPONENTS[::-1] if n in self.procs)]
+        stop_all(airflow, grace_s=10)
         if self.simulator is not None:
             self.simulator.stop()
 

@@ -1,4 +1,8 @@
-"""One real Airflow stack for the whole e2e session (start-up is paid once, about 20-30 s).
+"""One real Airflow stack for all e2e tests (start-up is paid once, about 20-30 s).
+
+Package scope (this folder is a package) rather than session scope: the stack is shared by every e2e test
+exactly as a session fixture would be, but it is stopped as soon as the last e2e test is done, so its idle
+scheduler and triggerers do not slow down the rest of ``make test``.
 
 Every test owns its DAG id(s) and pipeline id(s), written below as YAML workflow files before the stack starts,
 so the dag-processor parses them all in its first pass and no test waits for a folder refresh. Tests script
@@ -104,9 +108,9 @@ def write_loader(dags_dir: Path) -> None:
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def e2e_stack() -> Iterator[AirflowStack]:
-    """The shared stack: simulator + scheduler, dag-processor, triggerer (capacity 3), api-server."""
+    """The shared stack (started once for the package): simulator + scheduler, dag-processor, triggerer (capacity 3), api-server."""
     root = Path(tempfile.mkdtemp(prefix="hevo-e2e-"))
     config_dir, dags_dir = root / "configs", root / "dags"
     write_workflows(config_dir)

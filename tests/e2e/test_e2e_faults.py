@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from e2e_helpers import TRIGGER_CLASSPATH, dbt_calls, describe, run_dag
+from .e2e_helpers import TRIGGER_CLASSPATH, dbt_calls, describe, run_dag
 
 from hevo_dagfactory.demo.procs import wait_until
 

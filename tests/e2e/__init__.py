@@ -1,0 +1,1 @@
+"""End-to-end tests: one real local Airflow stack shared by every test in this package."""
