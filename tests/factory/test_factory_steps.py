@@ -114,3 +114,29 @@ def test_factory_reaches_airflow_only_through_the_compat_modules(path):
     assert not [m for m in mods if m.startswith("hevo_dagfactory.hevo") or m.startswith("hevo_dagfactory.simulator")]
     if path.name in ("commands.py", "docs.py", "cache.py"):  # pure helpers: importable without Airflow
         assert not [m for m in mods if "_airflow" in m or "provider" in m]
+
+
+@pytest.mark.parametrize(
+    ("schedule", "expected"),
+    [
+        ('"@daily"', ("CronTriggerTimetable", "0 0 * * *")),
+        ("null", ("NullTimetable", None)),
+        ('{assets: ["hevo://eu/pipelines/1", "hevo://eu/pipelines/2"]}', ("AssetAll", ("hevo://eu/pipelines/1", "hevo://eu/pipelines/2"))),
+        ('{assets: ["hevo://eu/pipelines/1", "hevo://eu/pipelines/2"], any: true}', ("AssetAny", ("hevo://eu/pipelines/1", "hevo://eu/pipelines/2"))),
+    ],
+    ids=["preset", "null", "assets-all", "assets-any"],
+)
+def test_schedule_kinds(tmp_path, schedule, expected):
+    from hevo_dagfactory import load_workflows
+
+    write(tmp_path, "sched.yaml", f"dag_id: sched\nschedule: {schedule}\nstart_date: 2026-01-01\n"
+                                  "steps:\n  - {id: s, bash: 'true'}\n")
+    dag = load_workflows(tmp_path, {"__file__": str(tmp_path / "l.py")})["sched"]
+    assert "config-error" not in dag.tags, dag.description
+    tt = dag.timetable
+    cond = getattr(tt, "asset_condition", None)
+    if cond is not None:
+        got = (type(cond).__name__, tuple(sorted(a.uri for a in cond.objects)))
+    else:
+        got = (type(tt).__name__, getattr(tt, "expression", None))
+    assert got == expected
