@@ -73,7 +73,9 @@ class SimulatorProcess:
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         argv = [sys.executable, "-m", "hevo_dagfactory", "simulator", "--port", str(self.port),
-                "--api-key", api_key, "--api-secret", api_secret, "--rate-per-minute", str(rate_per_minute)]
+                "--api-key", api_key, "--rate-per-minute", str(rate_per_minute)]
+        # The secret goes through the environment, so it is in neither the process list nor the log.
+        env = {**env, "HEVO_SIM_API_SECRET": api_secret}
         self.proc = ManagedProcess(
             "simulator", argv, env=env, cwd=home, log_path=home / "logs" / "simulator.log", redact=[api_secret]
         )
