@@ -247,7 +247,8 @@ class _Loader:
         except Exception as exc:  # noqa: BLE001 - one bad workflow must not stale the others
             log.debug("building %s failed", path, exc_info=True)
             self._build_error = [
-                f"{self.rel(path)}: Airflow rejected the DAG built from this file: {type(exc).__name__}: {exc}"
+                f"{self.rel(path)}: the DAG could not be built from this file: {type(exc).__name__}: {exc} "
+                "(please report this: the file passed validation)"
             ]
             return None
 

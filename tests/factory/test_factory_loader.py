@@ -137,3 +137,21 @@ def test_returns_dags_and_registers_them_in_the_given_globals(tmp_path):
     dags = load_workflows(None, scope)
     assert set(dags) == {"g1"}
     assert dags["g1"] in scope.values()
+
+
+def test_a_dag_that_cannot_be_built_becomes_a_placeholder(tmp_path, monkeypatch):
+    """Last line of defence: an exception while building one DAG must not reach Airflow."""
+    from hevo_dagfactory import load_workflows
+    from hevo_dagfactory.factory import STEP_BUILDERS
+
+    def broken_builder(ctx, model, task_id):
+        raise RuntimeError("builder exploded")
+
+    monkeypatch.setitem(STEP_BUILDERS, "bash", broken_builder)  # the registry is the plug-in point
+    good_workflow(tmp_path, "fine")
+    write(tmp_path, "uses_bash.yaml", "dag_id: uses_bash\nschedule: null\nstart_date: 2026-01-01\n"
+                                      "steps:\n  - {id: s, bash: 'true'}\n")
+    dags = load_workflows(tmp_path, {"__file__": str(tmp_path / "l.py")})
+    assert "config-error" not in dags["fine"].tags
+    assert "config-error" in dags["uses_bash"].tags
+    assert "RuntimeError: builder exploded" in dags["uses_bash"].description
