@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from hevo_dagfactory.factory import docs
-from hevo_dagfactory.factory._airflow import DAG, Asset, AssetAll, AssetAny
+from hevo_dagfactory.provider.compat import DAG, Asset, AssetAll, AssetAny
 from hevo_dagfactory.factory.steps import SYNC_KIND, BuildContext, build_task, emits_asset
 
 #: Tag every generated DAG carries (plus ``region:<r>``), so the UI can filter on it.

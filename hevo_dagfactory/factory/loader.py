@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from hevo_dagfactory.factory import cache
-from hevo_dagfactory.factory._airflow import DAG, get_parsing_context
+from hevo_dagfactory.provider.compat import DAG, get_parsing_context
 from hevo_dagfactory.factory.dag import build_dag
 from hevo_dagfactory.factory.placeholder import placeholder_dag, placeholder_dag_id
 

@@ -15,8 +15,7 @@ import re
 from typing import Any
 
 from hevo_dagfactory.factory import docs
-from hevo_dagfactory.factory._airflow import DAG, AirflowFailException
-from hevo_dagfactory.provider.compat import BaseOperator
+from hevo_dagfactory.provider.compat import DAG, AirflowFailException, BaseOperator
 
 CONFIG_ERROR_TAG = "config-error"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")

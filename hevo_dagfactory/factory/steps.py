@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from hevo_dagfactory.factory import commands
-from hevo_dagfactory.factory._airflow import DAG, Asset, BashOperator
+from hevo_dagfactory.provider.compat import DAG, Asset, BashOperator
 
 StepBuilder = Callable[["BuildContext", Any, str], Any]
 

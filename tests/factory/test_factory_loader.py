@@ -48,7 +48,7 @@ def test_broken_file_is_isolated_and_visible(tmp_path, caplog):
     assert "broken_one.yaml:7:5: unknown key 'acton' [/syncs/0/acton] (did you mean 'action'?)" in ph.doc_md
     assert str(tmp_path) not in ph.doc_md
     [task] = ph.tasks
-    from hevo_dagfactory.factory._airflow import AirflowFailException
+    from hevo_dagfactory.provider.compat import AirflowFailException
 
     with pytest.raises(AirflowFailException, match=r"broken_one.yaml:7:5: unknown key 'acton'"):
         task.execute({})

@@ -77,7 +77,7 @@ def test_registry_has_one_builder_per_kind_and_names_unknown_kinds():
 
 def test_a_new_kind_needs_only_a_registered_builder(tmp_path, monkeypatch):
     from hevo_dagfactory.factory import STEP_BUILDERS, build_dag, register_step_builder
-    from hevo_dagfactory.factory._airflow import BashOperator
+    from hevo_dagfactory.provider.compat import BashOperator
     from hevo_dagfactory.spec import Step, Workflow
 
     monkeypatch.setitem(STEP_BUILDERS, "echo", STEP_BUILDERS.get("echo"))
@@ -106,14 +106,13 @@ def _imported_modules(path: Path) -> set[str]:
 
 
 @pytest.mark.parametrize("path", sorted(FACTORY.glob("*.py")), ids=lambda p: p.name)
-def test_factory_reaches_airflow_only_through_the_compat_modules(path):
-    """Every Airflow import sits in _airflow.py (to merge into provider/compat.py) or provider.compat."""
+def test_factory_reaches_airflow_only_through_provider_compat(path):
+    """Every Airflow name the factory uses comes from provider/compat.py (one place for 2.x-vs-3.x)."""
     mods = _imported_modules(path)
-    if path.name != "_airflow.py":
-        assert not [m for m in mods if m == "airflow" or m.startswith("airflow.")]
+    assert not [m for m in mods if m == "airflow" or m.startswith("airflow.")]
     assert not [m for m in mods if m.startswith("hevo_dagfactory.hevo") or m.startswith("hevo_dagfactory.simulator")]
     if path.name in ("commands.py", "docs.py", "cache.py"):  # pure helpers: importable without Airflow
-        assert not [m for m in mods if "_airflow" in m or "provider" in m]
+        assert not [m for m in mods if "provider" in m]
 
 
 @pytest.mark.parametrize(
