@@ -69,6 +69,11 @@ WORKFLOWS: dict[str, str] = {
           - id: dbt_run
             dbt: {command: run, project_dir: .}
     """,
+    "e2e_neighbour": """
+        steps:
+          - id: hello
+            bash: echo "a good workflow next to a broken file"
+    """,
     "e2e_secret": """
         syncs:
           - id: sync
@@ -93,11 +98,18 @@ sync_defaults: {poll_interval: 1s}
 """
 
 
+# A broken workflow file lives in the same folder as every other test's workflow for the whole session:
+# the other tests' runs prove it harms nothing, test_e2e_broken_file checks its placeholder.
+BROKEN_FILE = "e2e_broken.yaml"
+BROKEN_TEXT = "dag_id: e2e_broken\n" + HEADER + "syncs:\n  - id: orders\n    pipeline_idd: 910701\n"
+
+
 def write_workflows(config_dir: Path) -> None:
     config_dir.mkdir(parents=True, exist_ok=True)
     for dag_id, body in WORKFLOWS.items():
         text = f"dag_id: {dag_id}\n{HEADER}{textwrap.dedent(body).strip()}\n"
         (config_dir / f"{dag_id}.yaml").write_text(text)
+    (config_dir / BROKEN_FILE).write_text(BROKEN_TEXT)
 
 
 def write_loader(dags_dir: Path) -> None:
@@ -123,7 +135,7 @@ def e2e_stack() -> Iterator[AirflowStack]:
         triggerer_capacity=3,
     )
     with stack:
-        stack.api.wait_for_dags(sorted(WORKFLOWS), timeout=120)
+        stack.api.wait_for_dags([*sorted(WORKFLOWS), "e2e_broken"], timeout=120)
         for dag_id in WORKFLOWS:
             stack.api.unpause(dag_id)
         yield stack
