@@ -96,8 +96,7 @@ def _wait_gone(home: Path, timeout: float = 20) -> list[int]:
     return left
 
 
-def test_demo_succeeds_keeps_the_ui_and_ctrl_c_stops_everything(tmp_path, e2e_stack):
-    # e2e_stack is requested only to order this test after the shared stack is up (no two start-ups at once).
+def test_demo_succeeds_keeps_the_ui_and_ctrl_c_stops_everything(tmp_path):
     home = tmp_path / "demo-home"
     demo = DemoProcess(home, "--keep")
     try:
@@ -126,7 +125,7 @@ def test_demo_succeeds_keeps_the_ui_and_ctrl_c_stops_everything(tmp_path, e2e_st
         demo.kill_if_running()
 
 
-def test_sigterm_during_start_up_leaves_no_process(tmp_path, e2e_stack):
+def test_sigterm_during_start_up_leaves_no_process(tmp_path):
     home = tmp_path / "demo-home"
     demo = DemoProcess(home)
     try:
