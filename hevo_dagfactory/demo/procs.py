@@ -13,6 +13,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -40,13 +41,23 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
         return False
 
 
+def _load_prctl() -> Callable[..., int] | None:
+    """libc's prctl, resolved once in the parent: the child between fork and exec must not load libraries."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL("libc.so.6", use_errno=True).prctl  # type: ignore[no-any-return]
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _load_prctl()
+
+
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
     """Ask Linux to SIGTERM the child if the harness dies without cleaning up (e.g. it was SIGKILLed)."""
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    except OSError:
-        pass
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def tail(path: Path, lines: int = 30) -> str:
@@ -95,7 +106,7 @@ class ManagedProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # own process group: killpg reaches every descendant
-                preexec_fn=_die_with_parent if os.name == "posix" and os.uname().sysname == "Linux" else None,
+                preexec_fn=_die_with_parent if _PRCTL is not None else None,
             )
         return self
 

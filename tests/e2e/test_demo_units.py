@@ -98,3 +98,34 @@ def _exists(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def test_children_get_sigterm_when_the_harness_itself_is_sigkilled(tmp_path):
+    """Even a SIGKILLed harness (no cleanup code runs) leaves no child: Linux's parent-death signal ends it."""
+    import signal
+    import subprocess
+    import sys
+
+    script = (
+        "import os, sys, time\n"
+        "from pathlib import Path\n"
+        "from hevo_dagfactory.demo import ManagedProcess\n"
+        f"p = ManagedProcess('sleeper', ['sleep', '300'], env=dict(os.environ), cwd=Path({str(tmp_path)!r}),\n"
+        f"                   log_path=Path({str(tmp_path)!r}) / 'sleeper.log').start()\n"
+        "print(p.pid, flush=True)\n"
+        "time.sleep(300)\n"
+    )
+    harness = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert harness.stdout is not None
+        child = int(harness.stdout.readline())
+        assert _exists(child)
+        harness.send_signal(signal.SIGKILL)
+        harness.wait(10)
+        deadline = time.monotonic() + 10
+        while _exists(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _exists(child), "the child outlived its SIGKILLed parent"
+    finally:
+        if harness.poll() is None:
+            harness.kill()
