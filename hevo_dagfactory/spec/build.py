@@ -32,6 +32,23 @@ from hevo_dagfactory.spec.schema_errors import did_you_mean
 from hevo_dagfactory.spec.values import cron_problem, parse_datetime, parse_duration, zone
 
 _DAG_ID = re.compile(r"^[A-Za-z0-9_.-]{1,200}$")
+# Template variables that need a logical date. Airflow 3 starts Asset-triggered runs without one,
+# so a step using them fails at render time in exactly the runs the schedule is for.
+_JINJA_EXPR = re.compile(r"\{\{(.*?)\}\}", re.S)
+_DATED_NAME = re.compile(
+    r"(?<![.\w])(ds|ds_nodash|ts|ts_nodash|ts_nodash_with_tz|logical_date|execution_date"
+    r"|data_interval_start|data_interval_end|prev_ds|next_ds|prev_ds_nodash|next_ds_nodash"
+    r"|prev_data_interval_start_success|prev_data_interval_end_success)\b"
+)
+
+
+def _dated_variable(text: str) -> str | None:
+    """The first logical-date variable a ``{{ ... }}`` expression reads (filters such as ``| ds`` excluded)."""
+    for expr in _JINJA_EXPR.findall(text):
+        found = _DATED_NAME.search(expr.split("|", 1)[0])
+        if found:
+            return found.group(1)
+    return None
 
 
 class _Ctx:
@@ -156,6 +173,14 @@ def build_workflow(data: dict[str, Any], source: Path, pos: Positions, environme
         ctx.error(f"/steps/{first}/after", f"dependency cycle: {' -> '.join(cycle)} (each runs after the next)",
                   "remove one of these 'after' entries", "cycle")
 
+    if isinstance(schedule, AssetSchedule):
+        for ptr, text in _step_strings(top["steps"]):
+            name = _dated_variable(text)
+            if name:
+                ctx.error(ptr, f"'{{{{ {name} }}}}' is undefined in runs started by an Asset event "
+                          "(Airflow 3 gives them no logical date)",
+                          "use the run's start time instead, e.g. '{{ dag_run.run_after | ds }}'", "template_date")
+
     if ctx.errors:
         return None, ctx.errors
     return (
@@ -179,6 +204,25 @@ def build_workflow(data: dict[str, Any], source: Path, pos: Positions, environme
         ),
         [],
     )
+
+
+def _step_strings(steps: list[dict[str, Any]]):
+    """(pointer, text) of every string a step renders as a template: commands, env values, dbt vars."""
+
+    def walk(value: Any, ptr: str):
+        if isinstance(value, str):
+            yield ptr, value
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                yield from walk(item, f"{ptr}/{key}")
+        elif isinstance(value, list):
+            for j, item in enumerate(value):
+                yield from walk(item, f"{ptr}/{j}")
+
+    for i, raw in enumerate(steps):
+        for kind in ("bash", "dbt"):
+            if kind in raw:
+                yield from walk(raw[kind], f"/steps/{i}/{kind}")
 
 
 def _clean(ctx: _Ctx, ptr: str, value: str, *, newline_ok: bool = False) -> str:

@@ -46,6 +46,10 @@ EXPECTED = {
         (2, 5, "missing_key", "missing required key 'pipeline_id'", "/syncs/0"),
         (3, 5, "unknown_key", "did you mean 'pipeline_id'?", "/syncs/0/pipline_id"),
     ],
+    "asset_dated_template.yaml": [
+        (6, 58, "template_date", "'{{ ds }}' is undefined in runs started by an Asset event", "/steps/0/dbt/vars/since"),
+        (8, 11, "template_date", "dag_run.run_after | ds", "/steps/1/bash"),
+    ],
     "empty.yaml": [(1, 1, "empty", "the file is empty", None)],
     "multi_doc.yaml": [(4, 1, "yaml", "more than one YAML document", None)],
     "no_tasks.yaml": [(1, 1, "empty", "no syncs and no steps", None)],
