@@ -2,25 +2,67 @@
 
 Never imports Airflow, requests or aiohttp: ``hevo-dagfactory validate`` and the
 factory's parse-time loading both depend on it staying small and fast.
+
+Why the public names resolve lazily (PEP 562 ``__getattr__``): the factory's model cache
+unpickles ``Workflow`` objects, which imports ``hevo_dagfactory.spec.model`` and therefore
+this package. An eager ``__init__`` would drag in the whole validator (YAML reader, schema
+checks, merge and interpolation code) on every cache hit, in every parse process, although a
+cache hit needs only the frozen dataclasses of ``model.py``. Each name below is imported from
+its module the first time it is used; ``from hevo_dagfactory.spec import load_file`` works as
+before.
 """
 
 from __future__ import annotations
 
-from hevo_dagfactory.spec.discover import find_workflow_files
-from hevo_dagfactory.spec.errors import ConfigError, ConfigErrors
-from hevo_dagfactory.spec.loader import ENV_VAR, LoadResult, current_environment, load_file, load_paths
-from hevo_dagfactory.spec.model import (
-    AssetSchedule,
-    BashStep,
-    DbtStep,
-    HevoSettings,
-    Step,
-    Sync,
-    TaskDefaults,
-    Workflow,
-    asset_uri,
-)
-from hevo_dagfactory.spec.schema import load_schema, schema_path
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # for type checkers and IDEs only; at runtime see __getattr__
+    from hevo_dagfactory.spec.discover import find_workflow_files
+    from hevo_dagfactory.spec.errors import ConfigError, ConfigErrors
+    from hevo_dagfactory.spec.loader import ENV_VAR, LoadResult, current_environment, load_file, load_paths
+    from hevo_dagfactory.spec.model import (
+        AssetSchedule,
+        BashStep,
+        DbtStep,
+        HevoSettings,
+        Step,
+        Sync,
+        TaskDefaults,
+        Workflow,
+        asset_uri,
+    )
+    from hevo_dagfactory.spec.schema import load_schema, schema_path
+
+#: public name → the module that defines it
+_LAZY: dict[str, str] = {
+    "find_workflow_files": "discover",
+    "ConfigError": "errors",
+    "ConfigErrors": "errors",
+    "ENV_VAR": "loader",
+    "LoadResult": "loader",
+    "current_environment": "loader",
+    "load_file": "loader",
+    "load_paths": "loader",
+    "AssetSchedule": "model",
+    "BashStep": "model",
+    "DbtStep": "model",
+    "HevoSettings": "model",
+    "Step": "model",
+    "Sync": "model",
+    "TaskDefaults": "model",
+    "Workflow": "model",
+    "asset_uri": "model",
+    "load_schema": "schema",
+    "schema_path": "schema",
+}
+
+#: Submodules the eager ``__init__`` used to import as a side effect; ``spec.loader`` etc. stay
+#: reachable as attributes of the package without an explicit ``import``.
+_SUBMODULES = frozenset({
+    "build", "discover", "errors", "graph", "interpolate", "loader", "model", "positions", "schema",
+    "schema_errors", "values", "yamlsafe",
+})
 
 __all__ = [
     "ENV_VAR",
@@ -43,3 +85,18 @@ __all__ = [
     "load_schema",
     "schema_path",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is not None:
+        value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
