@@ -1,17 +1,50 @@
 """Hevo Edge API: regions, errors, job model, one retry policy, a shared rate budget, sync and async clients.
 
 No Airflow imports here (checked by tests/test_layers.py): the provider wraps these for Airflow.
+
+Why the names resolve lazily (PEP 562 ``__getattr__``): the clients pull in ``requests``,
+``aiohttp`` and ``tenacity`` (about 100 ms), but the provider's operator module is imported in
+every DAG-parse process, where it needs only errors, the job model and region URLs. Each name
+is imported from its module on first use, so ``from hevo_dagfactory.hevo import HevoError``
+stays cheap and ``from hevo_dagfactory.hevo import EdgeClient`` works exactly as before.
 """
 
-from .aclient import AsyncEdgeClient
-from .budget import RateBudget, budget_for, reset_budgets
-from .client import EdgeClient
-from .errors import (HevoAuthError, HevoBadRequest, HevoError, HevoJobInProgress, HevoJobNotFound, HevoNotFound,
-                     HevoPermissionError, HevoRateLimited, HevoServerError, HevoTransportError, is_transient)
-from .models import (RESYNC_JOB_TYPES, Job, JobOutcome, JobPage, StartedJob, classify, expected_job_types)
-from .regions import REGIONS, base_url
-from .retry import RetryPolicy, parse_retry_after
-from .start import DiscoveryPolicy
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # for type checkers and IDEs only; at runtime see __getattr__
+    from .aclient import AsyncEdgeClient
+    from .budget import RateBudget, budget_for, reset_budgets
+    from .client import EdgeClient
+    from .errors import (HevoAuthError, HevoBadRequest, HevoError, HevoJobInProgress, HevoJobNotFound, HevoNotFound,
+                         HevoPermissionError, HevoRateLimited, HevoServerError, HevoTransportError, is_transient)
+    from .models import RESYNC_JOB_TYPES, Job, JobOutcome, JobPage, StartedJob, classify, expected_job_types
+    from .regions import REGIONS, base_url
+    from .retry import RetryPolicy, parse_retry_after
+    from .start import DiscoveryPolicy
+
+#: module → the public names it defines (heavy ones: ``aclient`` aiohttp, ``client`` requests,
+#: ``retry`` tenacity).
+_MODULES: dict[str, tuple[str, ...]] = {
+    "aclient": ("AsyncEdgeClient",),
+    "budget": ("RateBudget", "budget_for", "reset_budgets"),
+    "client": ("EdgeClient",),
+    "errors": ("HevoAuthError", "HevoBadRequest", "HevoError", "HevoJobInProgress", "HevoJobNotFound",
+               "HevoNotFound", "HevoPermissionError", "HevoRateLimited", "HevoServerError", "HevoTransportError",
+               "is_transient"),
+    "models": ("RESYNC_JOB_TYPES", "Job", "JobOutcome", "JobPage", "StartedJob", "classify", "expected_job_types"),
+    "regions": ("REGIONS", "base_url"),
+    "retry": ("RetryPolicy", "parse_retry_after"),
+    "start": ("DiscoveryPolicy",),
+}
+_LAZY: dict[str, str] = {name: module for module, names in _MODULES.items() for name in names}
+
+#: Submodules the eager ``__init__`` used to import as a side effect; they stay reachable as
+#: attributes of the package without an explicit ``import``.
+_SUBMODULES = frozenset({"aclient", "base", "budget", "client", "endpoints", "errors", "models", "regions", "retry",
+                         "start"})
 
 __all__ = [
     "REGIONS", "base_url",
@@ -21,3 +54,18 @@ __all__ = [
     "EdgeClient", "AsyncEdgeClient", "RetryPolicy", "parse_retry_after", "DiscoveryPolicy",
     "RateBudget", "budget_for", "reset_budgets",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is not None:
+        value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

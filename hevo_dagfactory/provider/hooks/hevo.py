@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from hevo_dagfactory.hevo import AsyncEdgeClient, DiscoveryPolicy, EdgeClient, HevoError, base_url
+from hevo_dagfactory.hevo import HevoError, base_url
 from hevo_dagfactory.provider.compat import (
     AirflowException,
     AirflowNotFoundException,
@@ -25,6 +25,12 @@ from hevo_dagfactory.provider.compat import (
     aget_connection,
     aget_extra_dejson,
 )
+
+if TYPE_CHECKING:
+    # The clients import requests / aiohttp / tenacity; every DAG-parse process imports this
+    # module (through the operator), but only a running task needs a client, so the methods
+    # below import them when they build one.
+    from hevo_dagfactory.hevo import AsyncEdgeClient, DiscoveryPolicy, EdgeClient
 
 DEFAULT_CONN_ID = "hevo_airflow_conn_id"
 
@@ -175,6 +181,8 @@ class HevoHook(BaseHook):
     # --- clients ------------------------------------------------------------------------
     def client_for(self, settings: HevoConnSettings, *, discovery: DiscoveryPolicy | None = None) -> EdgeClient:
         """A sync client (requests) for already-resolved settings."""
+        from hevo_dagfactory.hevo.client import EdgeClient
+
         return EdgeClient(
             settings.base_url,
             settings.api_key,
@@ -192,6 +200,8 @@ class HevoHook(BaseHook):
 
     async def aget_conn(self) -> AsyncEdgeClient:
         """An async client (aiohttp) for triggers; use it as ``async with await hook.aget_conn() as c``."""
+        from hevo_dagfactory.hevo.aclient import AsyncEdgeClient
+
         s = await self.asettings()
         return AsyncEdgeClient(
             s.base_url,

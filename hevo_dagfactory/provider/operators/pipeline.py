@@ -18,14 +18,17 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hevo_dagfactory.hevo import DiscoveryPolicy, EdgeClient, HevoError, HevoJobInProgress, JobOutcome, classify, is_transient
+from hevo_dagfactory.hevo import DiscoveryPolicy, HevoError, HevoJobInProgress, JobOutcome, classify, is_transient
 from hevo_dagfactory.provider.compat import BaseOperator, Context, timezone
 from hevo_dagfactory.provider.hooks.hevo import DEFAULT_CONN_ID, HevoHook, job_url
 from hevo_dagfactory.provider.links.job import XCOM_JOB_ID, XCOM_JOB_URL, XCOM_PIPELINE_ID, HevoJobLink
 from hevo_dagfactory.provider.results import HevoJobFailed, job_result, judge, resolve_policy
 from hevo_dagfactory.provider.triggers.job import HevoJobTrigger
+
+if TYPE_CHECKING:  # the client (requests) is built by the hook at execute time, never at parse time
+    from hevo_dagfactory.hevo import EdgeClient
 
 ACTIONS = ("SYNC_NOW", "RESYNC")
 RESYNC_MODES = ("EVOLVE_AND_MERGE", "DROP_AND_LOAD")
