@@ -24,7 +24,9 @@ from typing import Any
 from hevo_dagfactory.factory import cache
 from hevo_dagfactory.provider.compat import DAG, get_parsing_context
 from hevo_dagfactory.factory.dag import build_dag
-from hevo_dagfactory.factory.placeholder import placeholder_dag, placeholder_dag_id
+
+# ``factory.placeholder`` (the config-error operator and its DAGs) is imported only where a
+# broken file or a loader failure needs it: a worker's cache hit on a good file never does.
 
 log = logging.getLogger("hevo_dagfactory.factory")
 
@@ -72,6 +74,8 @@ def load_workflows(
         dags, stats = _Loader(root).run(get_parsing_context().dag_id)
     except Exception as exc:  # noqa: BLE001 - an exception here would stale every DAG of the loader
         log.exception("hevo-dagfactory: loading workflow files from %s failed", root)
+        from hevo_dagfactory.factory.placeholder import placeholder_dag, placeholder_dag_id
+
         stem = loader_path.stem if loader_path else "hevo_workflows"
         pid = placeholder_dag_id(f"{stem}__loader_error")
         lines = [f"{root}: the loader failed: {type(exc).__name__}: {exc}"]
@@ -150,6 +154,8 @@ class _Loader:
                 f"{CONFIG_DIR_ENV} (relative paths resolve against the loader file)"
             )
             log.error("hevo-dagfactory: %s", msg)
+            from hevo_dagfactory.factory.placeholder import placeholder_dag, placeholder_dag_id
+
             pid = placeholder_dag_id("hevo_workflows__missing_folder")
             return {pid: placeholder_dag(pid, self.root.name or str(self.root), [msg])}, self.stats
         if wanted:
@@ -184,6 +190,8 @@ class _Loader:
             dag = self._build(path, result)
             return {wanted: dag} if dag is not None and dag.dag_id == wanted else None
         # a broken file whose placeholder carried this id in the last full parse
+        from hevo_dagfactory.factory.placeholder import placeholder_dag
+
         self.stats["broken"] += 1
         return {wanted: placeholder_dag(wanted, self.rel(path), self.error_lines(path, result))}
 
@@ -218,6 +226,8 @@ class _Loader:
             else:
                 dags[dag_id] = dag
 
+        if broken:
+            from hevo_dagfactory.factory.placeholder import placeholder_dag, placeholder_dag_id
         taken = set(index)
         for path, lines in sorted(broken, key=lambda item: str(item[0])):
             pid = placeholder_dag_id(path.stem, taken)
