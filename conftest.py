@@ -7,7 +7,9 @@ Airflow's metadata DB (dag.test(), DagBag with a DB) ask for the session fixture
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -15,7 +17,11 @@ from pathlib import Path
 
 import pytest
 
-_HOME = Path(os.environ.get("HEVO_TEST_AIRFLOW_HOME") or tempfile.mkdtemp(prefix="hevo-test-airflow-"))
+if os.environ.get("HEVO_TEST_AIRFLOW_HOME"):
+    _HOME = Path(os.environ["HEVO_TEST_AIRFLOW_HOME"])
+else:
+    _HOME = Path(tempfile.mkdtemp(prefix="hevo-test-airflow-"))
+    atexit.register(shutil.rmtree, _HOME, ignore_errors=True)  # a temp home is the session's own: leave nothing behind
 os.environ["AIRFLOW_HOME"] = str(_HOME)
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{_HOME / 'airflow.db'}")
