@@ -20,7 +20,7 @@ import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from hevo_dagfactory.hevo import DiscoveryPolicy, HevoError, HevoJobInProgress, JobOutcome, classify, is_transient
+from hevo_dagfactory.hevo import HevoError, HevoJobInProgress, JobOutcome, classify, is_transient
 from hevo_dagfactory.provider.compat import BaseOperator, Context, timezone
 from hevo_dagfactory.provider.hooks.hevo import DEFAULT_CONN_ID, HevoHook, job_url
 from hevo_dagfactory.provider.links.job import XCOM_JOB_ID, XCOM_JOB_URL, XCOM_PIPELINE_ID, HevoJobLink
@@ -174,7 +174,11 @@ class HevoPipelineOperator(BaseOperator):
         ti = context["ti"]
         hook = self._hook()
         settings = hook.settings()
-        discovery = DiscoveryPolicy(attempts=self.retry_limit) if self.retry_limit else None
+        discovery = None
+        if self.retry_limit:
+            from hevo_dagfactory.hevo import DiscoveryPolicy  # start-job flow: needed only when executing
+
+            discovery = DiscoveryPolicy(attempts=self.retry_limit)
         client = hook.client_for(settings, discovery=discovery)
         try_number = int(getattr(ti, "try_number", 1) or 1)
         if_running = self._effective_if_running(try_number)
