@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from hevo_dagfactory.factory import docs
-from hevo_dagfactory.provider.compat import DAG, Asset, AssetAll, AssetAny
+from hevo_dagfactory.provider.compat import DAG, Asset, AssetAll, AssetAny, schedule_argument
 from hevo_dagfactory.factory.steps import SYNC_KIND, BuildContext, build_task, emits_asset
 
 #: Tag every generated DAG carries (plus ``region:<r>``), so the UI can filter on it.
@@ -54,7 +54,7 @@ def build_dag(workflow: Any, *, source_name: str | None = None) -> DAG:
     dag = DAG(
         dag_id=wf.dag_id,
         description=wf.description,
-        schedule=dag_schedule(wf.schedule),
+        schedule=schedule_argument(dag_schedule(wf.schedule), wf.timezone),
         start_date=wf.start_date,
         end_date=wf.end_date,
         catchup=wf.catchup,

@@ -10,6 +10,29 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow import __version__ as _AIRFLOW_VERSION
+
+# --- which Airflow line this is (the ONLY version check in the package) -----------------
+AIRFLOW_VERSION: str = _AIRFLOW_VERSION
+"""The installed Airflow version string, e.g. ``"2.11.2"`` or ``"3.3.2"``."""
+
+
+def _version_tuple(text: str) -> tuple[int, int]:
+    parts = []
+    for piece in text.split(".")[:2]:
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        parts.append(int(digits or 0))
+    return (parts + [0, 0])[0], (parts + [0, 0])[1]
+
+
+AIRFLOW_MAJOR_MINOR: tuple[int, int] = _version_tuple(_AIRFLOW_VERSION)
+AIRFLOW_3: bool = AIRFLOW_MAJOR_MINOR >= (3, 0)
+"""True on Airflow 3.x (Task SDK, Assets, api-server + dag-processor); False on 2.10/2.11."""
+TRIGGER_ON_KILL: bool = AIRFLOW_MAJOR_MINOR >= (3, 3)
+"""Airflow >= 3.3 calls ``async on_kill`` of a trigger whose deferred task a user killed."""
+ASSET_WORD: str = "Asset" if AIRFLOW_3 else "Dataset"
+"""What this Airflow line calls a data-aware scheduling object (for messages and docs)."""
+
 # --- operators, sensors, hooks, links, context ---------------------------------------
 try:  # Airflow 3.x: the Task SDK
     from airflow.sdk import (
@@ -116,7 +139,130 @@ async def aget_extra_dejson(conn: Any) -> dict[str, Any]:
     return await sync_to_async(lambda: conn.extra_dejson)()
 
 
+# --- templates: ``dag_run.run_after`` on Airflow 2.x -------------------------------------
+def _give_2x_dag_runs_run_after() -> None:
+    """Let ``{{ dag_run.run_after }}`` render on Airflow 2.x as it does on 3.x.
+
+    Why: the workflow format recommends ``{{ dag_run.run_after | ds }}`` (docs/format.md), because
+    an Asset-triggered run has no logical date on Airflow 3. Airflow 2.x DAG runs have no
+    ``run_after``, and its StrictUndefined templates would fail the task. On 2.x every run has a
+    logical date, and with the cron/manual/Dataset timetables we build it IS the moment the run
+    became due, i.e. what 3.x calls ``run_after``; so 2.x gets a read-only alias. The one change
+    this module makes beyond imports, only on 2.x, and never over an existing attribute.
+    """
+    from airflow.models.dagrun import DagRun as _DagRun
+
+    if not hasattr(_DagRun, "run_after"):
+        _DagRun.run_after = property(lambda self: self.execution_date)  # type: ignore[attr-defined]
+
+
+if not AIRFLOW_3:  # pragma: no cover - Airflow 2.x
+    _give_2x_dag_runs_run_after()
+
+
+# --- what a cron schedule means ----------------------------------------------------------
+def schedule_argument(schedule: Any, timezone_name: str) -> Any:
+    """The DAG ``schedule`` for a workflow's cron/preset string, with the same meaning on both lines.
+
+    Why: a cron string means "one run at each cron time" (``CronTriggerTimetable``), which is what
+    Airflow 3 makes of it by default. Airflow 2.x defaults to ``CronDataIntervalTimetable`` (a run
+    at the END of each interval, a day later for ``@daily``), so there the timetable is passed
+    explicitly. Everything else (``None``, ``@once``, ``@continuous``, Asset conditions, and any
+    schedule on Airflow 3) passes through unchanged.
+    """
+    if AIRFLOW_3 or not isinstance(schedule, str) or schedule in ("@once", "@continuous"):
+        return schedule
+    from airflow.timetables.trigger import CronTriggerTimetable
+
+    return CronTriggerTimetable(schedule, timezone=timezone_name)
+
+
+# --- user kill of a deferred task before Airflow 3.3 -------------------------------------
+async def task_left_deferred(trigger: Any) -> bool:
+    """Whether a cancelled trigger's task instance is no longer DEFERRED (a user killed it).
+
+    Why: Airflow 2.x has no trigger ``on_kill``; the triggerer cancels the trigger's asyncio task
+    both when a user marks the deferred task failed/success or clears it AND when the triggerer
+    restarts or hands the trigger to another triggerer. Only the first must cancel the Hevo job,
+    and the task instance's state tells them apart: still DEFERRED means "restart, keep going".
+    The lookup is a sync DB query, so it runs in a worker thread (``sync_to_async``).
+
+    On Airflow >= 3.3 this always returns False: ``on_kill`` is called for exactly the user
+    actions, so a ``CancelledError`` there never cancels anything. Unknown state (no task
+    instance attached, lookup error) also returns False: cancelling a running sync by mistake
+    is worse than leaving one running.
+    """
+    if TRIGGER_ON_KILL:
+        return False
+    ti = getattr(trigger, "task_instance", None)
+    if ti is None:
+        return False
+    from asgiref.sync import sync_to_async
+
+    def _state() -> Any:
+        from airflow.models.taskinstance import TaskInstance as _TI
+
+        found = _TI.get_task_instance(
+            dag_id=ti.dag_id, run_id=ti.run_id, task_id=ti.task_id, map_index=ti.map_index
+        )
+        return None if found is None else found.state
+
+    try:
+        state = await sync_to_async(_state)()
+    except Exception:  # noqa: BLE001 - unknown state: do not cancel
+        return False
+    if state is None:
+        return True  # the task instance is gone (run deleted): nobody waits for the job
+    return str(getattr(state, "value", state)) != "deferred"
+
+
+# --- test support: the DagBag and writing DAGs to the metadata DB -------------------------
+def add_dag_to_bag(bag: Any, dag: Any) -> None:
+    """``bag.bag_dag(dag)``; Airflow 2.x also wants the root DAG (the DAG itself: no SubDAGs here)."""
+    if AIRFLOW_3:
+        bag.bag_dag(dag)
+    else:
+        bag.bag_dag(dag, root_dag=dag)
+
+
+def sync_dag_bag_to_db(bag: Any) -> None:
+    """Make ``dag.test()`` possible for the DAGs of ``bag`` on either line.
+
+    Airflow 3 runs a test DAG run from its serialized version (needs the bundle and a
+    DagVersion row); Airflow 2 writes DagModel/SerializedDagModel rows with ``bag.sync_to_db()``.
+    """
+    if AIRFLOW_3:
+        from airflow.dag_processing.bundles.manager import DagBundlesManager
+        from airflow.dag_processing.dagbag import sync_bag_to_db
+
+        DagBundlesManager().sync_bundles_to_db()
+        sync_bag_to_db(bag, "dags-folder", None)
+    else:
+        bag.sync_to_db()
+
+
+def __getattr__(name: str) -> Any:
+    """``DagBag`` on demand (tests, bench): importing it eagerly would slow every DAG parse."""
+    if name == "DagBag":
+        try:
+            from airflow.dag_processing.dagbag import DagBag
+        except ImportError:  # Airflow 2.x
+            from airflow.models.dagbag import DagBag  # type: ignore[no-redef]
+        return DagBag
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
+    "AIRFLOW_3",
+    "AIRFLOW_MAJOR_MINOR",
+    "AIRFLOW_VERSION",
+    "ASSET_WORD",
+    "TRIGGER_ON_KILL",
+    "DagBag",
+    "add_dag_to_bag",
+    "schedule_argument",
+    "sync_dag_bag_to_db",
+    "task_left_deferred",
     "DAG",
     "AirflowException",
     "AirflowFailException",

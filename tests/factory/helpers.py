@@ -64,6 +64,6 @@ def dags_folder_with_loader(tmp_path: Path, body: str | None = None) -> Path:
 
 def dagbag(folder: Path):
     """A real DagBag over ``folder`` (safe mode on, as the dag-processor uses it)."""
-    from airflow.dag_processing.dagbag import DagBag
+    from hevo_dagfactory.provider.compat import DagBag
 
     return DagBag(dag_folder=str(folder), safe_mode=True)

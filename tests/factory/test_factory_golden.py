@@ -93,10 +93,14 @@ def example_dags():
 
 def schedule_of(dag):
     tt = dag.timetable
-    if getattr(tt, "asset_condition", None) is not None:
-        return ("assets", tuple(sorted(a.uri for a in tt.asset_condition.objects)))
-    if hasattr(tt, "expression"):
-        return ("cron", tt.expression, str(tt.timezone.name))
+    # Airflow 2.x calls Assets Datasets (DatasetTriggeredTimetable.dataset_condition)
+    condition = getattr(tt, "asset_condition", None) or getattr(tt, "dataset_condition", None)
+    if condition is not None and hasattr(condition, "objects"):  # 2.x: a _NullDataset has no objects
+        return ("assets", tuple(sorted(a.uri for a in condition.objects)))
+    expression = getattr(tt, "expression", None) or getattr(tt, "_expression", None)  # 2.x: _expression
+    if expression:
+        tz = getattr(tt, "timezone", None) or getattr(tt, "_timezone", None)
+        return ("cron", expression, str(tz.name))
     return (type(tt).__name__,)
 
 

@@ -21,7 +21,7 @@ socket.create_connection = refuse
 import sqlalchemy.engine.base
 sqlalchemy.engine.base.Connection.__init__ = refuse  # any DB session would open a connection
 
-from airflow.dag_processing.dagbag import DagBag
+from hevo_dagfactory.provider.compat import DagBag
 bag = DagBag(dag_folder=sys.argv[1], safe_mode=True)
 assert not bag.import_errors, bag.import_errors
 print(len(bag.dags))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from hevo_dagfactory.provider.compat import AssetAll, AssetAny
 from tests.factory.helpers import REPO, write
 
 WAITS = """\
@@ -120,8 +121,9 @@ def test_factory_reaches_airflow_only_through_provider_compat(path):
     [
         ('"@daily"', ("CronTriggerTimetable", "0 0 * * *")),
         ("null", ("NullTimetable", None)),
-        ('{assets: ["hevo://eu/pipelines/1", "hevo://eu/pipelines/2"]}', ("AssetAll", ("hevo://eu/pipelines/1", "hevo://eu/pipelines/2"))),
-        ('{assets: ["hevo://eu/pipelines/1", "hevo://eu/pipelines/2"], any: true}', ("AssetAny", ("hevo://eu/pipelines/1", "hevo://eu/pipelines/2"))),
+        # Airflow 2.x: DatasetAll/DatasetAny (compat's AssetAll/AssetAny)
+        ('{assets: ["hevo://eu/pipelines/1", "hevo://eu/pipelines/2"]}', (AssetAll.__name__, ("hevo://eu/pipelines/1", "hevo://eu/pipelines/2"))),
+        ('{assets: ["hevo://eu/pipelines/1", "hevo://eu/pipelines/2"], any: true}', (AssetAny.__name__, ("hevo://eu/pipelines/1", "hevo://eu/pipelines/2"))),
     ],
     ids=["preset", "null", "assets-all", "assets-any"],
 )
@@ -133,9 +135,10 @@ def test_schedule_kinds(tmp_path, schedule, expected):
     dag = load_workflows(tmp_path, {"__file__": str(tmp_path / "l.py")})["sched"]
     assert "config-error" not in dag.tags, dag.description
     tt = dag.timetable
-    cond = getattr(tt, "asset_condition", None)
-    if cond is not None:
+    # Airflow 2.x: DatasetTriggeredTimetable.dataset_condition; its cron timetables keep ``_expression``
+    cond = getattr(tt, "asset_condition", None) or getattr(tt, "dataset_condition", None)
+    if cond is not None and hasattr(cond, "objects"):
         got = (type(cond).__name__, tuple(sorted(a.uri for a in cond.objects)))
     else:
-        got = (type(tt).__name__, getattr(tt, "expression", None))
+        got = (type(tt).__name__, getattr(tt, "expression", None) or getattr(tt, "_expression", None))
     assert got == expected

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from airflow.sdk.exceptions import TaskDeferred
+from hevo_dagfactory.provider.compat import TaskDeferred
 
 from hevo_dagfactory.hevo import EdgeClient
 from hevo_dagfactory.provider import HevoJobLink, HevoJobSensor, HevoPipelineOperator, get_provider_info

@@ -56,7 +56,10 @@ def test_serialize_round_trips_every_argument():
 
 def test_serialize_survives_airflow_serde():
     """dag.test() and the triggerer pass kwargs through Airflow's serde; values must come back equal."""
-    from airflow.sdk.serde import deserialize, serialize
+    try:
+        from airflow.sdk.serde import deserialize, serialize
+    except ImportError:  # Airflow 2.x
+        from airflow.serialization.serde import deserialize, serialize
 
     trigger = HevoJobTrigger(pipeline_id="12", job_id="abc", deadline=None, poll_interval=0.5)
     _, kwargs = trigger.serialize()
@@ -130,18 +133,35 @@ async def test_missing_connection_is_an_error_event_that_says_how_to_fix_it(hevo
 
 
 async def test_trigger_never_uses_the_sync_connection_lookup(hevo_conn, pipeline_id, monkeypatch):
-    """Guard: a sync lookup on the triggerer's loop deadlocks or raises on Airflow 3."""
-    from airflow.sdk import BaseHook
-    from airflow.sdk.definitions.connection import Connection
+    """Guard: a sync lookup on the triggerer's loop deadlocks or raises on Airflow 3 and blocks it on 2.x.
 
-    def forbidden(*args, **kwargs):
+    Airflow 3.3 has ``aget_connection``: the sync lookup must not run at all. Airflow 2.x has none:
+    the sync lookup must run in a worker thread (``sync_to_async``), never on the loop's thread.
+    """
+    from hevo_dagfactory.provider.compat import AIRFLOW_3, BaseHook
+
+    original = BaseHook.get_connection
+    off_loop_calls = []
+
+    def forbidden(cls, *args, **kwargs):
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # no loop in this thread: a sync_to_async worker
+            if not AIRFLOW_3:
+                off_loop_calls.append(args)
+                return original(*args, **kwargs)
         raise AssertionError("sync connection lookup called from the trigger")
 
     job_id = start_job(hevo_conn, pipeline_id, job_duration_s=0.2)
     monkeypatch.setattr(BaseHook, "get_connection", classmethod(forbidden))
-    monkeypatch.setattr(Connection, "get", classmethod(forbidden))
+    if AIRFLOW_3:
+        from airflow.sdk.definitions.connection import Connection
+
+        monkeypatch.setattr(Connection, "get", classmethod(forbidden))
     payload = await first_event(HevoJobTrigger(pipeline_id, job_id, poll_interval=0.05))
     assert payload["status"] == "terminal", payload
+    if not AIRFLOW_3:
+        assert off_loop_calls, "Airflow 2.x: the connection was not looked up through a worker thread"
 
 
 async def test_poll_interval_grows_for_long_jobs(hevo_conn, pipeline_id):

@@ -236,6 +236,26 @@ class HevoHook(BaseHook):
         return True, "Connection works: Hevo accepted the API key."
 
     @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        """The Region field of the connection form on Airflow 2.x.
+
+        Airflow >= 3.2 reads ``conn-fields`` from ``get_provider_info()`` and never calls this
+        (it would warn); 2.x builds its Flask form only from this method. Imports are lazy:
+        wtforms and Flask-AppBuilder exist only where the 2.x webserver does.
+        """
+        from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
+        from flask_babel import lazy_gettext
+        from wtforms import StringField
+
+        return {
+            "region": StringField(
+                lazy_gettext("Region"),
+                widget=BS3TextFieldWidget(),
+                description="Hevo region of your account: asia, au, eu, in, us or us2.",
+            ),
+        }
+
+    @classmethod
     def get_ui_field_behaviour(cls) -> dict[str, Any]:
         """Form layout for Airflow 2.x, which does not read it from provider info."""
         return {

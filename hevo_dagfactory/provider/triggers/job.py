@@ -10,8 +10,10 @@ Why it looks like this (see docs/provider.md and the anchors reference):
   becoming failed tasks while the job keeps running.
 - The poll interval grows x``poll_backoff`` per poll up to ``max_poll_interval``, so a
   long sync costs few of the 100 requests/minute the API key allows.
-- ``asyncio.CancelledError`` (triggerer restart, redistribution) is never caught: it
-  cancels nothing. Only ``on_kill`` (Airflow >= 3.3, user marked the task) cancels the job.
+- ``asyncio.CancelledError`` (triggerer restart, redistribution) cancels nothing on Airflow
+  >= 3.3: only ``on_kill`` (user marked the task) cancels the job. Airflow 2.x has no trigger
+  ``on_kill``, so there a CancelledError cancels the job only when the task instance is no
+  longer DEFERRED (``compat.task_left_deferred``), and is always re-raised.
 
 The classpath ``hevo_dagfactory.provider.triggers.job.HevoJobTrigger`` is public API: tasks
 deferred during an upgrade are re-created from it.
@@ -25,7 +27,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from hevo_dagfactory.hevo import HevoError, JobOutcome, classify, is_transient
-from hevo_dagfactory.provider.compat import BaseTrigger, TriggerEvent
+from hevo_dagfactory.provider.compat import BaseTrigger, TriggerEvent, task_left_deferred
 from hevo_dagfactory.provider.hooks.hevo import DEFAULT_CONN_ID, HevoConnectionError, HevoHook
 
 CLASSPATH = "hevo_dagfactory.provider.triggers.job.HevoJobTrigger"
@@ -121,6 +123,22 @@ class HevoJobTrigger(BaseTrigger):
         await asyncio.sleep(max(seconds, 0.0))
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
+        """Poll (see :meth:`_poll`); on Airflow 2.x a cancel of a killed task also cancels the job.
+
+        The cancel happens only before the event fired: after it, the task resumes and owns the
+        job's outcome, so a late cancellation of this generator must not touch the job.
+        """
+        fired = False
+        try:
+            async for event in self._poll():
+                fired = True
+                yield event
+        except asyncio.CancelledError:
+            if not fired and self.cancel_on_kill and await task_left_deferred(self):
+                await self._cancel_job("the deferred task was marked or cleared by a user")
+            raise
+
+    async def _poll(self) -> AsyncIterator[TriggerEvent]:
         try:
             client = await self._hook().aget_conn()
         except HevoConnectionError as exc:
@@ -185,10 +203,14 @@ class HevoJobTrigger(BaseTrigger):
         """
         if not self.cancel_on_kill:
             return
+        await self._cancel_job("task killed by a user")
+
+    async def _cancel_job(self, reason: str) -> None:
+        """Cancel the Hevo job, bounded; log, never raise (best effort by contract)."""
         try:
             client = await self._hook().aget_conn()
             async with client:
                 await asyncio.wait_for(client.cancel_job(self.pipeline_id, self.job_id), ON_KILL_TIMEOUT_S)
-            self.log.info("Cancelled Hevo job %s of pipeline %s (task killed by a user).", self.job_id, self.pipeline_id)
+            self.log.info("Cancelled Hevo job %s of pipeline %s (%s).", self.job_id, self.pipeline_id, reason)
         except Exception as exc:  # noqa: BLE001 - best effort by contract
             self.log.warning("Could not cancel Hevo job %s of pipeline %s: %s", self.job_id, self.pipeline_id, exc)
