@@ -222,7 +222,7 @@ def _child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 CHILD = PREIMPORT + textwrap.dedent("""\
     import json, logging, os, sys, time
     if os.environ.get("BENCH_PREIMPORT_HEVO_DAGFACTORY"):
-        import hevo_dagfactory.factory, hevo_dagfactory.spec
+        import hevo_dagfactory.factory.loader, hevo_dagfactory.factory.dag, hevo_dagfactory.spec.model
     logging.disable(logging.WARNING)
     folder = sys.argv[1]
     t0 = time.perf_counter()

@@ -57,7 +57,7 @@ steps:
       target: prod
       project_dir: ${{DBT_PROJECT_DIR:-../dbt/analytics}}
   - id: notify
-    bash: echo "bench {i} done for {{{{ ds }}}}"
+    bash: echo "bench {i} done for {{{{ dag_run.run_after | ds }}}}"
     after: [dbt_build]
 """
 

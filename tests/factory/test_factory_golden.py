@@ -44,7 +44,7 @@ GOLDEN = {
         "syncs": {},
         "commands": {
             "dbt_scoring": f"dbt build --select marts.crm.account_scores+ --target prod --project-dir {DBT_DIR}",
-            "announce": 'echo "account scores rebuilt for {{ ds }}"',
+            "announce": 'echo "account scores rebuilt for {{ dag_run.run_after | ds }}"',
         },
     },
     "finance_close_nightly": {
