@@ -1,4 +1,8 @@
-"""A small client for Airflow 3.3's public REST API (``/api/v2``) on the local stack.
+"""A small client for Airflow's public REST API on the local stack: 3.3's ``/api/v2``, or 2.x's ``/api/v1``.
+
+The two APIs share their paths and most field names; :meth:`AirflowClient.configure` picks the prefix and
+the login (3.x: bearer token from the simple auth manager; 2.x: basic auth against a FAB user), and the
+few 2.x field names the harness reads are mapped onto the 3.x ones, so callers see one shape.
 
 The harness drives and inspects Airflow only over HTTP (plus a read-only look at the SQLite file), never by
 importing Airflow in the caller's process: the test session and the demo command keep their own Airflow
@@ -55,9 +59,27 @@ class AirflowClient:
         self.timeout = timeout
         self.session = requests.Session()
         self._token: str | None = None
+        self.prefix = "/api/v2"
+        self.health_path = "/api/v2/monitor/health"
+        self.auth = "token"
+        self.asset_run_type = "asset_triggered"
+
+    def configure(self, profile: dict[str, Any]) -> None:
+        """Speak the API of the Airflow line described by ``compat.stack_profile()``."""
+        self.prefix = profile["api_prefix"]
+        self.health_path = profile["health_path"]
+        self.auth = profile["auth"]
+        self.asset_run_type = profile["asset_run_type"]
 
     # -- plumbing -------------------------------------------------------------------------------------------
     def login(self) -> None:
+        if self.auth == "basic":  # Airflow 2.x: every request carries the user's password
+            self.session.auth = (self.username, self._password)
+            resp = self.session.get(f"{self.base_url}{self.prefix}/dags", params={"limit": 1}, timeout=self.timeout)
+            if resp.status_code != 200:
+                raise AirflowApiError("GET", f"{self.prefix}/dags", resp.status_code, resp.text)
+            self._token = "basic"
+            return
         resp = self.session.post(
             f"{self.base_url}/auth/token",
             json={"username": self.username, "password": self._password},
@@ -89,20 +111,25 @@ class AirflowClient:
 
     # -- health and DAGs --------------------------------------------------------------------------------------
     def health(self) -> dict[str, Any]:
-        resp = self.session.get(f"{self.base_url}/api/v2/monitor/health", timeout=self.timeout)
+        resp = self.session.get(f"{self.base_url}{self.health_path}", timeout=self.timeout)
         resp.raise_for_status()
         return resp.json()
 
     def dag(self, dag_id: str) -> dict[str, Any] | None:
-        resp = self.request("GET", f"/api/v2/dags/{self._q(dag_id)}", ok=(200, 404))
-        return resp.json() if resp.status_code == 200 else None
+        resp = self.request("GET", f"{self.prefix}/dags/{self._q(dag_id)}", ok=(200, 404))
+        if resp.status_code != 200:
+            return None
+        data = resp.json()
+        # Airflow 2.x names the moment the next scheduled run is due ``next_dagrun_create_after``
+        data.setdefault("next_dagrun_run_after", data.get("next_dagrun_create_after"))
+        return data
 
     def dag_ids(self) -> list[str]:
-        data = self.get("/api/v2/dags", params={"limit": 1000})
+        data = self.get(f"{self.prefix}/dags", params={"limit": 1000})
         return sorted(d["dag_id"] for d in data["dags"])
 
     def import_errors(self) -> list[dict[str, Any]]:
-        return list(self.get("/api/v2/importErrors", params={"limit": 1000})["import_errors"])
+        return list(self.get(f"{self.prefix}/importErrors", params={"limit": 1000})["import_errors"])
 
     def wait_for_dags(self, dag_ids: list[str], *, timeout: float = 120.0) -> None:
         """Block until the dag-processor has parsed and serialized every id (bounded; names the missing ones)."""
@@ -120,7 +147,7 @@ class AirflowClient:
         )
 
     def set_paused(self, dag_id: str, paused: bool) -> None:
-        self.request("PATCH", f"/api/v2/dags/{self._q(dag_id)}", json={"is_paused": paused})
+        self.request("PATCH", f"{self.prefix}/dags/{self._q(dag_id)}", json={"is_paused": paused})
 
     def unpause(self, dag_id: str) -> None:
         self.set_paused(dag_id, False)
@@ -141,44 +168,50 @@ class AirflowClient:
             "logical_date": logical_date.isoformat() if logical_date else None,
             "conf": conf or {},
         }
-        data = self.request("POST", f"/api/v2/dags/{self._q(dag_id)}/dagRuns", json=body).json()
+        if body["logical_date"] is None and self.auth == "basic":  # Airflow 2.x: omit, never null
+            del body["logical_date"]
+        data = self.request("POST", f"{self.prefix}/dags/{self._q(dag_id)}/dagRuns", json=body).json()
         return str(data["dag_run_id"])
 
     def dag_run(self, dag_id: str, run_id: str) -> dict[str, Any]:
-        return self.get(f"/api/v2/dags/{self._q(dag_id)}/dagRuns/{self._q(run_id)}")
+        return self.get(f"{self.prefix}/dags/{self._q(dag_id)}/dagRuns/{self._q(run_id)}")
 
     def dag_runs(self, dag_id: str) -> list[dict[str, Any]]:
-        return list(self.get(f"/api/v2/dags/{self._q(dag_id)}/dagRuns", params={"limit": 100})["dag_runs"])
+        runs = list(self.get(f"{self.prefix}/dags/{self._q(dag_id)}/dagRuns", params={"limit": 100})["dag_runs"])
+        for run in runs:  # Airflow 2.x says dataset_triggered where 3.x says asset_triggered
+            if run.get("run_type") == self.asset_run_type:
+                run["run_type"] = "asset_triggered"
+        return runs
 
     def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
-        path = f"/api/v2/dags/{self._q(dag_id)}/dagRuns/{self._q(run_id)}/taskInstances"
+        path = f"{self.prefix}/dags/{self._q(dag_id)}/dagRuns/{self._q(run_id)}/taskInstances"
         return list(self.get(path, params={"limit": 1000})["task_instances"])
 
     def task_instance(self, dag_id: str, run_id: str, task_id: str) -> dict[str, Any]:
-        return self.get(f"/api/v2/dags/{self._q(dag_id)}/dagRuns/{self._q(run_id)}/taskInstances/{self._q(task_id)}")
+        return self.get(f"{self.prefix}/dags/{self._q(dag_id)}/dagRuns/{self._q(run_id)}/taskInstances/{self._q(task_id)}")
 
     def tries(self, dag_id: str, run_id: str, task_id: str) -> list[dict[str, Any]]:
         """Every try of a task instance (Airflow's task instance history plus the current try)."""
-        path = f"/api/v2/dags/{self._q(dag_id)}/dagRuns/{self._q(run_id)}/taskInstances/{self._q(task_id)}/tries"
+        path = f"{self.prefix}/dags/{self._q(dag_id)}/dagRuns/{self._q(run_id)}/taskInstances/{self._q(task_id)}/tries"
         return list(self.get(path)["task_instances"])
 
     def xcom(self, dag_id: str, run_id: str, task_id: str, key: str = "return_value") -> Any:
         """The deserialized XCom value, or None when the task pushed none under ``key``."""
         path = (
-            f"/api/v2/dags/{self._q(dag_id)}/dagRuns/{self._q(run_id)}/taskInstances/{self._q(task_id)}"
+            f"{self.prefix}/dags/{self._q(dag_id)}/dagRuns/{self._q(run_id)}/taskInstances/{self._q(task_id)}"
             f"/xcomEntries/{self._q(key)}"
         )
         resp = self.request("GET", path, ok=(200, 404), params={"deserialize": "true", "stringify": "false"})
         return resp.json().get("value") if resp.status_code == 200 else None
 
     def xcom_entries(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
-        path = f"/api/v2/dags/{self._q(dag_id)}/dagRuns/{self._q(run_id)}/taskInstances/~/xcomEntries"
+        path = f"{self.prefix}/dags/{self._q(dag_id)}/dagRuns/{self._q(run_id)}/taskInstances/~/xcomEntries"
         return list(self.get(path, params={"limit": 1000})["xcom_entries"])
 
     def log_text(self, dag_id: str, run_id: str, task_id: str, try_number: int = 1) -> str:
         """The task's log for one try as plain text: every structured line's event plus its extra fields."""
         path = (
-            f"/api/v2/dags/{self._q(dag_id)}/dagRuns/{self._q(run_id)}/taskInstances/{self._q(task_id)}"
+            f"{self.prefix}/dags/{self._q(dag_id)}/dagRuns/{self._q(run_id)}/taskInstances/{self._q(task_id)}"
             f"/logs/{try_number}"
         )
         data = self.get(path, params={"full_content": "true"}, headers={"Accept": "application/json"})

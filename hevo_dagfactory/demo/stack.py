@@ -1,4 +1,5 @@
-"""A real, local Airflow 3.3 stack (scheduler, dag-processor, triggerer, api-server) plus the Hevo simulator.
+"""A real, local Airflow stack plus the Hevo simulator: on Airflow 3.3 the scheduler, dag-processor, triggerer and
+api-server; on Airflow 2.11 the scheduler (which parses DAGs itself), triggerer and webserver.
 
 Unit tests cannot show that a deferred task is picked up by a triggerer, survives its crash and resumes on a
 worker; this harness runs exactly that, on one machine, in a throw-away AIRFLOW_HOME:
@@ -12,6 +13,8 @@ Everything is configured through environment variables of the child processes on
 configuration, e.g. the test session's, is never touched): SQLite, LocalExecutor, no examples, every server
 bound to 127.0.0.1 on a free port, log servers skipped, short refresh intervals so DAGs appear in seconds.
 Every process runs in its own process group and is stopped on exit, on an exception, on SIGTERM and on Ctrl-C.
+Which pieces a line needs comes from ``hevo_dagfactory.provider.compat.stack_profile()``, asked in a child
+process of the stack's own interpreter (this process never imports Airflow).
 """
 
 from __future__ import annotations
@@ -36,7 +39,6 @@ from hevo_dagfactory.demo.simproc import SimulatorAdmin, SimulatorProcess
 CONN_ID = "hevo_airflow_conn_id"
 ADMIN_USER = "admin"
 _STANDIN = Path(__file__).with_name("dbt_standin.sh")
-_COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 
 
 def _clean_env() -> dict[str, str]:
@@ -83,6 +85,7 @@ class AirflowStack:
         self.procs: dict[str, ManagedProcess] = {}
         self.extra_triggerers: list[ManagedProcess] = []
         self._env: dict[str, str] | None = None
+        self._profile: dict[str, Any] | None = None
         self._old_sigterm: Any = None
         self._started = False
 
@@ -111,6 +114,32 @@ class AirflowStack:
             }
         )
 
+    @property
+    def profile(self) -> dict[str, Any]:
+        """``compat.stack_profile()`` of the interpreter that runs the stack (asked once, about 2 s)."""
+        if self._profile is None:
+            self.home.mkdir(parents=True, exist_ok=True)
+            env = _clean_env()
+            env.update({
+                "AIRFLOW_HOME": str(self.home),
+                "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{self.home / 'airflow.db'}",
+            })
+            proc = subprocess.run(  # noqa: S603
+                [sys.executable, "-m", "hevo_dagfactory.provider.compat"],
+                env=env, cwd=self.home, capture_output=True, text=True, timeout=120,
+            )
+            if proc.returncode != 0:
+                raise StackError(f"could not ask Airflow which stack it needs:\n{proc.stderr[-2000:]}")
+            self._profile = json.loads(proc.stdout.strip().splitlines()[-1])
+            self.api.configure(self._profile)
+        return self._profile
+
+    @property
+    def ui_name(self) -> str:
+        """``api-server`` (Airflow 3) or ``webserver`` (Airflow 2): the process that serves the UI and REST API."""
+        return str(self.profile["ui"])
+
     def env(self) -> dict[str, str]:
         """Environment of every Airflow process (built once per stack)."""
         if self._env is not None:
@@ -127,23 +156,11 @@ class AirflowStack:
                 "AIRFLOW_HOME": str(self.home),
                 f"{a}CORE__DAGS_FOLDER": str(self.dags_folder),
                 f"{a}CORE__LOAD_EXAMPLES": "False",
-                f"{a}CORE__EXECUTOR": "LocalExecutor",
+                f"{a}CORE__EXECUTOR": str(self.profile["executor"]),
                 f"{a}CORE__PARALLELISM": "8",
                 f"{a}CORE__FERNET_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
                 f"{a}CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
-                f"{a}CORE__EXECUTION_API_SERVER_URL": f"{self.api_url}/execution/",
-                f"{a}CORE__AUTH_MANAGER": (
-                    "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
-                ),
-                f"{a}CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN_USER}:admin",
-                f"{a}CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(self.home / "simple_auth_manager_passwords.json"),
                 f"{a}DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{self.home / 'airflow.db'}",
-                f"{a}API__HOST": "127.0.0.1",
-                f"{a}API__PORT": str(self.api_port),
-                f"{a}API__BASE_URL": self.api_url,
-                f"{a}API__WORKERS": "1",
-                f"{a}API__SECRET_KEY": secrets.token_hex(16),
-                f"{a}API_AUTH__JWT_SECRET": secrets.token_hex(32),
                 f"{a}LOGGING__BASE_LOG_FOLDER": str(self.logs_dir),
                 f"{a}LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
                 f"{a}LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
@@ -164,6 +181,7 @@ class AirflowStack:
                 "PYTHONUNBUFFERED": "1",
             }
         )
+        env.update(self._ui_env(a))
         if self.simulator is not None:  # the workflows' Hevo connection points at the simulator
             env[f"AIRFLOW_CONN_{CONN_ID.upper()}"] = self.connection_json(self.simulator.port)
         if self.config_dir is not None:
@@ -171,6 +189,40 @@ class AirflowStack:
         env.update(self.extra_env)
         self._env = env
         return env
+
+    def _ui_env(self, a: str) -> dict[str, str]:
+        """Settings of the UI/API process and its login, which differ between the lines."""
+        if self.ui_name == "api-server":  # Airflow 3: FastAPI api-server, simple auth manager, Execution API
+            return {
+                f"{a}CORE__EXECUTION_API_SERVER_URL": f"{self.api_url}/execution/",
+                f"{a}CORE__AUTH_MANAGER": (
+                    "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
+                ),
+                f"{a}CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN_USER}:admin",
+                f"{a}CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(self.home / "simple_auth_manager_passwords.json"),
+                f"{a}API__HOST": "127.0.0.1",
+                f"{a}API__PORT": str(self.api_port),
+                f"{a}API__BASE_URL": self.api_url,
+                f"{a}API__WORKERS": "1",
+                f"{a}API__SECRET_KEY": secrets.token_hex(16),
+                f"{a}API_AUTH__JWT_SECRET": secrets.token_hex(32),
+            }
+        # Airflow 2: Flask webserver with FAB users; the REST API takes basic auth; the scheduler parses DAGs.
+        return {
+            f"{a}WEBSERVER__WEB_SERVER_HOST": "127.0.0.1",
+            f"{a}WEBSERVER__WEB_SERVER_PORT": str(self.api_port),
+            f"{a}WEBSERVER__BASE_URL": self.api_url,
+            f"{a}WEBSERVER__WORKERS": "1",
+            f"{a}WEBSERVER__SECRET_KEY": secrets.token_hex(16),
+            f"{a}WEBSERVER__WARN_DEPLOYMENT_EXPOSURE": "False",
+            f"{a}API__AUTH_BACKENDS": "airflow.api.auth.backend.basic_auth",
+            f"{a}API__ENABLE_XCOM_DESERIALIZE_SUPPORT": "True",
+            f"{a}SCHEDULER__DAG_DIR_LIST_INTERVAL": "5",
+            f"{a}SCHEDULER__MIN_FILE_PROCESS_INTERVAL": "30",
+            f"{a}SCHEDULER__PARSING_PROCESSES": "1",
+            f"{a}SCHEDULER__PRINT_STATS_INTERVAL": "300",
+            f"{a}SCHEDULER__STANDALONE_DAG_PROCESSOR": "False",
+        }
 
     # -- lifecycle ----------------------------------------------------------------------------------------------
     def __enter__(self) -> AirflowStack:
@@ -255,23 +307,54 @@ class AirflowStack:
                 self.home, api_key=self.api_key, api_secret=self.api_secret, env=_clean_env()
             ).start()
         self.migrate()
-        self.procs["api-server"] = self._airflow(
-            "api-server", "api-server", "--host", "127.0.0.1", "--port", str(self.api_port), "--workers", "1"
-        ).start()
+        if self.ui_name == "api-server":
+            self.procs["api-server"] = self._airflow(
+                "api-server", "api-server", "--host", "127.0.0.1", "--port", str(self.api_port), "--workers", "1"
+            ).start()
+        else:
+            self._create_fab_admin()
+            self.procs["webserver"] = self._airflow(
+                "webserver", "webserver", "--hostname", "127.0.0.1", "--port", str(self.api_port), "--workers", "1"
+            ).start()
         self.procs["scheduler"] = self._airflow("scheduler", "scheduler", "--skip-serve-logs").start()
-        self.procs["dag-processor"] = self._airflow("dag-processor", "dag-processor").start()
+        if "dag-processor" in self.profile["components"]:
+            self.procs["dag-processor"] = self._airflow("dag-processor", "dag-processor").start()
         self.procs["triggerer"] = self._airflow("triggerer", *self._triggerer_args()).start()
         self.wait_healthy(timeout=self.start_timeout)
 
-    def wait_healthy(self, timeout: float = 120.0, components: tuple[str, ...] = ("scheduler", "triggerer", "dag_processor")) -> None:
-        """Block until the api-server answers and reports ``components`` healthy."""
+    def _create_fab_admin(self, timeout: float = 120.0) -> None:
+        """Airflow 2.x: the webserver's login is a Flask-AppBuilder user, made with ``airflow users create``."""
+        log = self.logs_dir / "users-create.log"
+        argv = [
+            sys.executable, "-m", "airflow", "users", "create", "--username", ADMIN_USER, "--role", "Admin",
+            "--firstname", "Demo", "--lastname", "Admin", "--email", "admin@example.invalid",
+            "--password", self.password,
+        ]
+        with open(log, "ab") as out:
+            try:
+                proc = subprocess.run(  # noqa: S603 - the password is random per run and only on this machine
+                    argv, env=self.env(), cwd=self.home, stdout=out, stderr=subprocess.STDOUT,
+                    timeout=timeout, start_new_session=True,
+                )
+            except subprocess.TimeoutExpired as exc:
+                raise StackError(f"airflow users create took over {timeout:.0f}s; see {log}") from exc
+        if proc.returncode != 0:
+            raise StackError(f"airflow users create failed (code {proc.returncode}); see {log}:\n{tail(log)}")
+
+    def wait_healthy(self, timeout: float = 120.0, components: tuple[str, ...] | None = None) -> None:
+        """Block until the api-server (webserver on 2.x) answers and reports ``components`` healthy.
+
+        ``None`` means every component the line reports (``compat.stack_profile()["healthy"]``).
+        """
+        if components is None:
+            components = tuple(self.profile["healthy"])
 
         def healthy() -> bool:
             health = self.api.health()
             return all((health.get(c) or {}).get("status") == "healthy" for c in components)
 
         wait_until(healthy, timeout=timeout, what="Airflow to report healthy", watch=list(self.procs.values()), interval=1.0)
-        wait_until(lambda: self.api.login() is None, timeout=30, what="the api-server login", watch=[self.procs["api-server"]])
+        wait_until(lambda: self.api.login() is None, timeout=30, what=f"the {self.ui_name} login", watch=[self.procs[self.ui_name]])
 
     def stop(self) -> None:
         """Stop every process we started; safe to call twice.
@@ -280,7 +363,7 @@ class AirflowStack:
         after another), then whatever is still running after the grace period gets SIGKILL. The simulator
         goes last, so a component finishing a request on its way out still gets an answer.
         """
-        airflow = [*self.extra_triggerers, *(self.procs[n] for n in _COMPONENTS[::-1] if n in self.procs)]
+        airflow = [*self.extra_triggerers, *list(self.procs.values())[::-1]]
         stop_all(airflow, grace_s=10)
         if self.simulator is not None:
             self.simulator.stop()

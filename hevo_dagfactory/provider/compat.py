@@ -216,6 +216,44 @@ async def task_left_deferred(trigger: Any) -> bool:
     return str(getattr(state, "value", state)) != "deferred"
 
 
+# --- how a local stack of this line is run (the demo and the e2e harness) -----------------
+def stack_profile() -> dict[str, Any]:
+    """Everything a local Airflow stack of this line needs to know, as plain JSON-able data.
+
+    Why here: the demo harness must not import Airflow in its own process (that would read the
+    caller's configuration), so it runs ``python -m hevo_dagfactory.provider.compat`` with the
+    stack's interpreter and reads this dict; the 2-vs-3 knowledge stays in this module.
+
+    - Airflow 3: api-server (REST ``/api/v2``, bearer token from the simple auth manager), a
+      separate dag-processor, LocalExecutor on SQLite (tasks talk to the Execution API, not the DB).
+    - Airflow 2: webserver (Flask, REST ``/api/v1`` with basic auth against a FAB user), the
+      scheduler parses DAGs itself, and SQLite allows only the SequentialExecutor.
+    """
+    if AIRFLOW_3:
+        return {
+            "airflow_version": AIRFLOW_VERSION,
+            "ui": "api-server",
+            "components": ["api-server", "scheduler", "dag-processor", "triggerer"],
+            "healthy": ["scheduler", "triggerer", "dag_processor"],
+            "api_prefix": "/api/v2",
+            "health_path": "/api/v2/monitor/health",
+            "auth": "token",
+            "executor": "LocalExecutor",
+            "asset_run_type": "asset_triggered",
+        }
+    return {
+        "airflow_version": AIRFLOW_VERSION,
+        "ui": "webserver",
+        "components": ["webserver", "scheduler", "triggerer"],
+        "healthy": ["metadatabase", "scheduler", "triggerer"],
+        "api_prefix": "/api/v1",
+        "health_path": "/api/v1/health",
+        "auth": "basic",
+        "executor": "SequentialExecutor",
+        "asset_run_type": "dataset_triggered",
+    }
+
+
 # --- test support: the DagBag and writing DAGs to the metadata DB -------------------------
 def add_dag_to_bag(bag: Any, dag: Any) -> None:
     """``bag.bag_dag(dag)``; Airflow 2.x also wants the root DAG (the DAG itself: no SubDAGs here)."""
@@ -261,6 +299,7 @@ __all__ = [
     "DagBag",
     "add_dag_to_bag",
     "schedule_argument",
+    "stack_profile",
     "sync_dag_bag_to_db",
     "task_left_deferred",
     "DAG",
@@ -288,3 +327,9 @@ __all__ = [
     "get_xcom_value",
     "timezone",
 ]
+
+
+if __name__ == "__main__":  # ``python -m hevo_dagfactory.provider.compat``: the stack profile as JSON
+    import json as _json
+
+    print(_json.dumps(stack_profile()))

@@ -54,9 +54,21 @@ def test_stack_env_is_isolated_local_and_carries_the_given_connection(tmp_path, 
     assert "HEVO_DAGFACTORY_ENV" not in env
     assert env["HEVO_DAGFACTORY_CONFIG_DIR"] == str((tmp_path / "cfg").resolve())
     assert env["AIRFLOW_CONN_HEVO_AIRFLOW_CONN_ID"] == '{"conn_type": "hevo"}'
-    assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == f"{stack.api_url}/execution/"
-    assert env["AIRFLOW__API__HOST"] == "127.0.0.1" and stack.api_url.startswith("http://127.0.0.1:")
-    assert env["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor" and env["AIRFLOW__CORE__LOAD_EXAMPLES"] == "False"
+    from hevo_dagfactory.provider.compat import AIRFLOW_3
+
+    assert stack.api_url.startswith("http://127.0.0.1:") and env["AIRFLOW__CORE__LOAD_EXAMPLES"] == "False"
+    if AIRFLOW_3:  # api-server + Execution API
+        assert stack.ui_name == "api-server"
+        assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == f"{stack.api_url}/execution/"
+        assert env["AIRFLOW__API__HOST"] == "127.0.0.1"
+        assert env["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
+    else:  # Airflow 2.x: webserver with basic-auth REST API; SQLite allows only the SequentialExecutor
+        assert stack.ui_name == "webserver"
+        assert env["AIRFLOW__WEBSERVER__WEB_SERVER_HOST"] == "127.0.0.1"
+        assert env["AIRFLOW__WEBSERVER__WEB_SERVER_PORT"] == stack.api_url.rsplit(":", 1)[1]
+        assert env["AIRFLOW__API__AUTH_BACKENDS"] == "airflow.api.auth.backend.basic_auth"
+        assert env["AIRFLOW__CORE__EXECUTOR"] == "SequentialExecutor"
+        assert not any(k.startswith("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER") for k in env)  # 3.x-only settings
     assert env["PATH"].split(os.pathsep)[0] == str(stack.home / "bin")  # the dbt stand-in comes first
 
 
