@@ -18,6 +18,9 @@ in every variant, so only the work of turning the folder into DAGs is timed):
      modules, which the hand-written file does not need.
 
 Run: ``.venv/bin/python bench/bench_parse.py [--workflows 1000] [--repeat 3]`` (``make bench``).
+``--python .venv-af2/bin/python`` measures the same on another Airflow line (``make bench`` does so for
+Airflow 2.11, without dag-factory): every child process then runs that interpreter, with its own
+AIRFLOW_HOME, and the files are written so that they import on both lines.
 dag-factory is installed on first use with ``pip install --no-deps --target .bench/dagfactory-1.1.0``
 (its dependencies are all Airflow's, already in .venv); it is put on ``sys.path`` only for its own
 child process, so its Airflow plugin and telemetry listener never enter the project's venv.
@@ -41,9 +44,16 @@ WORK = REPO / ".bench" / "parse"
 DAGFACTORY_DIR = REPO / ".bench" / "dagfactory-1.1.0"
 TARGET_DAG = "wf_0500"
 
+#: The interpreter of every child process (``--python``): the Airflow line being measured.
+PYTHON = sys.executable
+
 PREIMPORT = (
-    "import airflow.sdk\n"
-    "from airflow.dag_processing.dagbag import DagBag\n"
+    "try:\n"
+    "    import airflow.sdk  # Airflow 3: the task runner has the Task SDK loaded\n"
+    "    from airflow.dag_processing.dagbag import DagBag\n"
+    "except ImportError:  # Airflow 2.x\n"
+    "    import airflow.models\n"
+    "    from airflow.models.dagbag import DagBag\n"
     "from airflow.providers.standard.operators.bash import BashOperator\n"
     "from hevo_dagfactory.provider.operators.pipeline import HevoPipelineOperator\n"
 )
@@ -112,7 +122,12 @@ HAND_HEADER = textwrap.dedent("""\
     from datetime import datetime, timedelta, timezone
 
     from airflow.providers.standard.operators.bash import BashOperator
-    from airflow.sdk import DAG, Asset
+
+    try:
+        from airflow.sdk import DAG, Asset
+    except ImportError:  # Airflow 2.x
+        from airflow import DAG
+        from airflow.datasets import Dataset as Asset
 
     from hevo_dagfactory.provider.operators.pipeline import HevoPipelineOperator
 
@@ -172,7 +187,7 @@ DAGFACTORY_LOADER = textwrap.dedent("""\
 
 def generate(n: int) -> dict[str, Path]:
     """Write the four folders under .bench/parse/ (only if the workflow count changed)."""
-    stamp = WORK / f".generated-{n}"
+    stamp = WORK / f".generated-{n}-both-lines"
     paths = {
         "hand": WORK / "hand",
         "hand_single": WORK / "hand_single",
@@ -201,7 +216,7 @@ def generate(n: int) -> dict[str, Path]:
 # --- measurement ------------------------------------------------------------------------------------
 def _child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("_AIRFLOW_PARSING_CONTEXT")}
-    home = WORK / "airflow-home"
+    home = WORK / f"airflow-home-{Path(PYTHON).parent.parent.name.lstrip('.')}"  # one per venv/line
     home.mkdir(parents=True, exist_ok=True)
     env.update(
         AIRFLOW_HOME=str(home),
@@ -228,7 +243,8 @@ CHILD = PREIMPORT + textwrap.dedent("""\
     t0 = time.perf_counter()
     bag = DagBag(dag_folder=folder, safe_mode=True)
     fill = time.perf_counter() - t0
-    print(json.dumps({"fill": fill, "dags": len(bag.dags), "tasks": sum(len(d.tasks) for d in bag.dags.values()),
+    import airflow
+    print(json.dumps({"airflow": airflow.__version__, "fill": fill, "dags": len(bag.dags), "tasks": sum(len(d.tasks) for d in bag.dags.values()),
                       "errors": len(bag.import_errors)}))
     """)
 
@@ -237,7 +253,7 @@ def run_child(folder: Path, extra_env: dict[str, str] | None = None) -> dict:
     """One fresh process; returns the DagBag fill figures plus the whole process wall time."""
     started = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-c", CHILD, str(folder)],
+        [PYTHON, "-c", CHILD, str(folder)],
         env=_child_env(extra_env),
         cwd=REPO,
         capture_output=True,
@@ -254,9 +270,14 @@ def run_child(folder: Path, extra_env: dict[str, str] | None = None) -> dict:
 
 def task_start_wall(folder: Path, extra_env: dict[str, str] | None = None) -> float:
     """Interpreter start + imports + DagBag of ``folder``: what a worker pays before the task runs."""
-    code = "from airflow.dag_processing.dagbag import DagBag; import sys; DagBag(dag_folder=sys.argv[1])"
+    code = (
+        "import sys\n"
+        "try:\n    from airflow.dag_processing.dagbag import DagBag\n"
+        "except ImportError:\n    from airflow.models.dagbag import DagBag  # Airflow 2.x\n"
+        "DagBag(dag_folder=sys.argv[1])\n"
+    )
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code, str(folder)], env=_child_env(extra_env), cwd=REPO,
+    subprocess.run([PYTHON, "-c", code, str(folder)], env=_child_env(extra_env), cwd=REPO,
                    check=True, capture_output=True, timeout=900)
     return time.perf_counter() - started
 
@@ -305,7 +326,11 @@ def main() -> int:
     parser.add_argument("--workflows", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=5, help="runs per figure (median shown)")
     parser.add_argument("--skip-dagfactory", action="store_true")
+    parser.add_argument("--python", default=sys.executable,
+                        help="interpreter of the measured processes, e.g. .venv-af2/bin/python for Airflow 2.11")
     args = parser.parse_args()
+    global PYTHON
+    PYTHON = args.python
     n = args.workflows
     began = time.perf_counter()
     paths = generate(n)
@@ -315,6 +340,7 @@ def main() -> int:
 
     shutil.rmtree(WORK / "model-cache", ignore_errors=True)
     cold = run_child(paths["ours"])
+    print(f"Airflow {cold['airflow']} ({PYTHON})", flush=True)
     df_note = "skipped (--skip-dagfactory)" if args.skip_dagfactory else ensure_dagfactory()
     dagfactory = None
     if df_note is None:
