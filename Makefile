@@ -44,6 +44,14 @@ $(VENV3)/.installed-$(SUM)-$(AIRFLOW3_VERSION): pyproject.toml
 $(VENV2)/.installed-$(SUM)-$(AIRFLOW2_VERSION): pyproject.toml
 	$(call install_venv,$(VENV2),$(AIRFLOW2_VERSION))
 
+# Any other AIRFLOW_VERSION (e.g. a newer 3.3.x or 2.11.x patch release) goes into the venv of its line.
+ifneq ($(AIRFLOW_VERSION),$(AIRFLOW3_VERSION))
+ifneq ($(AIRFLOW_VERSION),$(AIRFLOW2_VERSION))
+$(VENV)/.installed-$(SUM)-$(AIRFLOW_VERSION): pyproject.toml
+	$(call install_venv,$(VENV),$(AIRFLOW_VERSION))
+endif
+endif
+
 install-af3: $(VENV3)/.installed-$(SUM)-$(AIRFLOW3_VERSION)
 install-af2: $(VENV2)/.installed-$(SUM)-$(AIRFLOW2_VERSION)
 install: $(VENV)/.installed-$(SUM)-$(AIRFLOW_VERSION)

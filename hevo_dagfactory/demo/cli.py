@@ -1,6 +1,7 @@
 """``hevo-dagfactory demo``: the example workflows, end to end, in a real local Airflow (``make demo``).
 
-Starts the Hevo simulator and Airflow (scheduler, dag-processor, triggerer, api-server) in ``.demo/airflow-home``
+Starts the Hevo simulator and Airflow (3.3: scheduler, dag-processor, triggerer, api-server; 2.11: scheduler,
+triggerer, webserver) in ``.demo/airflow-home``
 with the project's ``dags/`` reading ``configs/``, scripts every pipeline of the workflows as a short successful
 job, starts one run of each workflow, shows progress, prints a result table and exits 0 only when every task
 succeeded. ``--keep`` leaves Airflow running for the UI until Ctrl-C. Everything started is stopped on exit,
