@@ -1,9 +1,12 @@
-"""Every import that differs between Airflow 2.x and 3.x, in one place.
+"""Every import and call that differs between Airflow 2.11 and 3.3, in one place.
 
-Why: the rest of the provider must never branch on the Airflow version. Each name is
-imported newest-first with a fallback (maintainers prefer try/except over version checks),
-so adding Airflow 2.11 support later means touching only this module. Nothing here
-does work at import time beyond the imports themselves.
+Why: nothing else in the package may branch on the Airflow version (tests/test_layers.py).
+Names are imported newest-first with a fallback (maintainers prefer try/except over version
+checks); where behaviour differs rather than a name, a function here hides it
+(``schedule_argument``, ``task_left_deferred``, ``stack_profile``, ``sync_dag_bag_to_db``) and
+the few facts callers need are flags (``AIRFLOW_3``, ``TRIGGER_ON_KILL``, ``ASSET_WORD``).
+The table of differences is docs/compatibility.md. Import-time work is the imports plus, on
+2.x only, one read-only ``DagRun.run_after`` alias (see ``_give_2x_dag_runs_run_after``).
 """
 
 from __future__ import annotations
