@@ -219,6 +219,24 @@ async def task_left_deferred(trigger: Any) -> bool:
     return str(getattr(state, "value", state)) != "deferred"
 
 
+def restarted_within_try(ti: Any) -> bool:
+    """Whether this execution of a try follows an earlier, interrupted start of the same try.
+
+    Why: Airflow 3 reschedules a task whose DAG cannot be loaded at start-up ("Dag not found during
+    start up", e.g. a deploy in progress) and later runs ``execute`` again with the SAME try number,
+    XComs cleared. For a deferred sync that resumes into such a start-up, the earlier execution has
+    already started a Hevo job, so this execution must attach to it like a retry would. The server
+    tells the task how many reschedules its try has had (``TIRunContext.task_reschedule_count``);
+    our operator never asks for a reschedule itself, so any count means an interrupted start.
+    Airflow 2 has no start-up reschedule (the task fails and retries with a new try number).
+    """
+    context = getattr(ti, "_ti_context_from_server", None)
+    try:
+        return int(getattr(context, "task_reschedule_count", 0) or 0) > 0
+    except (TypeError, ValueError):
+        return False
+
+
 # --- how a local stack of this line is run (the demo and the e2e harness) -----------------
 def stack_profile() -> dict[str, Any]:
     """Everything a local Airflow stack of this line needs to know, as plain JSON-able data.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from types import SimpleNamespace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -115,6 +116,33 @@ def test_retry_attaches_instead_of_starting_a_second_sync(hevo_conn, pipeline_id
     assert second.trigger.job_id == first.trigger.job_id
     assert second.kwargs == {"attached": True}
     assert hevo_conn.sim.sync_now_posts(pipeline_id) == 1
+
+
+def test_restart_within_a_try_adopts_the_job_it_already_started(hevo_conn, pipeline_id):
+    """Airflow 3 re-runs execute() with the same try number after a start-up reschedule (DAG not found
+    while resuming from deferral); the job the first execution started must be adopted, not doubled."""
+    add(hevo_conn, pipeline_id, job_duration_s=0.2)
+    start = datetime.now(timezone.utc) - timedelta(seconds=5)
+    first = defer(op(pipeline_id), RecordingTI(try_number=1, start_date=start))
+    deadline = time.time() + 10
+    while hevo_conn.sim.jobs(pipeline_id)[0]["status"] != "COMPLETED" and time.time() < deadline:
+        time.sleep(0.05)
+    restarted = RecordingTI(try_number=1, start_date=start)
+    restarted._ti_context_from_server = SimpleNamespace(task_reschedule_count=1)
+    result = op(pipeline_id).execute(make_context(restarted))
+    assert result["job_id"] == first.trigger.job_id and result["attached"] is True
+    assert hevo_conn.sim.sync_now_posts(pipeline_id) == 1
+
+
+def test_a_first_start_is_not_taken_for_a_restart(hevo_conn, pipeline_id):
+    """Without a reschedule on record, try 1 starts its own sync even when an older job completed."""
+    add(hevo_conn, pipeline_id, job_duration_s=0.2)
+    defer(op(pipeline_id))
+    fresh = RecordingTI(try_number=1)
+    fresh._ti_context_from_server = SimpleNamespace(task_reschedule_count=0)
+    time.sleep(0.5)
+    defer(op(pipeline_id), fresh)
+    assert hevo_conn.sim.sync_now_posts(pipeline_id) == 2
 
 
 def test_if_running_attach_waits_for_the_running_job(hevo_conn, pipeline_id):

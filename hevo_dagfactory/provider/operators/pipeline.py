@@ -21,7 +21,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from hevo_dagfactory.hevo import HevoError, HevoJobInProgress, JobOutcome, classify, is_transient
-from hevo_dagfactory.provider.compat import BaseOperator, Context, timezone
+from hevo_dagfactory.provider.compat import BaseOperator, Context, restarted_within_try, timezone
 from hevo_dagfactory.provider.hooks.hevo import DEFAULT_CONN_ID, HevoHook, job_url
 from hevo_dagfactory.provider.links.job import XCOM_JOB_ID, XCOM_JOB_URL, XCOM_PIPELINE_ID, HevoJobLink
 from hevo_dagfactory.provider.results import HevoJobFailed, job_result, judge, resolve_policy
@@ -138,9 +138,9 @@ class HevoPipelineOperator(BaseOperator):
     def _hook(self) -> HevoHook:
         return HevoHook(self.connection_id, region=self.region)
 
-    def _effective_if_running(self, try_number: int) -> str:
-        """A retry always attaches: the previous try's job may still be running (never sync twice)."""
-        if try_number > 1:
+    def _effective_if_running(self, resumed: bool) -> str:
+        """A resumed task always attaches: its earlier execution's job may still be running (never sync twice)."""
+        if resumed:
             return "attach"
         if self.ensure_new_job:
             return "fail"
@@ -181,7 +181,10 @@ class HevoPipelineOperator(BaseOperator):
             discovery = DiscoveryPolicy(attempts=self.retry_limit)
         client = hook.client_for(settings, discovery=discovery)
         try_number = int(getattr(ti, "try_number", 1) or 1)
-        if_running = self._effective_if_running(try_number)
+        # A retry, or a try whose earlier start was interrupted (see compat.restarted_within_try),
+        # may find its own job already started: attach to it, never start a second sync.
+        resumed = try_number > 1 or restarted_within_try(ti)
+        if_running = self._effective_if_running(resumed)
         try:
             started = client.start_job(
                 self.pipeline_id,
@@ -189,8 +192,8 @@ class HevoPipelineOperator(BaseOperator):
                 job_type=self.job_type,
                 resync_mode=self.resync_mode,
                 if_running=if_running,
-                attach_only=try_number > 1,
-                since_ms=self._run_started_ms(context) if try_number > 1 else None,
+                attach_only=resumed,
+                since_ms=self._run_started_ms(context) if resumed else None,
             )
         except HevoJobInProgress as exc:
             raise HevoJobFailed(
