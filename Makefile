@@ -87,8 +87,10 @@ validate: install
 	$(VENV)/bin/hevo-dagfactory validate configs/
 
 ## make bench: benchmarks, figures side by side (parse figures on both Airflow lines)
+# Bytecode caching on (into .bench/pycache), as in a deployed Airflow: a PYTHONDONTWRITEBYTECODE in the
+# caller's environment would make every fresh benchmark process recompile our modules from source.
 bench: install-af3 install-af2
-	$(PY3) bench/run_all.py --af2-python $(PY2)
+	env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(CURDIR)/.bench/pycache $(PY3) bench/run_all.py --af2-python $(PY2)
 
 clean:
 	rm -rf $(VENV3) $(VENV2) build dist *.egg-info .demo .bench
