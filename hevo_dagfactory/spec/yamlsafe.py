@@ -212,7 +212,32 @@ def _too_deep(text: str) -> ConfigError | None:
     """
     if sum(text.count(c) for c in _OPENERS) <= MAX_DEPTH:
         return None
-    loader = _Loader(text)
+    try:
+        return _deeper_than_max(text, _Loader)
+    except yaml.MarkedYAMLError as exc:
+        if "nesting depth" not in str(exc.problem) or exc.problem_mark is None:
+            return None  # the real parse below reports syntax errors with their position
+        # Newer libyaml (PyYAML >= 6.0.4) has its own limit of 1000 levels, which its scanner hits while
+        # reading ahead, before any event of our 201st level. Find that level with the pure-Python parser,
+        # on the text up to where libyaml stopped (short, so this failure path stays fast).
+        stop = exc.problem_mark
+        try:
+            found = _deeper_than_max(text[: stop.index + 1], yaml.SafeLoader)
+        except yaml.YAMLError:
+            found = None  # the prefix ends mid-collection: expected once past our level
+        return found or _too_deep_error(stop.line, stop.column)
+    except yaml.YAMLError:
+        return None
+
+
+def _too_deep_error(line0: int, col0: int) -> ConfigError:
+    return ConfigError(f"the YAML nests deeper than {MAX_DEPTH} levels", "", line0 + 1, col0 + 1,
+                       hint="flatten the file", error_type="too_deep")
+
+
+def _deeper_than_max(text: str, loader_cls: type) -> ConfigError | None:
+    """The first collection on the event stream deeper than ``MAX_DEPTH``, or None."""
+    loader = loader_cls(text)
     depth = 0
     try:
         while True:
@@ -222,13 +247,9 @@ def _too_deep(text: str) -> ConfigError | None:
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    m = event.start_mark
-                    return ConfigError(f"the YAML nests deeper than {MAX_DEPTH} levels", "", m.line + 1, m.column + 1,
-                                       hint="flatten the file", error_type="too_deep")
+                    return _too_deep_error(event.start_mark.line, event.start_mark.column)
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
-    except yaml.YAMLError:
-        return None  # the real parse below reports syntax errors with their position
     finally:
         loader.dispose()
 
