@@ -1,8 +1,8 @@
-"""A small client for Airflow's public REST API on the local stack: 3.3's ``/api/v2``, or 2.x's ``/api/v1``.
+"""A small client for Airflow's public REST API on the local stack (3.3's ``/api/v2`` or 2.x's ``/api/v1``).
 
-The two APIs share their paths and most field names; :meth:`AirflowClient.configure` picks the prefix and
-the login (3.x: bearer token from the simple auth manager; 2.x: basic auth against a FAB user), and the
-few 2.x field names the harness reads are mapped onto the 3.x ones, so callers see one shape.
+The client does not know which line it talks to: :meth:`AirflowClient.configure` takes the ``api`` part of
+``compat.stack_profile()`` (prefix, health path, token or basic login, body fields to leave out when null,
+and the older field names and run types to map onto the 3.x ones), so callers always see one shape.
 
 The harness drives and inspects Airflow only over HTTP (plus a read-only look at the SQLite file), never by
 importing Airflow in the caller's process: the test session and the demo command keep their own Airflow
@@ -50,7 +50,7 @@ class RunWatch:
 
 
 class AirflowClient:
-    """Bearer-token client for one api-server; the token comes from the simple auth manager's login."""
+    """Client of one stack's UI process; speaks the API the stack profile describes (``configure``)."""
 
     def __init__(self, base_url: str, username: str, password: str, *, timeout: float = 30.0):
         self.base_url = base_url.rstrip("/")
@@ -58,40 +58,45 @@ class AirflowClient:
         self._password = password
         self.timeout = timeout
         self.session = requests.Session()
-        self._token: str | None = None
-        self.prefix = "/api/v2"
-        self.health_path = "/api/v2/monitor/health"
-        self.auth = "token"
-        self.asset_run_type = "asset_triggered"
+        self._logged_in = False
+        self._api: dict[str, Any] | None = None
 
-    def configure(self, profile: dict[str, Any]) -> None:
-        """Speak the API of the Airflow line described by ``compat.stack_profile()``."""
-        self.prefix = profile["api_prefix"]
-        self.health_path = profile["health_path"]
-        self.auth = profile["auth"]
-        self.asset_run_type = profile["asset_run_type"]
+    def configure(self, api: dict[str, Any]) -> None:
+        """Speak the API described by ``compat.stack_profile()["api"]`` of the stack's interpreter."""
+        self._api = dict(api)
+
+    @property
+    def api_profile(self) -> dict[str, Any]:
+        if self._api is None:
+            raise RuntimeError("AirflowClient.configure(profile['api']) must come first (AirflowStack does it)")
+        return self._api
+
+    @property
+    def prefix(self) -> str:
+        return str(self.api_profile["prefix"])
 
     # -- plumbing -------------------------------------------------------------------------------------------
     def login(self) -> None:
-        if self.auth == "basic":  # Airflow 2.x: every request carries the user's password
+        """Bearer token from ``token_path`` when the profile has one, else basic auth on every request."""
+        token_path = self.api_profile["token_path"]
+        if token_path is None:
             self.session.auth = (self.username, self._password)
             resp = self.session.get(f"{self.base_url}{self.prefix}/dags", params={"limit": 1}, timeout=self.timeout)
             if resp.status_code != 200:
                 raise AirflowApiError("GET", f"{self.prefix}/dags", resp.status_code, resp.text)
-            self._token = "basic"
-            return
-        resp = self.session.post(
-            f"{self.base_url}/auth/token",
-            json={"username": self.username, "password": self._password},
-            timeout=self.timeout,
-        )
-        if resp.status_code not in (200, 201):
-            raise AirflowApiError("POST", "/auth/token", resp.status_code, resp.text)
-        self._token = resp.json()["access_token"]
-        self.session.headers["Authorization"] = f"Bearer {self._token}"
+        else:
+            resp = self.session.post(
+                f"{self.base_url}{token_path}",
+                json={"username": self.username, "password": self._password},
+                timeout=self.timeout,
+            )
+            if resp.status_code not in (200, 201):
+                raise AirflowApiError("POST", token_path, resp.status_code, resp.text)
+            self.session.headers["Authorization"] = f"Bearer {resp.json()['access_token']}"
+        self._logged_in = True
 
     def request(self, method: str, path: str, *, ok: tuple[int, ...] = (200,), **kwargs: Any) -> requests.Response:
-        if self._token is None:
+        if not self._logged_in:
             self.login()
         url = f"{self.base_url}{path}"
         resp = self.session.request(method, url, timeout=self.timeout, **kwargs)
@@ -111,7 +116,7 @@ class AirflowClient:
 
     # -- health and DAGs --------------------------------------------------------------------------------------
     def health(self) -> dict[str, Any]:
-        resp = self.session.get(f"{self.base_url}{self.health_path}", timeout=self.timeout)
+        resp = self.session.get(f"{self.base_url}{self.api_profile['health_path']}", timeout=self.timeout)
         resp.raise_for_status()
         return resp.json()
 
@@ -120,8 +125,8 @@ class AirflowClient:
         if resp.status_code != 200:
             return None
         data = resp.json()
-        # Airflow 2.x names the moment the next scheduled run is due ``next_dagrun_create_after``
-        data.setdefault("next_dagrun_run_after", data.get("next_dagrun_create_after"))
+        for old, new in self.api_profile["dag_fields"].items():  # e.g. 2.x next_dagrun_create_after
+            data.setdefault(new, data.get(old))
         return data
 
     def dag_ids(self) -> list[str]:
@@ -168,8 +173,9 @@ class AirflowClient:
             "logical_date": logical_date.isoformat() if logical_date else None,
             "conf": conf or {},
         }
-        if body["logical_date"] is None and self.auth == "basic":  # Airflow 2.x: omit, never null
-            del body["logical_date"]
+        for name in self.api_profile["omit_null"]:  # a line that rejects null there wants the field absent
+            if body.get(name, "") is None:
+                del body[name]
         data = self.request("POST", f"{self.prefix}/dags/{self._q(dag_id)}/dagRuns", json=body).json()
         return str(data["dag_run_id"])
 
@@ -178,9 +184,9 @@ class AirflowClient:
 
     def dag_runs(self, dag_id: str) -> list[dict[str, Any]]:
         runs = list(self.get(f"{self.prefix}/dags/{self._q(dag_id)}/dagRuns", params={"limit": 100})["dag_runs"])
-        for run in runs:  # Airflow 2.x says dataset_triggered where 3.x says asset_triggered
-            if run.get("run_type") == self.asset_run_type:
-                run["run_type"] = "asset_triggered"
+        run_types = self.api_profile["run_types"]  # e.g. 2.x dataset_triggered -> asset_triggered
+        for run in runs:
+            run["run_type"] = run_types.get(run.get("run_type"), run.get("run_type"))
         return runs
 
     def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -54,14 +55,19 @@ class MetaDB:
         )
         return [dict(zip(("id", "state", "hostname", "unixname", "latest_heartbeat"), r)) for r in rows]
 
-    def ti_history(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
-        """Earlier tries of every task of a run (Airflow writes a row when a try ends and another starts)."""
-        rows = self._query(
-            "SELECT task_id, try_number, state FROM task_instance_history WHERE dag_id = ? AND run_id = ? "
-            "ORDER BY task_id, try_number",
-            (dag_id, run_id),
-        )
-        return [dict(zip(("task_id", "try_number", "state"), r)) for r in rows]
+    def live_triggerer_ids(self, max_age_s: float = 10.0) -> list[int]:
+        """Job ids of running triggerers whose heartbeat is at most ``max_age_s`` old (Airflow writes UTC)."""
+        now = datetime.now(timezone.utc)
+        out = []
+        for job in self.triggerer_jobs():
+            if job["state"] != "running" or not job["latest_heartbeat"]:
+                continue
+            beat = datetime.fromisoformat(str(job["latest_heartbeat"]))
+            if beat.tzinfo is None:
+                beat = beat.replace(tzinfo=timezone.utc)
+            if (now - beat).total_seconds() <= max_age_s:
+                out.append(int(job["id"]))
+        return out
 
     def rendered_fields(self, dag_id: str, run_id: str) -> list[tuple[str, str]]:
         """(task_id, rendered_fields JSON text) for a run, straight from the table the UI reads."""

@@ -32,15 +32,6 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def port_open(port: int, host: str = "127.0.0.1") -> bool:
-    """True when something accepts TCP connections on host:port."""
-    try:
-        with socket.create_connection((host, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
 def _load_prctl() -> Callable[..., int] | None:
     """libc's prctl, resolved once in the parent: the child between fork and exec must not load libraries."""
     if not sys.platform.startswith("linux"):
@@ -67,6 +58,24 @@ def tail(path: Path, lines: int = 30) -> str:
     except OSError:
         return f"(no log at {path})"
     return "\n".join(text.splitlines()[-lines:])
+
+
+def run_once(argv: Sequence[str], *, env: dict[str, str], cwd: Path, log: Path, timeout: float, what: str) -> None:
+    """Run a one-shot command (``airflow db migrate``, ``airflow users create``) to completion, output in ``log``.
+
+    Raises ``StackError`` naming ``what`` and the log (with its last lines) when it fails or overruns ``timeout``.
+    """
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "ab") as out:
+        try:
+            proc = subprocess.run(  # noqa: S603 - argv is built by us, never by a shell
+                list(argv), env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                timeout=timeout, start_new_session=True,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise StackError(f"{what} took over {timeout:.0f}s; see {log}:\n{tail(log)}") from exc
+    if proc.returncode != 0:
+        raise StackError(f"{what} failed (code {proc.returncode}); see {log}:\n{tail(log)}")
 
 
 class ManagedProcess:

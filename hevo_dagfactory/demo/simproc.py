@@ -19,7 +19,7 @@ _LISTENING = re.compile(r"simulator listening on (http://127\.0\.0\.1:\d+)")
 
 
 class SimulatorAdmin:
-    """Client of the simulator's unauthenticated admin endpoints (scripts, counters, recorded requests)."""
+    """Client of the simulator's unauthenticated admin endpoints (scripts, counters, jobs)."""
 
     def __init__(self, base_url: str, *, timeout: float = 10.0):
         self.base_url = base_url.rstrip("/")
@@ -48,13 +48,6 @@ class SimulatorAdmin:
     def jobs(self, pipeline_id: int | str) -> list[dict[str, Any]]:
         """Every job of the pipeline as Hevo would show it now, newest first."""
         return list(self._call("GET", f"/_sim/pipelines/{pipeline_id}/jobs")["data"])
-
-    def requests_log(self) -> list[dict[str, Any]]:
-        """Every API request the simulator received (method, path, status, ...), oldest first."""
-        return list(self._call("GET", "/_sim/requests")["data"])
-
-    def reset(self) -> None:
-        self._call("POST", "/_sim/reset")
 
 
 class SimulatorProcess:

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from hevo_dagfactory.demo import AirflowStack, ManagedProcess
+from hevo_dagfactory.demo import AirflowStack, ManagedProcess, StackError
 from hevo_dagfactory.demo.cli import _fresh_home
 from hevo_dagfactory.demo.runner import DemoError, plan_from_configs, real_hevo_env
+from hevo_dagfactory.demo.stackenv import fill, profile_env
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -62,14 +63,43 @@ def test_stack_env_is_isolated_local_and_carries_the_given_connection(tmp_path, 
         assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == f"{stack.api_url}/execution/"
         assert env["AIRFLOW__API__HOST"] == "127.0.0.1"
         assert env["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
+        assert env["AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL"] == "5"  # the dag-processor parses, quickly
     else:  # Airflow 2.x: webserver with basic-auth REST API; SQLite allows only the SequentialExecutor
         assert stack.ui_name == "webserver"
         assert env["AIRFLOW__WEBSERVER__WEB_SERVER_HOST"] == "127.0.0.1"
         assert env["AIRFLOW__WEBSERVER__WEB_SERVER_PORT"] == stack.api_url.rsplit(":", 1)[1]
         assert env["AIRFLOW__API__AUTH_BACKENDS"] == "airflow.api.auth.backend.basic_auth"
         assert env["AIRFLOW__CORE__EXECUTOR"] == "SequentialExecutor"
-        assert not any(k.startswith("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER") for k in env)  # 3.x-only settings
+        assert not any(k.startswith(("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER", "AIRFLOW__DAG_PROCESSOR__")) for k in env)
+        assert env["AIRFLOW__SCHEDULER__STANDALONE_DAG_PROCESSOR"] == "False"  # the scheduler parses DAGs
     assert env["PATH"].split(os.pathsep)[0] == str(stack.home / "bin")  # the dbt stand-in comes first
+    # Every line-specific setting of the profile is in the environment, filled in (no "{field}" left).
+    for section, settings in stack.profile["env"].items():
+        for key, raw in settings.items():
+            value = env[f"AIRFLOW__{section}__{key}"]
+            assert "{" not in value, (section, key, value)
+            if "{random}" not in raw:  # random secrets differ on every fill
+                assert value == profile_env({"env": {section: {key: raw}}}, stack._values())[f"AIRFLOW__{section}__{key}"]
+
+
+def test_planned_processes_follow_the_profile(tmp_path):
+    stack = AirflowStack(tmp_path / "home", dags_folder=tmp_path / "dags", with_simulator=False, triggerer_capacity=3)
+    planned = stack.planned_processes()
+    profile = stack.profile
+    assert list(planned) == list(profile["processes"])
+    assert stack.ui_name in planned and str(stack.api_port) in planned[stack.ui_name]
+    assert planned["triggerer"][-2:] == ["--capacity", "3"]
+    assert not any("{" in arg for argv in planned.values() for arg in argv)
+    assert set(profile["healthy"]) and profile["api"]["prefix"].startswith("/api/v")
+    assert profile["airflow_version"].split(".")[0] in ("2", "3")
+
+
+def test_profile_fields_are_filled_and_unknown_ones_refused():
+    assert fill("{api_url}/execution/", {"api_url": "http://127.0.0.1:1"}) == "http://127.0.0.1:1/execution/"
+    first, second = fill("{random}", {}), fill("{random}", {})
+    assert len(first) == 64 and first != second  # a fresh secret per value
+    with pytest.raises(StackError, match="does not fill"):
+        fill("{api_host}", {"api_url": "x"})
 
 
 def test_fresh_home_refuses_to_wipe_a_folder_it_did_not_make(tmp_path):

@@ -14,16 +14,16 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 def _ensure_triggerers(stack, count: int) -> None:
     """Exactly ``count`` live triggerer processes, each heartbeating in the metadata DB."""
-    live = stack.live_triggerer_processes()
+    live = stack.triggerers.live()
     for proc in live[count:]:
         proc.stop(grace_s=10)
     for _ in range(count - len(live)):
-        stack.start_triggerer()
+        stack.triggerers.start()
     wait_until(
-        lambda: len(stack.live_triggerer_ids(max_age_s=6)) >= count,
+        lambda: len(stack.db.live_triggerer_ids(max_age_s=6)) >= count,
         timeout=90,
         what=f"{count} live triggerer(s)",
-        watch=stack.live_triggerer_processes(),
+        watch=stack.triggerers.live(),
     )
 
 
@@ -34,15 +34,15 @@ def test_triggerer_sigkilled_mid_sync_then_replaced(e2e_stack):
     stack.sim.script(pid, job_duration_s=12)
     run_id = stack.api.trigger("e2e_crash")
 
-    held = stack.wait_for_trigger("e2e_crash", timeout=90, assigned=True)
+    held = stack.triggerers.wait_for_trigger("e2e_crash", timeout=90, assigned=True)
     old_owner = held[0].triggerer_id
     assert held[0].classpath == TRIGGER_CLASSPATH
-    killed = stack.live_triggerer_processes()
+    killed = stack.triggerers.live()
     for proc in killed:
         proc.kill()  # SIGKILL: no clean shutdown, the trigger row keeps pointing at the dead triggerer
     assert not any(p.alive() for p in killed)
     assert stack.sim.jobs(pid)[0]["status"] not in ("COMPLETED", "FAILED"), "the job must still be running"
-    new = stack.start_triggerer()
+    new = stack.triggerers.start()
 
     owners: set[int] = set()
 
