@@ -1,9 +1,12 @@
-"""Shell command lines for the dbt and bash steps (pure functions, no Airflow import).
+"""Shell command lines for the dbt steps (pure functions, no Airflow import).
 
-Why a module of its own: the command line is the security boundary of the factory. Every value
-that comes from a workflow file is passed through :func:`shlex.quote`, so a ``select`` entry like
-``x; touch /tmp/pwned`` reaches dbt as one literal argument instead of a second shell command.
-Keeping this free of Airflow lets the injection test run the exact string through bash.
+Why a module of its own: the command line is the security boundary of the factory. A dbt step's
+command is kept as a list of arguments (:func:`dbt_argv`) and joined into one shell line only
+AFTER Airflow has rendered the Jinja in it (:func:`join_argv`, called by
+``factory.operators.DbtBashOperator``). Quoting before rendering would be useless: a value such as
+``{{ dag_run.conf.day }}`` renders into whatever a user triggering the DAG typed, quotes and
+semicolons included. Quoted after rendering, ``x'; touch /tmp/pwned; echo '`` reaches dbt as one
+literal argument. Keeping this free of Airflow lets the tests run the exact string through bash.
 """
 
 from __future__ import annotations
@@ -15,13 +18,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-#: Airflow's BashOperator treats a ``bash_command`` ending in one of these as a Jinja template
-#: *file* to load (and fails with TemplateNotFound at run time). A trailing space opts out.
-_TEMPLATE_FILE_SUFFIXES = (".sh", ".bash")
-
-
-def _q(value: Any) -> str:
-    return shlex.quote(str(value))
+#: One argument of a dbt command line before rendering: a string, or (for ``--vars``) a mapping
+#: that is JSON-encoded after its values have been rendered.
+Arg = str | Mapping[str, Any]
 
 
 def resolve_path(value: str | os.PathLike[str] | None, base_dir: Path | None) -> str | None:
@@ -45,52 +44,57 @@ def _as_list(value: str | Iterable[str] | None) -> list[str]:
     return [str(v) for v in value]
 
 
-def dbt_command(step: Any, base_dir: Path | None = None) -> str:
-    """Build ``dbt <command> --select ... --vars '<json>' ...`` from a ``DbtStep``.
+def dbt_argv(step: Any, base_dir: Path | None = None) -> list[Arg]:
+    """``["dbt", <command>, "--select", ..., "--vars", {...}, ...]`` from a ``DbtStep``, unrendered.
 
     The executable is the bare word ``dbt``: bash resolves it on the worker's PATH at run
     time, so a virtualenv or a stand-in placed first on PATH is honoured. Relative
-    ``project_dir``/``profiles_dir`` resolve against the workflow file's folder.
+    ``project_dir``/``profiles_dir`` resolve against the workflow file's folder. ``vars`` stays
+    a mapping (plain dicts and lists), so Airflow renders its values and :func:`join_argv`
+    JSON-encodes the rendered result.
     """
-    parts = ["dbt", _q(step.command)]
+    argv: list[Arg] = ["dbt", str(step.command)]
     select = _as_list(getattr(step, "select", None))
     if select:
-        parts.append("--select")
-        parts.extend(_q(s) for s in select)
+        argv += ["--select", *select]
     exclude = _as_list(getattr(step, "exclude", None))
     if exclude:
-        parts.append("--exclude")
-        parts.extend(_q(s) for s in exclude)
+        argv += ["--exclude", *exclude]
     if getattr(step, "selector", None):
-        parts += ["--selector", _q(step.selector)]
+        argv += ["--selector", str(step.selector)]
     dbt_vars = getattr(step, "vars", None)
     if dbt_vars:
-        parts += ["--vars", _q(json.dumps(_plain(dbt_vars), sort_keys=True, separators=(", ", ": ")))]
+        argv += ["--vars", _plain(dbt_vars)]
     if getattr(step, "target", None):
-        parts += ["--target", _q(step.target)]
+        argv += ["--target", str(step.target)]
     project_dir = resolve_path(getattr(step, "project_dir", None), base_dir)
     if project_dir:
-        parts += ["--project-dir", _q(project_dir)]
+        argv += ["--project-dir", project_dir]
     profiles_dir = resolve_path(getattr(step, "profiles_dir", None), base_dir)
     if profiles_dir:
-        parts += ["--profiles-dir", _q(profiles_dir)]
+        argv += ["--profiles-dir", profiles_dir]
     if getattr(step, "full_refresh", False):
-        parts.append("--full-refresh")
+        argv.append("--full-refresh")
     threads = getattr(step, "threads", None)
     if threads is not None:
-        parts += ["--threads", _q(int(threads))]
-    return " ".join(parts)
+        argv += ["--threads", str(int(threads))]
+    return argv
 
 
-def bash_command(command: str) -> str:
-    """The user's command as written, protected from BashOperator's template-file lookup.
+def join_argv(argv: Iterable[Any]) -> str:
+    """One shell command line: every argument ``shlex``-quoted, a mapping JSON-encoded first.
 
-    A command such as ``./scripts/notify.sh`` would otherwise be read as the path of a Jinja
-    template file; one trailing space (meaningless to bash) keeps it a command.
+    Call it on RENDERED arguments (see the module docstring); on unrendered ones it gives the
+    line as written in the file, which is what the DAG shows before a run.
     """
-    if command.rstrip().endswith(_TEMPLATE_FILE_SUFFIXES):
-        return command.rstrip() + " "
-    return command
+    return shlex.join(
+        json.dumps(_plain(a), sort_keys=True) if isinstance(a, Mapping) else str(a) for a in argv
+    )
+
+
+def dbt_command(step: Any, base_dir: Path | None = None) -> str:
+    """The dbt command line before rendering: ``join_argv(dbt_argv(step, base_dir))``."""
+    return join_argv(dbt_argv(step, base_dir))
 
 
 def _plain(value: Any) -> Any:

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from hevo_dagfactory.factory import commands
-from hevo_dagfactory.provider.compat import DAG, Asset, BashOperator
+from hevo_dagfactory.factory.operators import DbtBashOperator, WorkflowBashOperator
+from hevo_dagfactory.provider.compat import DAG, Asset
 
 StepBuilder = Callable[["BuildContext", Any, str], Any]
 
@@ -107,11 +108,11 @@ def build_sync(ctx: BuildContext, sync: Any, task_id: str) -> Any:
 # --- dbt ---------------------------------------------------------------------------------------
 @register_step_builder("dbt")
 def build_dbt(ctx: BuildContext, step: Any, task_id: str) -> Any:
-    """``dbt ...`` through BashOperator: every user value shell-quoted, env added to the worker's."""
-    return BashOperator(
+    """``dbt ...`` through BashOperator: every user value shell-quoted after rendering, env added to the worker's."""
+    return DbtBashOperator(
         task_id=task_id,
         dag=ctx.dag,
-        bash_command=commands.dbt_command(step, ctx.base_dir),
+        dbt_argv=commands.dbt_argv(step, ctx.base_dir),
         env=commands.plain_env(step.env),
         append_env=True,
     )
@@ -121,10 +122,10 @@ def build_dbt(ctx: BuildContext, step: Any, task_id: str) -> Any:
 @register_step_builder("bash")
 def build_bash(ctx: BuildContext, step: Any, task_id: str) -> Any:
     """The user's own command as written, with its env (added to the worker's) and cwd."""
-    return BashOperator(
+    return WorkflowBashOperator(
         task_id=task_id,
         dag=ctx.dag,
-        bash_command=commands.bash_command(step.command),
+        bash_command=step.command,
         env=commands.plain_env(step.env),
         append_env=True,
         cwd=commands.resolve_path(step.cwd, ctx.base_dir),

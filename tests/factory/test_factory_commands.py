@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import stat
 
 import pytest
@@ -90,6 +91,90 @@ def test_dbt_values_cannot_inject_shell_commands(tmp_path, fake_dbt_on_path):
     ]
 
 
+#: The audit's payloads: a run conf value, and a quote written in the file that only Jinja produces.
+CONF_PAYLOAD = "x'; touch {marker}; echo '"
+FILE_PAYLOAD = "{{{{ \"%c\" % 39 }}}}; touch {marker}; echo {{{{ \"%c\" % 39 }}}}"
+
+
+def _jinja_payload_workflow(tmp_path, argv_out):
+    """A dbt step whose vars come from the run conf and whose select holds a Jinja-made quote."""
+    markers = [tmp_path / "pwned-conf", tmp_path / "pwned-file"]
+    wf = {
+        "dag_id": "jinja_inject",
+        "schedule": None,
+        "start_date": "2026-01-01",
+        "defaults": {"retries": 0},
+        "steps": [{
+            "id": "dbt_step",
+            "dbt": {
+                "command": "run",
+                "select": [FILE_PAYLOAD.format(marker=markers[1]), "tag:ok"],
+                "vars": {"day": "{{ dag_run.conf.day }}", "n": 3},
+                "env": {"ARGV_OUT": str(argv_out)},
+            },
+        }],
+    }
+    folder = tmp_path / "wf"
+    write(folder, "jinja_inject.yaml", yaml.safe_dump(wf, sort_keys=False))
+    return _load_one(folder, "jinja_inject"), markers
+
+
+def _expected_argv(markers):
+    return [
+        "run",
+        "--select", f"'; touch {markers[1]}; echo '", "tag:ok",
+        "--vars", json.dumps({"day": CONF_PAYLOAD.format(marker=markers[0]), "n": 3}, sort_keys=True),
+    ]
+
+
+def test_jinja_in_dbt_values_is_quoted_after_rendering(tmp_path, fake_dbt_on_path):
+    """Rendering happens first, quoting second: neither audit payload reaches bash as a command."""
+    dag, markers = _jinja_payload_workflow(tmp_path, fake_dbt_on_path)
+    task = dag.get_task("dbt_step")
+    before = task.bash_command  # what the DAG shows before a run: the line as written
+    assert "{{ dag_run.conf.day }}" in before and shlex.split(before)[0] == "dbt"
+
+    class _Run:  # the only part of the context the templates use
+        conf = {"day": CONF_PAYLOAD.format(marker=markers[0])}
+
+    _run(task, {"dag_run": _Run()})
+
+    assert [m for m in markers if m.exists()] == []
+    assert json.loads(fake_dbt_on_path.read_text()) == _expected_argv(markers)
+    # The rendered bash_command (what the UI shows) is exactly the line bash ran.
+    assert shlex.split(task.bash_command) == ["dbt", *_expected_argv(markers)]
+
+
+@pytest.mark.usefixtures("airflow_db")
+def test_jinja_payloads_in_a_real_dag_run_on_both_lines(tmp_path, fake_dbt_on_path):
+    """``dag.test()`` with the payload in the run conf: no file appears, and the rendered fields
+    Airflow records for the UI hold the final, quoted command (captured after the join)."""
+    from hevo_dagfactory.provider.compat import DagBag, add_dag_to_bag, sync_dag_bag_to_db
+
+    dag, markers = _jinja_payload_workflow(tmp_path, fake_dbt_on_path)
+    bag = DagBag(dag_folder=str(tmp_path / "empty"))
+    add_dag_to_bag(bag, dag)
+    sync_dag_bag_to_db(bag)
+
+    dr = dag.test(run_conf={"day": CONF_PAYLOAD.format(marker=markers[0])})
+
+    assert str(getattr(dr.state, "value", dr.state)) == "success"
+    assert [m for m in markers if m.exists()] == []
+    assert json.loads(fake_dbt_on_path.read_text()) == _expected_argv(markers)
+    rendered = _recorded_rendered_fields(dr, "dbt_step")
+    assert shlex.split(rendered["bash_command"]) == ["dbt", *_expected_argv(markers)]
+
+
+def _recorded_rendered_fields(dag_run, task_id):
+    """The rendered template fields Airflow stored for the UI (RenderedTaskInstanceFields)."""
+    from airflow.models.renderedtifields import RenderedTaskInstanceFields
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        ti = dag_run.get_task_instance(task_id, session=session)
+        return RenderedTaskInstanceFields.get_templated_fields(ti, session=session)
+
+
 def test_dbt_paths_resolve_against_the_workflow_file_and_env_is_added(tmp_path, fake_dbt_on_path, monkeypatch):
     monkeypatch.setenv("WORKER_ONLY", "from-the-worker")
     folder = tmp_path / "wf"
@@ -153,9 +238,40 @@ def test_bash_step_runs_the_command_as_written_with_env_and_cwd(tmp_path, monkey
 
 
 def test_dbt_command_builder_quotes_every_value():
-    from hevo_dagfactory.factory.commands import bash_command, dbt_command
+    from hevo_dagfactory.factory.commands import dbt_argv, dbt_command, join_argv
     from hevo_dagfactory.spec import DbtStep
 
-    cmd = dbt_command(DbtStep(command="test", select=("a b",), target="it's"))
-    assert cmd == "dbt test --select 'a b' --target 'it'\"'\"'s'"
-    assert bash_command("./x.sh") == "./x.sh " and bash_command("echo a") == "echo a"
+    step = DbtStep(command="test", select=("a b",), target="it's", vars={"d": "{{ ds }}"})
+    assert dbt_argv(step) == ["dbt", "test", "--select", "a b", "--vars", {"d": "{{ ds }}"}, "--target", "it's"]
+    assert dbt_command(step) == "dbt test --select 'a b' --vars '{\"d\": \"{{ ds }}\"}' --target 'it'\"'\"'s'"
+    assert join_argv(["dbt", "run", "--vars", {"d": "x'y"}]) == "dbt run --vars '{\"d\": \"x'\"'\"'y\"}'"
+
+
+def test_values_ending_in_sh_are_values_not_template_files(tmp_path, fake_dbt_on_path):
+    """BashOperator would load any templated string ending in .sh/.bash as a template FILE
+    (TemplateNotFound './notify.sh'): env values and cwd must stay what they say, like commands."""
+    folder = tmp_path / "wf"
+    (folder / "hooks.sh").mkdir(parents=True)  # a folder whose name ends in .sh, used as cwd
+    write(folder, "sh.yaml", """\
+        dag_id: sh_values
+        schedule: null
+        start_date: 2026-01-01
+        steps:
+          - id: bash_step
+            bash:
+              command: echo "$HOOK {{ ds }}" > out.txt
+              env: {HOOK: ./notify.sh}
+              cwd: hooks.sh
+          - id: dbt_step
+            dbt:
+              command: run
+              env: {ARGV_OUT: "%s", DBT_HOOK: "{{ ds }}/post.bash"}
+        """ % fake_dbt_on_path)
+    dag = _load_one(folder, "sh_values")
+    bash_task, dbt_task = dag.get_task("bash_step"), dag.get_task("dbt_step")
+    _run(bash_task)
+    assert (folder / "hooks.sh" / "out.txt").read_text() == "./notify.sh 2026-01-02\n"
+    assert bash_task.env["HOOK"] == "./notify.sh" and bash_task.cwd == str(folder / "hooks.sh")
+    _run(dbt_task)
+    assert dbt_task.env["DBT_HOOK"] == "2026-01-02/post.bash"  # rendered as Jinja, not loaded as a file
+    assert json.loads(fake_dbt_on_path.read_text()) == ["run"]

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 
+from hevo_dagfactory.provider.compat import BashOperator
 from tests.factory.helpers import CONFIGS, REPO
 
 EU_41872 = "hevo://eu/pipelines/41872"
@@ -23,7 +24,7 @@ GOLDEN = {
         "default_args": {"retries": 1, "retry_delay": timedelta(seconds=30), "execution_timeout": timedelta(hours=2)},
         "tasks": {
             "salesforce": ("HevoPipelineOperator", set(), [EU_41872]),
-            "dbt_accounts": ("BashOperator", {"salesforce"}, []),
+            "dbt_accounts": ("DbtBashOperator", {"salesforce"}, []),
         },
         "syncs": {"salesforce": {"pipeline_id": 41872, "action": "SYNC_NOW", "deferrable": True,
                                  "wait_for_completion": True, "region": "eu"}},
@@ -38,8 +39,8 @@ GOLDEN = {
         "owner": "data-eng",
         "default_args": {"retries": 1, "retry_delay": timedelta(seconds=30), "execution_timeout": timedelta(hours=2)},
         "tasks": {
-            "dbt_scoring": ("BashOperator", set(), []),
-            "announce": ("BashOperator", {"dbt_scoring"}, []),
+            "dbt_scoring": ("DbtBashOperator", set(), []),
+            "announce": ("WorkflowBashOperator", {"dbt_scoring"}, []),
         },
         "syncs": {},
         "commands": {
@@ -56,8 +57,8 @@ GOLDEN = {
             "stripe": ("HevoPipelineOperator", set(), ["hevo://us/pipelines/90311"]),
             "netsuite": ("HevoPipelineOperator", set(), ["hevo://us/pipelines/90318"]),
             "bank_feed": ("HevoPipelineOperator", set(), ["hevo://us/pipelines/90402"]),
-            "dbt_finance": ("BashOperator", {"stripe", "netsuite", "bank_feed"}, []),
-            "check_export_dir": ("BashOperator", {"dbt_finance"}, []),
+            "dbt_finance": ("DbtBashOperator", {"stripe", "netsuite", "bank_feed"}, []),
+            "check_export_dir": ("WorkflowBashOperator", {"dbt_finance"}, []),
         },
         "syncs": {
             "stripe": {"pipeline_id": 90311, "action": "SYNC_NOW", "on_completed_with_failures": "warn"},
@@ -130,6 +131,7 @@ def test_structure(example_dags, dag_id):
             assert getattr(op, attr) == value, (task_id, attr)
         assert op.connection_id == "hevo_airflow_conn_id"
     for task_id, command in want["commands"].items():
+        assert isinstance(dag.get_task(task_id), BashOperator)  # Airflow's standard-provider operator
         assert dag.get_task(task_id).bash_command == command
 
 

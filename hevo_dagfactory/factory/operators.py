@@ -1,0 +1,59 @@
+"""The two BashOperator subclasses the dbt and bash steps run as.
+
+Why subclasses, and not BashOperator itself:
+
+- **No value is a template file name.** BashOperator loads any templated string ending in
+  ``.sh``/``.bash`` (``template_ext``) as a Jinja template *file*, in ``bash_command`` and equally
+  in every ``env`` value and in ``cwd``: ``env: {HOOK: ./notify.sh}`` failed at render time with
+  ``TemplateNotFound``. A workflow file holds commands and values, never template file names, so
+  :class:`WorkflowBashOperator` has no ``template_ext``: a command ending in ``.sh`` runs inline
+  exactly as written (Jinja in it still renders), and env values and cwd stay what they say.
+- **dbt values are quoted after rendering.** :class:`DbtBashOperator` keeps the dbt command as a
+  templated list of arguments (``dbt_argv``) and builds ``bash_command`` from the RENDERED list,
+  each argument ``shlex``-quoted and ``vars`` JSON-encoded only then. Quoting before rendering
+  let ``{{ dag_run.conf.day }}`` with ``x'; touch /tmp/pwned; echo '`` break out of the quotes.
+  The join happens inside ``render_template_fields``, which Airflow's task runner (3.3) and
+  ``TaskInstance._execute_task_with_callbacks`` (2.11) call before they record the rendered
+  fields, so the UI's rendered ``bash_command`` is the exact line bash runs.
+
+Passing dbt values through environment variables (``--select "$HEVO_DBT_SELECT_0"``) would be
+safe too, but then the rendered command in the UI would show variable names instead of the
+command that ran; the argument list keeps both the safety and the readable command.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from hevo_dagfactory.factory import commands
+from hevo_dagfactory.provider.compat import BashOperator
+
+
+class WorkflowBashOperator(BashOperator):
+    """BashOperator whose templated values are never read as template file names."""
+
+    template_ext: Sequence[str] = ()
+
+
+class DbtBashOperator(WorkflowBashOperator):
+    """``dbt ...`` from a templated argument list, shell-quoted after Jinja rendering.
+
+    ``dbt_argv`` is ``["dbt", "build", "--select", ..., "--vars", {...}]`` as written in the
+    workflow file; ``bash_command`` is always ``commands.join_argv(dbt_argv)`` (the unrendered
+    line before a run, the rendered one after ``render_template_fields``).
+    """
+
+    template_fields: Sequence[str] = ("bash_command", "dbt_argv", "env", "cwd")
+    template_fields_renderers = {"bash_command": "bash", "dbt_argv": "json", "env": "json"}
+
+    def __init__(self, *, dbt_argv: list[Any], **kwargs: Any) -> None:
+        super().__init__(bash_command=commands.join_argv(dbt_argv), **kwargs)
+        self.dbt_argv = dbt_argv
+
+    def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
+        # bash_command is derived, never rendered itself: rendering the quoted line would be the
+        # bug this class exists to fix. Blank it, render the arguments (and env, cwd), re-join.
+        self.bash_command = ""
+        super().render_template_fields(context, jinja_env)
+        self.bash_command = commands.join_argv(self.dbt_argv)
