@@ -164,20 +164,33 @@ if not AIRFLOW_3:  # pragma: no cover - Airflow 2.x
 
 
 # --- what a cron schedule means ----------------------------------------------------------
+_CRON_TRIGGER_TIMETABLE: Any = None
+
+
 def schedule_argument(schedule: Any, timezone_name: str) -> Any:
     """The DAG ``schedule`` for a workflow's cron/preset string, with the same meaning on both lines.
 
-    Why: a cron string means "one run at each cron time" (``CronTriggerTimetable``), which is what
-    Airflow 3 makes of it by default. Airflow 2.x defaults to ``CronDataIntervalTimetable`` (a run
-    at the END of each interval, a day later for ``@daily``), so there the timetable is passed
-    explicitly. Everything else (``None``, ``@once``, ``@continuous``, Asset conditions, and any
-    schedule on Airflow 3) passes through unchanged.
+    Why a timetable object, not the string: a cron string means "one run at each cron time, in the
+    workflow's ``timezone``". Given as a string, Airflow interprets it in the DAG's own timezone,
+    which it takes from ``start_date`` (UTC without one), so ``timezone: Europe/Berlin`` with no
+    ``start_date`` ran at UTC times; and the timetable class depends on the line (2.x: a run at
+    the END of each interval, ``CronDataIntervalTimetable``; 3.x: ``CronTriggerTimetable`` unless
+    ``[scheduler] create_cron_data_intervals`` says otherwise). So every cron/preset string
+    becomes ``CronTriggerTimetable(schedule, timezone=timezone_name)`` explicitly. ``None``,
+    ``@once``, ``@continuous`` and Asset conditions pass through unchanged.
     """
-    if AIRFLOW_3 or not isinstance(schedule, str) or schedule in ("@once", "@continuous"):
+    if not isinstance(schedule, str) or schedule in ("@once", "@continuous"):
         return schedule
-    from airflow.timetables.trigger import CronTriggerTimetable
+    global _CRON_TRIGGER_TIMETABLE
+    if _CRON_TRIGGER_TIMETABLE is None:  # resolved once: a failing import is not cached by Python
+        try:  # Airflow 3.x
+            from airflow.sdk import CronTriggerTimetable
+        except ImportError:  # pragma: no cover - Airflow 2.x
+            from airflow.timetables.trigger import CronTriggerTimetable  # type: ignore[no-redef]
+        _CRON_TRIGGER_TIMETABLE = CronTriggerTimetable
+    import pendulum  # Airflow's own timezone type on both lines (3.x keeps a str as a str)
 
-    return CronTriggerTimetable(schedule, timezone=timezone_name)
+    return _CRON_TRIGGER_TIMETABLE(schedule, timezone=pendulum.timezone(timezone_name))
 
 
 # --- user kill of a deferred task before Airflow 3.3 -------------------------------------

@@ -34,6 +34,27 @@ def test_a_cron_string_runs_at_the_cron_time_on_both_lines(tmp_path):
     assert str((getattr(tt, "timezone", None) or tt._timezone).name) == "Europe/Berlin"
 
 
+@pytest.mark.skipif(not AIRFLOW_3, reason="Airflow 2 refuses a scheduled DAG without a start_date")
+def test_the_workflow_timezone_applies_without_a_start_date(tmp_path):
+    """``timezone`` alone (no ``start_date``) still decides when the cron fires, as doc_md says.
+
+    Before, the cron string went to Airflow 3 as is and was read in the DAG's timezone, which
+    Airflow takes from ``start_date``: with none, UTC. (With a start_date both lines already got
+    the zone: see the test above.)"""
+    from hevo_dagfactory import load_workflows
+
+    write(tmp_path / "cfg", "tz_only.yaml", 'dag_id: tz_only\nschedule: "0 6 * * *"\ntimezone: Europe/Berlin\n'
+                                            'steps:\n  - {id: s, bash: "true"}\n')
+    dag = load_workflows(tmp_path / "cfg", {"__file__": str(tmp_path / "l.py")})["tz_only"]
+    assert "config-error" not in dag.tags, dag.description
+    assert dag.start_date is None
+    tt = dag.timetable
+    assert type(tt).__name__ == "CronTriggerTimetable"
+    assert (getattr(tt, "expression", None) or tt._expression) == "0 6 * * *"
+    assert str((getattr(tt, "timezone", None) or tt._timezone).name) == "Europe/Berlin"
+    assert "`0 6 * * *` (Europe/Berlin)" in dag.doc_md
+
+
 def test_assets_are_this_lines_data_aware_objects(tmp_path):
     """Outlets and Asset schedules use Asset on 3.x and Dataset on 2.x, with the same URIs."""
     dag = build(tmp_path, 'schedule: {assets: ["hevo://eu/pipelines/7"]}\nsteps:\n  - {id: s, bash: "true"}\n', "asset_meaning")
