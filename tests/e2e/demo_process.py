@@ -1,0 +1,118 @@
+"""Run ``hevo-dagfactory demo`` as a user does, in a child process, and check what it printed and left behind."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from hevo_dagfactory.demo import SimulatorAdmin
+from hevo_dagfactory.spec import load_paths
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def processes_of(home: Path) -> list[int]:
+    """Pids whose environment names ``home`` as AIRFLOW_HOME or whose working directory is ``home``."""
+    needle = f"AIRFLOW_HOME={home}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if needle in (entry / "environ").read_bytes().split(b"\0") or os.readlink(entry / "cwd") == str(home):
+                found.append(int(entry.name))
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+    return found
+
+
+class DemoProcess:
+    """The demo command in a child process; its output collected line by line."""
+
+    def __init__(self, home: Path, *extra: str, python: str = sys.executable):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__")}
+        env["COLUMNS"] = "200"
+        self.proc = subprocess.Popen(
+            [python, "-m", "hevo_dagfactory", "demo", "--home", str(home), "--job-seconds", "1", *extra],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line)
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def wait_for(self, text: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.output:
+            if self.proc.poll() is not None:
+                self._reader.join(5)
+                if text in self.output:
+                    return
+                raise AssertionError(f"demo exited ({self.proc.returncode}) before {text!r}:\n{self.output[-5000:]}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no {text!r} within {timeout:.0f}s:\n{self.output[-5000:]}")
+            time.sleep(0.5)
+
+    def kill_if_running(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+def wait_gone(home: Path, timeout: float = 20) -> list[int]:
+    deadline = time.monotonic() + timeout
+    left = processes_of(home)
+    while left and time.monotonic() < deadline:
+        time.sleep(0.5)
+        left = processes_of(home)
+    return left
+
+
+def assert_every_example_succeeded_with_one_sync_now_per_sync(out: str, home: Path) -> None:
+    """What a ``--keep`` demo printed and left in ``home``: every task succeeded; each sync shows its own Hevo
+    job, deferred and resumed within its first try (its task log); and the simulator, still up, saw exactly
+    one start POST (sync-now, or resync for a resync step) per sync."""
+    assert re.search(r"All \d+ tasks of \d+ run\(s\) succeeded", out), out[-5000:]
+    for dag_id in ("crm_accounts_daily", "crm_scoring_on_sync", "finance_close_nightly"):
+        assert dag_id in out
+    assert "Asset event from upstream" in out, "the Asset-scheduled workflow should start from the asset event"
+    workflows = load_paths([REPO / "configs"]).workflows
+    syncs = [s for wf in workflows for s in wf.syncs]
+    job_ids = re.findall(r"│\s+success\s+│\s+([0-9a-f]{8}-[0-9a-f-]{27})\s+│", out)
+    assert len(job_ids) == len(set(job_ids)) == len(syncs) >= 4, (job_ids, out[-5000:])
+    match = re.search(r"The simulator answers on (http://127\.0\.0\.1:\d+)", out)
+    assert match, out[-2000:]
+    stats = SimulatorAdmin(match.group(1)).stats()
+    for kind, action in (("sync_now_posts", "sync_now"), ("resync_posts", "resync")):
+        seen = {int(pid): n for pid, n in stats[kind].items() if n}
+        assert seen == {int(s.pipeline_id): 1 for s in syncs if s.action == action}, (kind, stats)
+    for wf in workflows:
+        for sync in wf.syncs:
+            folder = home / "logs" / f"dag_id={wf.dag_id}"
+            # attempt=<n>.log per try (beside it, on 2.x, the triggerer's attempt=<n>.log.trigger.<id>.log)
+            logs = sorted(p for p in folder.glob(f"run_id=*/task_id={sync.id}/*") if re.fullmatch(r"attempt=\d+\.log", p.name))
+            assert [p.name for p in logs] == ["attempt=1.log"], (wf.dag_id, sync.id, logs)
+            text = logs[0].read_text(errors="replace")
+            assert "Pausing task as DEFERRED" in text, text[-3000:]
+            assert "completed (status COMPLETED)" in text.split("Pausing task as DEFERRED", 1)[1], text[-3000:]
