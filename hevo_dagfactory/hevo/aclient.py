@@ -59,7 +59,7 @@ class AsyncEdgeClient(ClientConfig):
     async def _send_once(self, call: ep.ApiCall) -> Any:
         url = self.url(call.path)
         session = self._ensure_session()
-        await self.budget.acquire_async()
+        slot = await self.budget.acquire_async()
         try:
             async with session.request(call.method, url, params=call.params, json=call.json,
                                        headers=self._headers) as resp:
@@ -71,6 +71,8 @@ class AsyncEdgeClient(ClientConfig):
         except aiohttp.ClientError as exc:
             raise transport_error("connection", type(exc).__name__ + ": " + str(exc)[:200], method=call.method,
                                   url=url, secrets=self._secrets) from None
+        finally:
+            self.budget.done(slot)  # the budget counts the request until one window after its answer
         data = self.decode(status, text, retry_after, method=call.method, url=url)
         return self.parse(call, data, url=url)
 

@@ -39,7 +39,7 @@ class ClientConfig:
         self.retry = retry or DEFAULT_RETRY
         self.discovery = discovery or DEFAULT_DISCOVERY
         self.connection_id = connection_id
-        self.budget: RateBudget = budget_for(self.host, api_key, rate_per_minute, rate_window_s)
+        self.budget: RateBudget = budget_for(self.base_url, api_key, rate_per_minute, rate_window_s)
         token = base64.b64encode(f"{api_key}:{api_secret}".encode()).decode("ascii")
         self._headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
         self._headers.update({str(k): str(v) for k, v in (headers or {}).items() if str(k).lower() != "authorization"})

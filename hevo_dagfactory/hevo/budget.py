@@ -3,35 +3,79 @@
 Hevo allows 100 requests per rolling minute per API key. Tasks, triggers and sensors of one Airflow
 process share a key, so the budget lives in a process-wide registry, not in a client.
 
-The budget is a token bucket whose tokens come back exactly one window after they were spent (a
-sliding-window log). A classic bucket that refills continuously at 100/min with room for a burst can
-let burst + 100 requests into one rolling minute and earn 429s; this one cannot. A small safety margin
-on the window absorbs network jitter between our clock and Hevo's.
+How it counts. A request holds one of ``limit`` tokens from the moment it really leaves (the waiter
+woke and was admitted) until one window after its answer came back (or it failed). A request is
+admitted only while fewer than ``limit`` requests are in flight or answered within the last window.
+Counting from the answer, not from when the slot was booked or the request left, is what makes the
+limit hold at Hevo whatever the delays on our side: every request Hevo counted in a window ending at
+our send was either still in flight or answered inside that window, so it is in our count. A busy
+event loop that wakes waiters late can therefore not bunch requests into one of Hevo's windows. A
+small safety margin on the window covers clock-rate differences and a request we gave up on (timeout)
+that still reaches Hevo later.
 
-``reserve()`` never blocks: it books the next free slot under a ``threading.Lock`` (held for
-microseconds) and returns how long to wait, so the sync client sleeps with ``time.sleep`` and the async
-client with ``asyncio.sleep`` on the same bucket. Slots are handed out in order (first come, first
-served), so 500 waiters take turns fairly. A 429 pauses the bucket for everyone (:meth:`pause`).
+How it queues. :meth:`reserve` never blocks: it books the next estimated free slot (first come, first
+served, after every earlier booking) under a ``threading.Lock`` held for microseconds and returns a
+:class:`Slot` whose ``wait`` the caller sleeps (``time.sleep`` in the sync client, ``asyncio.sleep``
+in the async one). After the sleep :meth:`ready` checks the real state: a 429 pause that began since
+the booking, or answers that came back later than estimated, give a further wait (the slot keeps its
+place in the booking chain); otherwise the request is admitted and leaves. :meth:`done` returns the
+token's clock when the answer is in. :meth:`acquire` / :meth:`acquire_async` do reserve + sleep +
+ready; the caller calls :meth:`done` in a ``finally``. A 429 pauses the bucket for everyone
+(:meth:`pause`): no request leaves during a pause, including ones booked before it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import logging
+import math
 import threading
 import time
+from urllib.parse import urlsplit
+
+log = logging.getLogger(__name__)
 
 DEFAULT_RATE_PER_MINUTE = 100
 DEFAULT_WINDOW_S = 60.0
-#: Added to the window so requests that left here 60.0 s apart do not arrive 59.9 s apart at Hevo
-#: (thread scheduling and connection set-up delay some requests more than others): 2 % of the
-#: window, but at least MIN_MARGIN_S.
+#: Added to the window: 2 % of it, but at least MIN_MARGIN_S (clock-rate differences between us and
+#: Hevo, and a timed-out request that still reaches Hevo after we counted it as answered).
 SAFETY_MARGIN = 0.02
 MIN_MARGIN_S = 0.25
+#: Weight of a new sample in the moving average of request latency (used only for estimates).
+_LATENCY_WEIGHT = 0.2
+
+_BOOKED, _SENT, _DONE = "booked", "sent", "done"
+
+
+#: When tokens are free but an earlier booking has not gone yet, look again in this long (at least;
+#: the wait grows with how late that earlier waiter is)...
+_YIELD_S = 0.001
+#: ...and a first-in-line waiter this late (a descheduled thread, a stalled loop) loses its turn, so
+#: the others do not wait on it; when it comes back it is first again.
+_LATE_S = 0.1
+#: Waits of consecutive bookings differ by at least this much, so timers fire in booking order.
+_STAGGER_S = 1e-6
+
+
+class Slot:
+    """One booked request. ``wait``: seconds to sleep before asking :meth:`RateBudget.ready`."""
+
+    __slots__ = ("seq", "t", "state", "sent_at", "wait")
+
+    def __init__(self, seq: int, t: float, wait: float) -> None:
+        self.seq = seq
+        self.t = t            # booked: estimated send time; sent: send time; done: answer time
+        self.state = _BOOKED
+        self.sent_at = 0.0
+        self.wait = wait
+
+    def __repr__(self) -> str:
+        return f"Slot({self.state}, t={self.t:.3f})"
 
 
 class RateBudget:
-    """At most ``limit`` request starts in any rolling ``window_s`` (plus the safety margin)."""
+    """At most ``limit`` requests per rolling ``window_s`` (plus the safety margin), counted as they really go."""
 
     def __init__(self, limit: int = DEFAULT_RATE_PER_MINUTE, window_s: float = DEFAULT_WINDOW_S,
                  *, margin: float = SAFETY_MARGIN, clock=time.monotonic) -> None:
@@ -40,36 +84,118 @@ class RateBudget:
         if window_s <= 0:
             raise ValueError(f"rate window must be positive, got {window_s}")
         self.limit = int(limit)
-        self.window_s = float(window_s)
-        self._span = self.window_s + max(self.window_s * margin, MIN_MARGIN_S if margin else 0.0)
+        self._margin = margin
+        self._set_window(float(window_s))
         self._clock = clock
         self._lock = threading.Lock()
-        self._starts: collections.deque[float] = collections.deque(maxlen=self.limit)
+        self._bookings: collections.deque[Slot] = collections.deque(maxlen=self.limit)  # the last `limit` bookings
+        self._line: collections.deque[Slot] = collections.deque()  # bookings not yet gone, in booking order
+        self._seq = 0
+        self._last: Slot | None = None
+        self._in_flight = 0
+        self._answered: collections.deque[float] = collections.deque()  # answer times within the last span
+        self._latency = 0.0
         self._paused_until = 0.0
         self.pauses = 0
-        self.granted = 0
+        self.granted = 0  # requests admitted (that really left)
 
-    def reserve(self) -> float:
-        """Book the next free slot; return the seconds to wait before sending (0.0 = go now)."""
+    def _set_window(self, window_s: float) -> None:
+        self.window_s = window_s
+        self._span = window_s + max(window_s * self._margin, MIN_MARGIN_S if self._margin else 0.0)
+
+    # -- booking (never blocks) ------------------------------------------------------------------
+    def reserve(self) -> Slot:
+        """Book the next free slot after every earlier booking; ``slot.wait`` is the estimated wait."""
         with self._lock:
             now = self._clock()
             at = max(now, self._paused_until)
-            if self._starts:
-                at = max(at, self._starts[-1])  # keep slots in booking order (FIFO fairness)
-            if len(self._starts) >= self.limit:
-                at = max(at, self._starts[-self.limit] + self._span)
-            self._starts.append(at)  # a deque bounded to `limit`: only the last `limit` starts matter
-            self.granted += 1
-            return max(0.0, at - now)
+            if self._last is not None and self._last.t > now:
+                at = max(at, self._last.t + _STAGGER_S)  # FIFO: never ahead of an earlier booking
+            if len(self._bookings) >= self.limit:
+                at = max(at, self._free_at(self._bookings[0]))  # the token `limit` bookings back
+            self._seq += 1
+            slot = Slot(self._seq, at, max(0.0, at - now))
+            self._bookings.append(slot)
+            self._line.append(slot)
+            self._last = slot
+            return slot
 
+    def _free_at(self, slot: Slot) -> float:
+        """When the token of ``slot`` comes back, as far as we know now (an estimate until it is done)."""
+        if slot.state == _DONE:
+            return slot.t + self._span
+        return slot.t + self._latency + self._span
+
+    # -- the real check after the sleep ------------------------------------------------------------
+    def ready(self, slot: Slot) -> float:
+        """0.0: admitted, send now (counted as in flight). Otherwise the seconds to sleep before asking again.
+
+        Only the first booking still waiting may go (strict FIFO); a later one is told to wait until
+        the token its place in the line needs comes back, so waiters wake one after another.
+        """
+        with self._lock:
+            if slot.state != _BOOKED:
+                return 0.0
+            now = self._clock()
+            answered = self._answered
+            cutoff = now - self._span
+            while answered and answered[0] <= cutoff:
+                answered.popleft()
+            line = self._line
+            # drop given-up bookings, and a first one whose waiter is late (also a bare reserve() never
+            # followed up: it must not hold the line for ever)
+            late = now - _LATE_S
+            while line and line[0] is not slot and (line[0].state != _BOOKED or line[0].t < late):
+                line.popleft()
+            first = line[0] if line else None
+            ahead = slot.seq - first.seq if first is not None and slot.seq > first.seq else 0
+            held = self._in_flight + len(answered)
+            behind = held + ahead - self.limit  # answers that must leave the window before our token is free
+            need = self._paused_until + ahead * _STAGGER_S
+            if behind >= 0:
+                if behind < len(answered):
+                    need = max(need, answered[behind] + self._span)
+                else:  # the token we need is held by a request still in flight or not sent yet
+                    need = max(need, now + self._span, slot.t)
+            if need <= now:
+                if ahead == 0:
+                    if first is slot:
+                        line.popleft()
+                    slot.state, slot.t, slot.sent_at = _SENT, now, now
+                    self._in_flight += 1
+                    self.granted += 1
+                    return 0.0
+                # our token is free, but an earlier booking goes first: its waiter is due and about to run
+                need = now + max(_YIELD_S, now - first.t)
+            slot.t = max(slot.t, need)  # later bookings estimate from the new time
+            return need - now
+
+    def done(self, slot: Slot) -> None:
+        """The answer of an admitted request is in (or it failed); a never-sent booking is given up."""
+        with self._lock:
+            if slot.state == _SENT:
+                now = self._clock()
+                self._in_flight -= 1
+                self._answered.append(now)
+                self._latency += _LATENCY_WEIGHT * ((now - slot.sent_at) - self._latency)
+                slot.state, slot.t = _DONE, now
+            elif slot.state == _BOOKED:
+                slot.state, slot.t = _DONE, -math.inf  # frees nothing it never held
+
+    # -- configuration and pauses ------------------------------------------------------------------
     def set_limit(self, limit: int) -> None:
         """Change the limit in place (the lowest rate asked for a key wins)."""
         with self._lock:
             self.limit = int(limit)
-            self._starts = collections.deque(self._starts, maxlen=self.limit)
+            self._bookings = collections.deque(self._bookings, maxlen=self.limit)
+
+    def set_window(self, window_s: float) -> None:
+        """Change the window in place (the longest window asked for a key wins)."""
+        with self._lock:
+            self._set_window(float(window_s))
 
     def pause(self, seconds: float) -> None:
-        """Stop handing out slots for ``seconds`` (after a 429); already booked later slots keep their time."""
+        """Admit nothing for ``seconds`` (after a 429), not even requests booked earlier."""
         with self._lock:
             until = self._clock() + max(0.0, float(seconds))
             if until > self._paused_until:
@@ -80,39 +206,93 @@ class RateBudget:
         with self._lock:
             return max(0.0, self._paused_until - self._clock())
 
-    def acquire(self) -> float:
-        """Blocking wait for a slot (sync client). Returns the seconds waited."""
-        delay = self.reserve()
-        if delay > 0:
-            time.sleep(delay)
-        return delay
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight
 
-    async def acquire_async(self) -> float:
-        """Non-blocking wait for a slot (async client). Returns the seconds waited."""
-        delay = self.reserve()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        return delay
+    # -- waiting -----------------------------------------------------------------------------------
+    def acquire(self) -> Slot:
+        """Blocking wait until admitted (sync client). Call :meth:`done` with the slot when the answer is in."""
+        slot = self.reserve()
+        wait = slot.wait
+        try:
+            while True:
+                if wait > 0:
+                    time.sleep(wait)
+                wait = self.ready(slot)
+                if wait <= 0:
+                    return slot
+        except BaseException:
+            self.done(slot)
+            raise
 
+    async def acquire_async(self) -> Slot:
+        """Non-blocking wait until admitted (async client); cancelling it gives the booking up."""
+        slot = self.reserve()
+        wait = slot.wait
+        try:
+            while True:
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                wait = self.ready(slot)
+                if wait <= 0:
+                    return slot
+        except BaseException:
+            self.done(slot)
+            raise
+
+
+_DEFAULT_PORTS = {"https": 443, "http": 80}
 
 _registry: dict[tuple[str, str], RateBudget] = {}
 _registry_lock = threading.Lock()
 
 
+def budget_key(host: str) -> str:
+    """``host``, ``host:port`` or a URL → ``hostname:port`` with the scheme's default port filled in.
+
+    ``eu.hevodata.com``, ``eu.hevodata.com:443`` and ``https://EU.hevodata.com`` are one budget;
+    a bare host means https (Hevo serves nothing else).
+    """
+    raw = str(host).strip()
+    scheme = "https"
+    if "://" in raw:
+        scheme = raw.split("://", 1)[0].lower() or "https"
+    else:
+        raw = "//" + raw
+    parts = urlsplit(raw)
+    name = (parts.hostname or "").rstrip(".").lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is None:
+        port = _DEFAULT_PORTS.get(scheme, 443)
+    if ":" in name:  # IPv6 literal
+        name = f"[{name}]"
+    return f"{name}:{port}"
+
+
 def budget_for(host: str, api_key: str, rate_per_minute: int = DEFAULT_RATE_PER_MINUTE,
                window_s: float = DEFAULT_WINDOW_S) -> RateBudget:
-    """The process-wide budget of ``(host, api_key)``; created on first use.
+    """The one process-wide budget of ``(host, api_key)``; created on first use.
 
-    If clients of one key ask for different rates, the lowest wins (the budget is the key's, and being
-    too polite is harmless while being too eager earns 429s for everyone).
+    If clients of one key ask for different settings, the budget keeps the lowest limit and the
+    longest window: that pair honours every request made of it (being too polite is harmless, being
+    too eager earns 429s for everyone). There is never a second budget for one key.
     """
-    key = (host.lower(), api_key)
+    key = (budget_key(host), api_key)
     with _registry_lock:
         budget = _registry.get(key)
-        if budget is None or budget.window_s != float(window_s):
+        if budget is None:
             budget = _registry[key] = RateBudget(rate_per_minute, window_s)
-        elif rate_per_minute < budget.limit:
+            return budget
+        if rate_per_minute < budget.limit:
             budget.set_limit(rate_per_minute)
+        if float(window_s) > budget.window_s:
+            log.warning("Clients of one Hevo API key on %s asked for rate windows of %g s and %g s; the "
+                        "shared budget uses the longer.", key[0], budget.window_s, float(window_s))
+            budget.set_window(window_s)
         return budget
 
 

@@ -37,7 +37,7 @@ class EdgeClient(ClientConfig):
     # -- transport ---------------------------------------------------------------------------------
     def _send_once(self, call: ep.ApiCall) -> Any:
         url = self.url(call.path)
-        self.budget.acquire()
+        slot = self.budget.acquire()
         try:
             resp = self._session.request(call.method, url, params=call.params, json=call.json,
                                          headers=self._headers, timeout=(self.timeout, self.timeout))
@@ -48,6 +48,8 @@ class EdgeClient(ClientConfig):
         except requests.RequestException as exc:
             raise transport_error("connection", type(exc).__name__ + ": " + str(exc)[:200], method=call.method,
                                   url=url, secrets=self._secrets) from None
+        finally:
+            self.budget.done(slot)  # the budget counts the request until one window after its answer
         data = self.decode(resp.status_code, text, resp.headers.get("Retry-After"), method=call.method, url=url)
         return self.parse(call, data, url=url)
 
