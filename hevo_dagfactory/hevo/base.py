@@ -57,8 +57,13 @@ class ClientConfig:
         return self.base_url + path
 
     def pause_after_429(self, retry_after: float | None) -> None:
-        """Pause the shared budget: Hevo's wait if given, else a twelfth of the window (5 s at 60 s)."""
-        self.budget.pause(retry_after if retry_after is not None else self.budget.window_s / 12.0)
+        """Pause the shared budget: Hevo's wait if given, else a twelfth of the window (5 s at 60 s).
+
+        Capped at ``RetryPolicy.max_retry_after``, like the retry wait itself: a ``Retry-After: 86400``
+        must not silence every client of the key for a day.
+        """
+        wait = retry_after if retry_after is not None else self.budget.window_s / 12.0
+        self.budget.pause(min(wait, self.retry.max_retry_after))
 
     def decode(self, status: int, text: str, retry_after_header: str | None, *, method: str, url: str) -> Any:
         """Turn one HTTP answer into JSON data or raise the typed error."""

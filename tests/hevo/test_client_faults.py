@@ -140,3 +140,29 @@ def test_async_client_survives_being_reused_across_event_loops(hevo_sim):
     assert asyncio.run(client.get_pipeline(1))["id"] == 1
     assert asyncio.run(client.get_pipeline(1))["id"] == 1  # a second loop: a fresh session, no "loop closed"
     asyncio.run(client.aclose())
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_huge_retry_after_pauses_the_budget_only_up_to_max_retry_after(hevo_sim, kind):
+    """Retry-After: 86400 must not silence every client of the key for a day: the pause is capped
+    like the retry wait (max_retry_after)."""
+    hevo_sim.sim.add_pipeline(1, PipelineScript(rate_limit_next=1, retry_after="86400"))
+    hevo_sim.sim.add_pipeline(2)
+    policy = RetryPolicy(max_attempts=1, max_retry_after=0.5)
+    if kind == "sync":
+        client = EdgeClient(hevo_sim.url, "test-key", "test-secret", retry=policy)
+        with pytest.raises(HevoRateLimited) as info:
+            client.get_pipeline(1)
+    else:
+        client = AsyncEdgeClient(hevo_sim.url, "test-key", "test-secret", retry=policy)
+
+        async def go():
+            async with client:
+                await client.get_pipeline(1)
+
+        with pytest.raises(HevoRateLimited) as info:
+            asyncio.run(go())
+    assert info.value.retry_after == 86400
+    assert 0 < client.budget.paused_for() <= 0.5
+    other = EdgeClient(hevo_sim.url, "test-key", "test-secret", retry=FAST_RETRY)
+    assert other.budget is client.budget and other.get_pipeline(2)["id"] == 2  # back after the capped pause
