@@ -2,9 +2,9 @@
 
 Why it never raises: Airflow 3.3 records import errors per ``.py`` file, and an error against
 the loader file marks every DAG it produced stale in a running Airflow. So each broken workflow
-file (invalid YAML, schema or semantic errors, a duplicate dag_id, even a DAG Airflow itself
-would reject) becomes a placeholder DAG (see ``placeholder.py``) and an ERROR log line, while
-every good file still becomes its DAG.
+file (invalid YAML, schema or semantic errors, a duplicate dag_id, a DAG Airflow itself would
+reject, cluster policies included: ``compat.check_dag_like_dagbag``) becomes a placeholder DAG
+(see ``placeholder.py``) and an ERROR log line, while every good file still becomes its DAG.
 
 Speed: validated models come from ``cache.py``; when Airflow sets the parsing context (a worker
 about to run one task) only that DAG is built, and the index of the last full parse points at
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from hevo_dagfactory.factory import cache
-from hevo_dagfactory.provider.compat import DAG, get_parsing_context
+from hevo_dagfactory.provider.compat import DAG, check_dag_like_dagbag, get_parsing_context
 from hevo_dagfactory.factory.dag import build_dag
 
 # ``factory.placeholder`` (the config-error operator and its DAGs) is imported only where a
@@ -79,7 +79,7 @@ def load_workflows(
         stem = loader_path.stem if loader_path else "hevo_workflows"
         pid = placeholder_dag_id(f"{stem}__loader_error")
         lines = [f"{root}: the loader failed: {type(exc).__name__}: {exc}"]
-        dags, stats = {pid: placeholder_dag(pid, loader_path.name if loader_path else stem, lines)}, {}
+        dags, stats = _accepted({pid: placeholder_dag(pid, loader_path.name if loader_path else stem, lines)}), {}
     for dag_id, dag in dags.items():
         target[GLOBALS_PREFIX + dag_id] = dag
     LAST_RUN.clear()
@@ -157,7 +157,7 @@ class _Loader:
             from hevo_dagfactory.factory.placeholder import placeholder_dag, placeholder_dag_id
 
             pid = placeholder_dag_id("hevo_workflows__missing_folder")
-            return {pid: placeholder_dag(pid, self.root.name or str(self.root), [msg])}, self.stats
+            return _accepted({pid: placeholder_dag(pid, self.root.name or str(self.root), [msg])}), self.stats
         if wanted:
             found = self._only(wanted)
             if found is not None:
@@ -188,12 +188,17 @@ class _Loader:
             if result.dag_id != wanted:
                 return None
             dag = self._build(path, result)
-            return {wanted: dag} if dag is not None and dag.dag_id == wanted else None
-        # a broken file whose placeholder carried this id in the last full parse
+            if dag is _SKIPPED:
+                return {}
+            if dag is not None:
+                return {wanted: dag}
+            lines = self._build_error  # rejected by Airflow's checks: its placeholder has this id
+        else:  # a broken file whose placeholder carried this id in the last full parse
+            lines = self.error_lines(path, result)
         from hevo_dagfactory.factory.placeholder import placeholder_dag
 
         self.stats["broken"] += 1
-        return {wanted: placeholder_dag(wanted, self.rel(path), self.error_lines(path, result))}
+        return _accepted({wanted: placeholder_dag(wanted, self.rel(path), lines)})
 
     def _all(self, wanted: str | None) -> dict[str, DAG]:
         good: dict[str, tuple[Path, Any]] = {}
@@ -220,7 +225,9 @@ class _Loader:
             if wanted is not None and dag_id != wanted:
                 continue
             dag = self._build(path, wf)
-            if dag is None:
+            if dag is _SKIPPED:
+                del index[dag_id]
+            elif dag is None:
                 broken.append((path, self._build_error))
                 del index[dag_id]
             else:
@@ -244,23 +251,68 @@ class _Loader:
                 "\n  ".join(lines),
             )
             if wanted is None or pid == wanted:
-                dags[pid] = placeholder_dag(pid, self.rel(path), lines)
+                dags.update(_accepted({pid: placeholder_dag(pid, self.rel(path), lines)}))
         cache.write_index(self.root, index)
         return dags
 
-    def _build(self, path: Path, wf: Any) -> DAG | None:
-        """The DAG, checked as Airflow's DagBag will check it; None (and ``_build_error``) if rejected."""
+    def _build(self, path: Path, wf: Any) -> Any:
+        """The DAG, checked as Airflow's DagBag will check it.
+
+        None (and ``_build_error``) if it cannot be built or Airflow would reject it; ``_SKIPPED``
+        if a cluster policy skips it (the DagBag would drop it silently, so do we).
+        """
+        rel = self.rel(path)
         try:
-            dag = build_dag(wf, source_name=self.rel(path))
-            dag.validate()
-            return dag
+            dag = build_dag(wf, source_name=rel)
         except Exception as exc:  # noqa: BLE001 - one bad workflow must not stale the others
             log.debug("building %s failed", path, exc_info=True)
             self._build_error = [
-                f"{self.rel(path)}: the DAG could not be built from this file: {type(exc).__name__}: {exc} "
+                f"{rel}: the DAG could not be built from this file: {type(exc).__name__}: {exc} "
                 "(please report this: the file passed validation)"
             ]
             return None
+        try:
+            return dag if check_dag_like_dagbag(dag) else _SKIPPED
+        except Exception as exc:  # noqa: BLE001 - the DagBag would record it against the loader file
+            log.debug("Airflow's checks rejected the DAG of %s", path, exc_info=True)
+            self._build_error = [f"{rel}: Airflow rejects the DAG {wf.dag_id!r}: {_rejection(exc)}"]
+            return None
+
+
+#: ``_Loader._build`` result for a DAG a cluster policy skips (AirflowClusterPolicySkipDag).
+_SKIPPED = object()
+
+
+def _rejection(exc: BaseException) -> str:
+    """Airflow's reason, with what to do when it comes from the cluster policy."""
+    text = f"{type(exc).__name__}: {exc}"
+    if type(exc).__name__.startswith("AirflowClusterPolicy"):
+        text += (" (a cluster policy of this Airflow, in airflow_local_settings.py, refuses the DAG: change "
+                 "the workflow file so that it complies, or ask your Airflow administrators)")
+    return text
+
+
+def _accepted(dags: dict[str, DAG]) -> dict[str, DAG]:
+    """Placeholders that pass Airflow's DagBag checks too; one that does not is logged and left out.
+
+    Why: a cluster policy may refuse any DAG, placeholders included (say, one that demands an
+    owner e-mail). Handing Airflow a DAG it rejects would stale every DAG of the loader file, so a
+    refused placeholder is dropped; the file's errors then show only in this ERROR log line.
+    """
+    out = {}
+    for dag_id, dag in dags.items():
+        try:
+            if check_dag_like_dagbag(dag):
+                out[dag_id] = dag
+        except Exception as exc:  # noqa: BLE001 - see the docstring
+            log.error(
+                "hevo-dagfactory: Airflow also rejects the placeholder DAG %r (%s), so it is not shown; "
+                "what it stands for: %s",
+                dag_id,
+                _rejection(exc),
+                dag.description,
+            )
+    return out
 
 
 def _validate(path: Path) -> tuple[Any, bool]:

@@ -193,6 +193,64 @@ def schedule_argument(schedule: Any, timezone_name: str) -> Any:
     return _CRON_TRIGGER_TIMETABLE(schedule, timezone=pendulum.timezone(timezone_name))
 
 
+def check_dag_like_dagbag(dag: Any) -> bool:
+    """Run on ``dag`` the checks Airflow's DagBag runs before bagging it; False if a policy skips it.
+
+    Why: Airflow records a rejected DAG as an import error against the ``.py`` file that made it,
+    and in a running Airflow 3.3 that marks every DAG of the file stale. The hevo-dagfactory
+    loader makes many DAGs from one file, so it runs these checks per DAG first and shows a
+    rejected one as a placeholder. The checks, in the DagBag's order (3.3: ``DagBag.process_file``
+    and ``bag_dag`` in airflow/dag_processing/dagbag.py; 2.11: ``_process_modules`` and
+    ``_bag_dag`` in airflow/models/dagbag.py): ``dag.validate()`` (on 2.x it also checks task
+    executors; 3.x does that in ``_validate_executor_fields``), the cycle check, the cluster
+    ``dag_policy``, then per task the end_from_trigger-with-listeners rule and ``task_policy``.
+
+    Raises what the DagBag would raise (``AirflowClusterPolicyViolation`` from a policy; any other
+    exception a policy raises is wrapped in ``AirflowClusterPolicyError``, as the DagBag does).
+    Returns False for ``AirflowClusterPolicySkipDag`` (the DagBag drops such a DAG silently).
+    The DagBag runs the policies again when it bags the DAG, so a policy that changes DAGs (sets a
+    queue, adds a tag) must be idempotent, which Airflow already expects of a re-parsed file.
+    """
+    from airflow import settings
+    from airflow.exceptions import (
+        AirflowClusterPolicyError,
+        AirflowClusterPolicySkipDag,
+        AirflowClusterPolicyViolation,
+    )
+
+    dag.validate()
+    tasks = list(dag.tasks)
+    if AIRFLOW_3 and any(getattr(t, "executor", None) for t in tasks):
+        from airflow.dag_processing.dagbag import _validate_executor_fields
+
+        _validate_executor_fields(dag)  # no bundle name at parse time: a team-less lookup
+    if AIRFLOW_3:
+        dag.check_cycle()
+    else:  # pragma: no cover - Airflow 2.x
+        from airflow.utils.dag_cycle_tester import check_cycle
+
+        check_cycle(dag)
+    try:
+        settings.dag_policy(dag)
+        for task in tasks:
+            if getattr(task, "end_from_trigger", False):
+                from airflow.listeners.listener import get_listener_manager
+
+                if get_listener_manager().has_listeners:
+                    raise AirflowException(
+                        f"Listeners are not supported with end_from_trigger=True for deferrable operators "
+                        f"(task {task.task_id} in DAG {dag.dag_id}); set end_from_trigger=False to use listeners."
+                    )
+            settings.task_policy(task)
+    except AirflowClusterPolicySkipDag:
+        return False
+    except AirflowClusterPolicyViolation:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the DagBag's own wrapping
+        raise AirflowClusterPolicyError(exc) from exc
+    return True
+
+
 # --- user kill of a deferred task before Airflow 3.3 -------------------------------------
 async def task_left_deferred(trigger: Any) -> bool:
     """Whether a cancelled trigger's task instance is no longer DEFERRED (a user killed it).
