@@ -360,7 +360,8 @@ def stack_profile() -> dict[str, Any]:
         }
     return {
         "airflow_version": AIRFLOW_VERSION, "executor": "SequentialExecutor", "ui": "webserver",
-        "setup": {"users-create": ["users", "create", "--username", "{user}", "--password", "{password}",
+        # ``--password=...`` in one piece: a random password may start with "-", which argparse reads as an option.
+        "setup": {"users-create": ["users", "create", "--username", "{user}", "--password={password}",
                                    "--role", "Admin", "--firstname", "Demo", "--lastname", "Admin",
                                    "--email", "admin@example.invalid"]},
         "processes": {

@@ -171,3 +171,16 @@ def test_children_get_sigterm_when_the_harness_itself_is_sigkilled(tmp_path):
     finally:
         if harness.poll() is None:
             harness.kill()
+
+
+def test_setup_commands_read_a_password_that_looks_like_an_option(tmp_path):
+    """A random password may start with "-"; Airflow's own CLI parser must still take it as the password."""
+    stack = AirflowStack(tmp_path / "home", dags_folder=tmp_path / "dags", with_simulator=False)
+    if not stack.profile["setup"]:
+        pytest.skip(f"Airflow {stack.profile['airflow_version']} needs no one-shot setup command")
+    stack.password = "-Ab3_starts-like-an-option"
+    from airflow.cli.cli_parser import get_parser
+
+    for args in stack.profile["setup"].values():
+        parsed = get_parser().parse_args([fill(a, stack._values()) for a in args])
+        assert parsed.password == stack.password and parsed.username == "admin"
