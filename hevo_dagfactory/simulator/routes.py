@@ -48,6 +48,25 @@ def _offset(cursor: str | None) -> int | None:
         return None
 
 
+def _page_window(request: web.Request) -> tuple[int, int] | web.Response:
+    """(offset, limit) from ``limit`` (1-100, default 10) and ``cursor``, or the 400 answer."""
+    try:
+        limit = int(request.query.get("limit", "10"))
+    except ValueError:
+        return _error(400, "limit must be a number")
+    if not 1 <= limit <= 100:
+        return _error(400, "limit must be between 1 and 100")
+    offset = _offset(request.query.get("cursor"))
+    if offset is None:
+        return _error(400, "Invalid cursor")
+    return offset, limit
+
+
+def _paged(data: list[Any], offset: int, limit: int, total: int) -> web.Response:
+    more = offset + limit < total
+    return _json({"data": data, "has_more": more, "next_cursor": _cursor(offset + limit) if more else None})
+
+
 class _Handlers:
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
@@ -62,9 +81,14 @@ class _Handlers:
         return pipe
 
     async def list_pipelines(self, request: web.Request) -> web.Response:
+        window = _page_window(request)
+        if isinstance(window, web.Response):
+            return window
+        offset, limit = window
         with self.state.lock:
-            data = [p.to_api() for p in self.state.pipelines.values()]
-        return _json({"data": data, "has_more": False, "next_cursor": None})
+            pipes = list(self.state.pipelines.values())
+            data = [p.to_api() for p in pipes[offset:offset + limit]]
+        return _paged(data, offset, limit, len(pipes))
 
     async def get_pipeline(self, request: web.Request) -> web.Response:
         with self.state.lock:
@@ -96,6 +120,11 @@ class _Handlers:
                     return _error(400, f"Pipeline must be in the INITIALIZED state to sync; it is {pipe.status}")
                 if pipe.running_job(now) is not None:
                     return _error(script.in_progress_status, IN_PROGRESS_MESSAGE)
+                if script.scheduled_job_before_post_s is not None:  # Hevo's scheduler ran one just before
+                    before = now - float(script.scheduled_job_before_post_s)
+                    early = pipe.new_job(job_type, before, duration_s=0.0, created=before)
+                    early.final_status = "COMPLETED"
+                    script.scheduled_job_before_post_s = None
                 job = pipe.new_job(job_type, now)
                 if script.sync_now_error_after_start > 0:
                     script.sync_now_error_after_start -= 1
@@ -117,22 +146,16 @@ class _Handlers:
         return _error(404, f"Unknown pipeline action {action}")
 
     async def list_jobs(self, request: web.Request) -> web.Response:
-        try:
-            limit = int(request.query.get("limit", "10"))
-        except ValueError:
-            return _error(400, "limit must be a number")
-        if not 1 <= limit <= 100:
-            return _error(400, "limit must be between 1 and 100")
-        offset = _offset(request.query.get("cursor"))
-        if offset is None:
-            return _error(400, "Invalid cursor")
+        window = _page_window(request)
+        if isinstance(window, web.Response):
+            return window
+        offset, limit = window
         now = time.time()
         with self.state.lock:
             pipe = self._pipe(request)
-            jobs = [j for j in reversed(pipe.jobs) if j.visible(now)]
+            jobs = pipe.listed_jobs(now)
             page = [j.to_api(now) for j in jobs[offset:offset + limit]]
-            more = offset + limit < len(jobs)
-        return _json({"data": page, "has_more": more, "next_cursor": _cursor(offset + limit) if more else None})
+        return _paged(page, offset, limit, len(jobs))
 
     def _job(self, request: web.Request, now: float):
         pipe = self._pipe(request)

@@ -13,6 +13,7 @@ from typing import Any
 TERMINAL_STATUSES = ("COMPLETED", "COMPLETED_WITH_FAILURES", "FAILED", "CANCELLED", "SKIPPED",
                      "DEFERRED", "DEFERRED_WITH_FAILURES")
 RESYNC_TYPES = {"EVOLVE_AND_MERGE": "RESYNC_WITH_EVOLVE", "DROP_AND_LOAD": "RESYNC_WITH_DROP_AND_LOAD"}
+JOBS_ORDERS = ("newest_first", "oldest_first")
 
 
 @dataclass
@@ -30,7 +31,14 @@ class PipelineScript:
     # an already running job when the pipeline is added: True = INCREMENTAL, or a type name
     running_job: bool | str | None = None
     running_job_duration_s: float | None = None  # default: job_duration_s
-    in_progress_status: int = 500        # status of the "A job is in progress" refusal (500 or 409)
+    in_progress_status: int = 500        # status of the "A job is in progress" refusal (409, 500 or 503)
+    # the jobs list and the clock behind it
+    jobs_order: str = "newest_first"     # order of GET .../jobs: newest_first or oldest_first
+    past_jobs: int = 0                   # finished INCREMENTAL jobs, one a minute, before the pipeline was added
+    clock_offset_s: float = 0.0          # Hevo's clock minus ours in job timestamps (negative: Hevo runs behind)
+    # one-shot: the next sync-now/resync first adds a finished job of the same type created this many
+    # seconds before the POST (Hevo's scheduler ran one just before ours); it appears with the same delay
+    scheduled_job_before_post_s: float | None = None
     # faults
     sync_now_error_after_start: int = 0  # start the job, then answer error_status anyway (n times)
     error_status: int = 502
@@ -61,6 +69,12 @@ class PipelineScript:
                 raise ValueError(f"{name} must not be negative")
         if self.in_progress_status not in (409, 500, 503):
             raise ValueError("in_progress_status must be 409, 500 or 503")
+        if self.jobs_order not in JOBS_ORDERS:
+            raise ValueError(f"jobs_order must be one of {', '.join(JOBS_ORDERS)}, got {self.jobs_order!r}")
+        if int(self.past_jobs) < 0:
+            raise ValueError("past_jobs must not be negative")
+        if self.scheduled_job_before_post_s is not None and float(self.scheduled_job_before_post_s) < 0:
+            raise ValueError("scheduled_job_before_post_s must not be negative")
 
     @property
     def running_job_type(self) -> str | None:

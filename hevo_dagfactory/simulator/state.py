@@ -55,12 +55,13 @@ class SimJob:
         progress = 1.0 if done else max(0.0, min(1.0, (now - self.created) / self.duration_s if self.duration_s else 1.0))
         ingested = int(self.script.events_ingested * progress)
         failed = self.script.failed_events() if done and status != "CANCELLED" else 0
+        offset = self.script.clock_offset_s  # Hevo's clock minus ours
         return {
             "job_id": self.job_id,
             "type": self.type,
             "status": status,
-            "created_ts": int(self.created * 1000),
-            "updated_ts": int(min(now, end) * 1000),
+            "created_ts": int((self.created + offset) * 1000),
+            "updated_ts": int((min(now, end) + offset) * 1000),
             "events_ingested": ingested,
             "events_loaded": max(0, ingested - failed),
             "events_failed": failed,
@@ -101,6 +102,11 @@ class PipelineState:
                      final_status=script.final_status, appear_at=now + script.job_appear_delay_s, script=script)
         self.jobs.append(job)
         return job
+
+    def listed_jobs(self, now: float) -> list[SimJob]:
+        """The visible jobs in the order GET .../jobs lists them (the script's ``jobs_order``)."""
+        visible = [j for j in self.jobs if j.visible(now)]
+        return visible if self.script.jobs_order == "oldest_first" else visible[::-1]
 
     def resync_type(self, mode: str) -> str:
         return self.script.job_type or RESYNC_TYPES.get(mode, "RESYNC")
@@ -159,6 +165,10 @@ class SimState:
         now = time.time()
         with self.lock:
             state = PipelineState(pid, script, script.status)
+            for n in range(int(script.past_jobs), 0, -1):  # the oldest first, the newest a minute ago
+                job = state.new_job("INCREMENTAL", now, duration_s=30.0, created=now - 60.0 * n - 30.0)
+                job.appear_at = job.created
+                job.final_status = "COMPLETED"
             if script.running_job_type:
                 duration = script.running_job_duration_s if script.running_job_duration_s is not None else script.job_duration_s
                 job = state.new_job(script.running_job_type, now, duration_s=duration + 1.0, created=now - 1.0)

@@ -142,3 +142,54 @@ async def test_start_and_stop_inside_a_running_loop():
 
 def test_serves_on_loopback_only(hevo_sim):
     assert hevo_sim.url.startswith("http://127.0.0.1:")
+
+
+def test_jobs_order_past_jobs_and_paging(hevo_sim):
+    hevo_sim.sim.add_pipeline(1, PipelineScript(past_jobs=12, jobs_order="oldest_first"))
+    hevo_sim.sim.add_pipeline(2, PipelineScript(past_jobs=12))
+    for pid, ascending in (("1", True), ("2", False)):
+        first = _get(hevo_sim.url, f"/api/v1/pipelines/{pid}/jobs", params={"limit": 5}).json()
+        assert len(first["data"]) == 5 and first["has_more"] and first["next_cursor"]
+        seen, cursor = list(first["data"]), first["next_cursor"]
+        while cursor:
+            page = _get(hevo_sim.url, f"/api/v1/pipelines/{pid}/jobs", params={"limit": 5, "cursor": cursor}).json()
+            seen += page["data"]
+            cursor = page["next_cursor"]
+        stamps = [j["created_ts"] for j in seen]
+        assert len(seen) == 12 and stamps == sorted(stamps, reverse=not ascending)
+        assert {j["status"] for j in seen} == {"COMPLETED"} and {j["type"] for j in seen} == {"INCREMENTAL"}
+    # the inspection view is newest first whatever the listing order
+    assert [j["created_ts"] for j in hevo_sim.sim.jobs(1)] == sorted(stamps, reverse=True)
+    assert _get(hevo_sim.url, "/api/v1/pipelines/1/jobs", params={"cursor": "junk"}).status_code == 400
+    with pytest.raises(ValueError, match="jobs_order"):
+        PipelineScript(jobs_order="random")
+
+
+def test_list_pipelines_honours_limit_and_cursor(hevo_sim):
+    for pid in range(1, 8):
+        hevo_sim.sim.add_pipeline(pid)
+    first = _get(hevo_sim.url, "/api/v1/pipelines", params={"limit": 3}).json()
+    assert [p["id"] for p in first["data"]] == [1, 2, 3] and first["has_more"]
+    rest = _get(hevo_sim.url, "/api/v1/pipelines", params={"limit": 10, "cursor": first["next_cursor"]}).json()
+    assert [p["id"] for p in rest["data"]] == [4, 5, 6, 7] and not rest["has_more"] and rest["next_cursor"] is None
+    assert _get(hevo_sim.url, "/api/v1/pipelines", params={"limit": 0}).status_code == 400
+
+
+def test_clock_offset_shifts_the_timestamps_hevo_reports(hevo_sim):
+    hevo_sim.sim.add_pipeline(1, PipelineScript(clock_offset_s=-30.0))
+    before = time.time()
+    _post(hevo_sim.url, "/api/v1/pipelines/1/actions/sync-now")
+    job = _get(hevo_sim.url, "/api/v1/pipelines/1/jobs").json()["data"][0]
+    assert before - 31 <= job["created_ts"] / 1000 <= before - 29
+
+
+def test_scheduled_job_before_post_is_added_once(hevo_sim):
+    hevo_sim.sim.add_pipeline(1, PipelineScript(scheduled_job_before_post_s=1.0, job_appear_delay_s=5.0,
+                                                job_duration_s=0.0))
+    _post(hevo_sim.url, "/api/v1/pipelines/1/actions/sync-now")
+    ours, scheduled = hevo_sim.sim.jobs(1)
+    assert ours["created_ts"] - scheduled["created_ts"] in range(995, 1006) and scheduled["status"] == "COMPLETED"
+    assert _get(hevo_sim.url, "/api/v1/pipelines/1/jobs").json()["data"] == []  # both hidden for a while
+    hevo_sim.sim.script(1).job_appear_delay_s = 0.0
+    _post(hevo_sim.url, "/api/v1/pipelines/1/actions/sync-now")
+    assert len(hevo_sim.sim.jobs(1)) == 3 and hevo_sim.sim.sync_now_posts(1) == 2  # one-shot
