@@ -327,7 +327,10 @@ def _validate(path: Path) -> tuple[Any, bool]:
         log.debug("validating %s crashed", path, exc_info=True)
 
         class _Crash:
-            message = f"could not validate the file: {type(exc).__name__}: {exc}"
+            # The exception's type only: its text may quote a value of the file, and values can
+            # hold interpolated secrets (the traceback goes to the DEBUG log above).
+            message = (f"could not validate the file ({type(exc).__name__}): a bug in hevo-dagfactory, "
+                       "please report it together with the file")
             line_number = column_number = pointer = suggestion = None
 
         return [_Crash()], False

@@ -155,3 +155,39 @@ def test_a_dag_that_cannot_be_built_becomes_a_placeholder(tmp_path, monkeypatch)
     assert "config-error" not in dags["fine"].tags
     assert "config-error" in dags["uses_bash"].tags
     assert "RuntimeError: builder exploded" in dags["uses_bash"].description
+
+
+def test_placeholder_text_is_the_config_errors_own_text(tmp_path):
+    """The placeholder quotes each ConfigError as the spec wrote it (message, pointer, hint), nothing more."""
+    from hevo_dagfactory import load_workflows
+    from hevo_dagfactory.spec import ConfigErrors, load_file
+
+    path = write(tmp_path, "broken_one.yaml", BROKEN)
+    with pytest.raises(ConfigErrors) as raised:
+        load_file(path)
+    [err] = raised.value.errors
+    dag = load_workflows(tmp_path, {"__file__": str(tmp_path / "l.py")})["broken_one"]
+    expected = f"broken_one.yaml:{err.line}:{err.col}: {err.message} [{err.pointer}] ({err.hint})"
+    assert dag.description == f"CONFIG ERROR {expected}"
+    assert f"```text\n{expected}\n```" in dag.doc_md
+
+
+def test_a_validator_crash_shows_the_exception_type_not_its_text(tmp_path, monkeypatch, caplog):
+    """An unexpected exception may quote a value (say an interpolated token): only its type is shown.
+
+    A validator crash has no real trigger (each one is a bug to fix), so the validator is patched here.
+    """
+    import hevo_dagfactory.spec
+    from hevo_dagfactory import load_workflows
+
+    def crash(path):
+        raise ValueError("invalid literal for int() with base 10: 'tok-secret-42'")
+
+    monkeypatch.setattr(hevo_dagfactory.spec, "load_file", crash)
+    good_workflow(tmp_path, "crashes")
+    with caplog.at_level(logging.ERROR, logger="hevo_dagfactory.factory"):
+        dag = load_workflows(tmp_path, {"__file__": str(tmp_path / "l.py")})["crashes"]
+    assert "config-error" in dag.tags
+    assert "could not validate the file (ValueError)" in dag.description
+    shown = [dag.description, dag.doc_md, *(r.getMessage() for r in caplog.records)]
+    assert not [text for text in shown if "tok-secret-42" in text]
