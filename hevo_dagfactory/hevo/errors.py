@@ -17,10 +17,12 @@ JOB_IN_PROGRESS_MARKERS = ("job is in progress", "job already", "job in progress
 
 
 def redact(text: str, *secrets: str | None) -> str:
-    """Replace every non-trivial secret in ``text`` by ``***``."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
+    """Replace every non-empty secret in ``text`` by ``***`` (longest first, so none leaves a fragment).
+
+    A very short secret garbles the message where its characters occur; that is the lesser evil.
+    """
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, "***")
     return text
 
 

@@ -31,16 +31,26 @@ class JobOutcome(str, enum.Enum):
 SUCCESS_STATUSES = frozenset({"COMPLETED"})
 COMPLETED_WITH_FAILURES_STATUSES = frozenset({"COMPLETED_WITH_FAILURES"})
 FAILED_STATUSES = frozenset({"FAILED", "CANCELLED", "SKIPPED", "DEFERRED", "DEFERRED_WITH_FAILURES", "DEFERRED_WITH_FAILURE"})
-RUNNING_STATUSES = frozenset({"IN_PROGRESS", "CANCELLING", "QUEUED", "PENDING", "UNKNOWN"})
+#: Running statuses we know. QUEUED and PENDING come from Hevo's provider docs only. "UNKNOWN" is not
+#: here: it is what a job without a status gets, and like any other unknown status it is warned about.
+RUNNING_STATUSES = frozenset({"IN_PROGRESS", "CANCELLING", "QUEUED", "PENDING"})
+MISSING_STATUS = "UNKNOWN"
 
 _warned: set[str] = set()
+
+
+def is_known_status(status: str | None) -> bool:
+    """True for a job status we know the meaning of (unknown ones count as running, with a warning)."""
+    key = (status or "").strip().upper()
+    return (key in SUCCESS_STATUSES or key in COMPLETED_WITH_FAILURES_STATUSES or key in FAILED_STATUSES
+            or key.startswith("DEFERRED") or key in RUNNING_STATUSES)
 
 
 def classify(status: str | None) -> JobOutcome:
     """Map a Hevo job status to a :class:`JobOutcome`.
 
-    Anything unknown counts as RUNNING with a warning (logged once per spelling): failing on a new
-    status would be brittle, and the caller's deadline bounds how long we wait on it.
+    Anything unknown (a missing status included) counts as RUNNING with a warning, logged once per
+    spelling: failing on a new status would be brittle, and the caller's deadline bounds the wait.
     """
     key = (status or "").strip().upper()
     if key in SUCCESS_STATUSES:
@@ -51,7 +61,11 @@ def classify(status: str | None) -> JobOutcome:
         return JobOutcome.FAILED
     if key not in RUNNING_STATUSES and key not in _warned:
         _warned.add(key)
-        log.warning("Unknown Hevo job status %r: treated as still running until the task's timeout.", status)
+        if key in ("", MISSING_STATUS):
+            log.warning("A Hevo job came without a status (%r): treated as still running until the task's "
+                        "timeout.", status)
+        else:
+            log.warning("Unknown Hevo job status %r: treated as still running until the task's timeout.", status)
     return JobOutcome.RUNNING
 
 
@@ -119,7 +133,7 @@ class Job:
             raise ValueError(f"job object without job_id: {sorted(data)[:10]}")
         return cls(
             job_id=str(job_id),
-            status=str(data.get("status") or "UNKNOWN").upper(),
+            status=str(data.get("status") or MISSING_STATUS).strip().upper(),
             type=_str(data.get("type", data.get("job_type"))),
             created_ts=_int(data.get("created_ts")),
             updated_ts=_int(data.get("updated_ts")),

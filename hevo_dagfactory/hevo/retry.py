@@ -6,7 +6,9 @@ What is retried, and why:
 - POSTs only on 429 (Hevo refused the request before acting on it). A POST that failed with a 5xx, a
   timeout or a dropped connection may have started a sync, so it is never repeated here; ``start_job``
   looks at the jobs list first (see :mod:`hevo_dagfactory.hevo.start`).
-Waits grow exponentially with full jitter, and never undercut a ``Retry-After`` Hevo sent.
+Waits grow exponentially and are jittered (by default each wait is scaled by a random factor in
+[0.5, 1], "equal jitter"; ``jitter=1.0`` gives full jitter), and never undercut a ``Retry-After``
+Hevo sent (capped at ``max_retry_after``).
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ from typing import Any, Callable, Generator, Iterable
 
 from . import endpoints as ep
 from .errors import HevoError, HevoJobInProgress, HevoJobNotFound, HevoNotFound, HevoServerError, HevoTransportError
-from .models import Job, JobOutcome, JobPage, StartedJob, expected_job_types
+from .models import Job, JobOutcome, JobPage, StartedJob, expected_job_types, is_known_status
 
 IF_RUNNING = ("attach", "fail")
 
@@ -238,13 +238,11 @@ def start_job_flow(pipeline_id: Any, *, action: str = "sync_now", job_type: str 
             if found is not None:
                 return StartedJob(found, attached=False, triggered_at_ms=first_trigger_ms)
             continue
+        answered = _job_in_answer(body, expected)
+        if answered is not None:
+            return StartedJob(answered, attached=False, triggered_at_ms=trigger_ms)
         job_id = _job_id_in(body)
         if job_id:
-            if isinstance(body, dict) and body.get("status"):
-                try:
-                    return StartedJob(Job.from_api(body), attached=False, triggered_at_ms=trigger_ms)
-                except ValueError:
-                    pass
             job = yield from _fetch(pipeline_id, job_id, expected, trigger_ms, discovery)
             return StartedJob(job, attached=False, triggered_at_ms=trigger_ms)
         found = yield from _discover(pipeline_id, expected, judge, discovery)
@@ -283,6 +281,24 @@ def _job_id_in(body: Any) -> str | None:
         value = holder.get("job_id")
         if value not in (None, ""):
             return str(value)
+    return None
+
+
+def _job_in_answer(body: Any, expected: frozenset[str]) -> Job | None:
+    """The job itself, if the trigger's answer really is one: a job id, an expected type and a known job status.
+
+    ``{"job_id": ..., "status": "success"}`` is an acknowledgement, not a job; such answers are read
+    with ``get_job`` instead.
+    """
+    for holder in _holders(body):
+        if holder.get("job_id") in (None, "") or not holder.get("status"):
+            continue
+        try:
+            job = Job.from_api(holder)
+        except ValueError:
+            continue
+        if job.type_key in expected and is_known_status(job.status):
+            return job
     return None
 
 

@@ -132,6 +132,8 @@ class _Handlers:
                 answer: dict[str, Any] = {"success": True, "message": "Sync triggered"}
                 if script.return_job_id:
                     answer["job_id"] = job.job_id
+                if script.answer_status is not None:
+                    answer["status"] = script.answer_status
                 return _json(answer)
             if action == "enable":
                 pipe.status = "INITIALIZED"

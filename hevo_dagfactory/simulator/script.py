@@ -24,6 +24,7 @@ class PipelineScript:
     job_duration_s: float = 0.5
     final_status: str = "COMPLETED"
     return_job_id: bool = False          # sync-now/resync answer carries {"job_id": ...}
+    answer_status: str | None = None     # ... and this "status" too (e.g. "success": an acknowledgement)
     job_appear_delay_s: float = 0.0      # the job is invisible (list and get) for this long
     job_type: str | None = None          # type reported for resync jobs (default by resync_mode)
     status: str = "INITIALIZED"          # pipeline status; sync-now/resync need INITIALIZED

@@ -193,3 +193,15 @@ def test_lost_connections_on_every_post_give_a_transport_error_after_max_posts(h
         make_client(discovery=DiscoveryPolicy(attempts=2, interval_s=0.01, max_posts=2)).start_job(1)
     assert info.value.kind == "connection" and "no sync is running" in str(info.value)
     assert len(_posts(hevo_sim.sim, 1)) == 2 and hevo_sim.sim.jobs(1) == []
+
+
+@pytest.mark.parametrize("answer_status", ["success", "IN_PROGRESS"])
+def test_an_answer_with_a_job_id_and_a_status_is_not_taken_for_the_job(hevo_sim, make_client, answer_status):
+    """{"job_id": ..., "status": "success"} (or a status without a type) acknowledges the sync; the job
+    itself is read by id, so the waiter sees its real status and type."""
+    hevo_sim.sim.add_pipeline(1, PipelineScript(return_job_id=True, answer_status=answer_status, job_duration_s=5))
+    started = make_client().start_job(1)
+    job_id = hevo_sim.sim.jobs(1)[0]["job_id"]
+    assert started.job.job_id == job_id and started.job.status == "IN_PROGRESS" and started.job.type == "INCREMENTAL"
+    gets = [e["path"] for e in hevo_sim.sim.request_log if e["method"] == "GET"]
+    assert gets[-1].endswith(f"/jobs/{job_id}")

@@ -157,3 +157,43 @@ def test_property_any_job_json_with_an_id_parses_and_serialises(job_id, extra):
     assert job.job_id == str(job_id)
     json.dumps(job.to_dict())
     assert isinstance(job.outcome, JobOutcome)
+
+
+def test_missing_or_unknown_status_warns_once_per_spelling(caplog, monkeypatch):
+    from hevo_dagfactory.hevo import models
+
+    monkeypatch.setattr(models, "_warned", set())
+    with caplog.at_level(logging.WARNING):
+        job = Job.from_api({"job_id": "x"})
+        assert job.status == "UNKNOWN" and job.outcome is JobOutcome.RUNNING
+        assert job.outcome is JobOutcome.RUNNING
+        assert classify("UNKNOWN") is JobOutcome.RUNNING
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "without a status" in warnings[0].getMessage()
+    assert classify("QUEUED") is JobOutcome.RUNNING and len(caplog.records) == 1  # known: no warning
+
+
+def test_is_known_status():
+    from hevo_dagfactory.hevo.models import is_known_status
+
+    assert all(is_known_status(s) for s in ("COMPLETED", "failed", "DEFERRED_X", "IN_PROGRESS", "QUEUED"))
+    assert not any(is_known_status(s) for s in ("success", "UNKNOWN", "", None))
+
+
+@pytest.mark.parametrize("secret", ["a", "ab", "abc", "a-long-secret"])
+def test_any_non_empty_secret_is_redacted(secret):
+    err = error_for_response(401, f"bad credentials {secret}!", method="GET", url="https://h/x", where="w",
+                             secrets=(secret, "dG9rZW4="))
+    assert secret not in str(err) and secret not in (err.body or "")
+
+
+def test_a_job_in_the_trigger_answer_must_really_be_one():
+    from hevo_dagfactory.hevo.start import _job_in_answer
+
+    expected = frozenset({"INCREMENTAL"})
+    job = {"job_id": "j", "type": "INCREMENTAL", "status": "IN_PROGRESS", "created_ts": 1}
+    assert _job_in_answer(job, expected).job_id == "j"
+    assert _job_in_answer({"data": job}, expected).job_id == "j"
+    for ack in ({"job_id": "j", "status": "success"}, {"job_id": "j", "status": "IN_PROGRESS"},
+                {**job, "type": "HISTORICAL"}, {"job_id": "j"}, {"status": "COMPLETED", "type": "INCREMENTAL"}):
+        assert _job_in_answer(ack, expected) is None
