@@ -1,21 +1,36 @@
-"""Benchmark: 500 concurrent async waits on one API key, ours vs a naive fixed-interval poll.
+"""Benchmark: 500 concurrent async waits on one API key, ours vs a naive fixed-interval poll (issue 3, Speed).
 
-What it runs (issue 3, "Speed"):
-- a Hevo simulator in its own process (so its CPU is not counted), one API key, Hevo's budget of
-  100 requests per window, 500 pipelines each with a job already IN_PROGRESS;
-- OURS: 500 waits in one event loop, each polling its own job with ``AsyncEdgeClient.get_job`` every
-  poll interval until the job ends, through the shared rate budget and retry policy;
-- NAIVE: the same 500 waits the way Hevo's own provider polls (fixed interval, no shared budget, a
-  429 fails the wait), against a fresh simulator with the same jobs.
+What one run does
+- A Hevo simulator in its own process (its CPU is not counted): one API key, Hevo's limit of 100
+  requests per window enforced with 429s, 500 pipelines each with a job already IN_PROGRESS.
+- OURS, in a child process: 500 waits in one event loop, each polling its own job with
+  ``AsyncEdgeClient.get_job`` every poll interval until the job ends. Each wait opens its OWN client
+  (own aiohttp session and connection), as each deferred task's trigger does through the hook; they
+  share the process-wide rate budget of the key, which is what is measured. Errors = exceptions that
+  reached the wait after the client's retries.
+- NAIVE, in another child process, against a fresh simulator with the same jobs: the same 500 waits
+  the way Hevo's own provider polls: a fixed interval, no shared budget, one session per wait, and a
+  429 fails the wait (the provider retries only 5xx).
+- Measured: requests and 429s as the simulator logged them on arrival, the most requests that arrived
+  in any rolling window, CPU of the client process (% of one core, minus an idle event loop's), peak
+  RSS above an idle event loop with the same modules imported, how late a wait saw its job end.
 
-Time is scaled by ``--scale`` (default 20) so the run takes well under two minutes: the rate window
-is 60/scale s (100 requests per 3 s instead of per minute), job durations are 300/scale s on average
-(5 min → 15 s, spread ±33 %), and the poll interval is 15/scale s (15 s → 0.75 s). Request rates are
-therefore ``scale`` times the real ones; CPU is reported as measured and divided by ``scale`` (the
-real-time figure, since CPU follows the request rate). RSS is the peak above an idle event loop with
-the same modules imported.
+Scaling (``--scale``, default 20), so a run takes about a minute instead of twenty:
+- budget: 100 requests per 60/scale s (3 s) window, at the simulator and in our client
+  (``rate_per_minute=100, rate_window_s=60/scale``). The client's safety margin is 2 % of the window
+  but at least 0.25 s, so at this scale it is 8 % (at real scale 2 %).
+- jobs: 300/scale s (15 s) on average, each drawn uniformly in ±33 % (5 min ± 100 s at real scale);
+- poll interval: 15/scale s (0.75 s), fixed for both sides (our trigger's growing interval would only
+  lower the demand; a fixed 15 s is the worst case for the budget and what Hevo's provider does);
+- RetryPolicy: the default with every time divided by scale (initial_delay 1/scale, max_delay
+  30/scale, max_retry_after 300/scale); max_attempts 6 and jitter 0.5 as by default. The request
+  timeout stays 30 s (a safety net, not a rate).
+Request rates are therefore ``scale`` times the real ones. CPU is printed as measured and divided by
+scale: the real-time figure, since the client's CPU follows its request rate, which the budget caps
+at 100/min at real time. Latencies are printed in real-time seconds (measured x scale).
 
-Run: ``.venv/bin/python bench/bench_client.py [--waits 500] [--scale 20]``
+Run: ``.venv/bin/python bench/bench_client.py [--waits 500] [--scale 20] [--seed 7]``; exit 1 if a
+goal is missed.
 """
 
 from __future__ import annotations
@@ -33,13 +48,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import aiohttp
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-
-from hevo_dagfactory.hevo import AsyncEdgeClient, RetryPolicy  # noqa: E402
 
 KEY, SECRET = "bench-key", "bench-secret"
 
@@ -69,8 +81,8 @@ class SimProcess:
         self._file.close()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "hevo_dagfactory", "simulator", "--port", "0", "--pipelines", self._file.name,
-             "--api-key", KEY, "--api-secret", SECRET, "--rate-per-minute", "100", "--rate-window", str(window_s)],
-            stdout=subprocess.PIPE, text=True, cwd=ROOT)
+             "--api-key", KEY, "--rate-per-minute", "100", "--rate-window", str(window_s)],
+            stdout=subprocess.PIPE, text=True, cwd=ROOT, env={**os.environ, "HEVO_SIM_API_SECRET": SECRET})
         line = self.proc.stdout.readline().strip()
         if not line.startswith("simulator listening on "):
             self.close()
@@ -79,14 +91,15 @@ class SimProcess:
         self.pipelines = list(pipelines)
 
     def job_ids(self) -> dict[str, str]:
-        return {pid: requests.get(f"{self.url}/_sim/pipelines/{pid}/jobs", timeout=10).json()["data"][0]["job_id"]
-                for pid in self.pipelines}
+        with requests.Session() as session:
+            return {pid: session.get(f"{self.url}/_sim/pipelines/{pid}/jobs", timeout=10).json()["data"][0]["job_id"]
+                    for pid in self.pipelines}
 
     def stats(self) -> dict:
         return requests.get(f"{self.url}/_sim/stats", timeout=10).json()
 
-    def request_times(self) -> list[float]:
-        return [e["time"] for e in requests.get(f"{self.url}/_sim/requests", timeout=30).json()["data"]]
+    def requests_log(self) -> list[dict]:
+        return requests.get(f"{self.url}/_sim/requests", timeout=60).json()["data"]
 
     def close(self) -> None:
         self.proc.terminate()
@@ -107,90 +120,133 @@ def max_in_window(times: list[float], window: float) -> int:
     return best
 
 
-async def sample_rss(stop: asyncio.Event, peak: list[float]) -> None:
-    while not stop.is_set():
-        peak[0] = max(peak[0], rss_mb())
-        await asyncio.sleep(0.2)
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))]
 
 
-async def run_ours(url: str, jobs: dict[str, str], poll_s: float, window_s: float) -> dict:
-    errors: list[str] = []
-    polls = 0
+# -- the two ways of waiting (run inside a child process) ----------------------------------------------
+async def wait_ours(url: str, pid: str, job_id: str, poll_s: float, window_s: float, retry, out: dict) -> None:
+    from hevo_dagfactory.hevo import AsyncEdgeClient
 
-    async def wait(client: AsyncEdgeClient, pid: str, job_id: str) -> None:
-        nonlocal polls
-        try:
+    try:
+        async with AsyncEdgeClient(url, KEY, SECRET, rate_per_minute=100, rate_window_s=window_s,
+                                   retry=retry) as client:  # one client per wait, as one per trigger
             while True:
                 job = await client.get_job(pid, job_id)
-                polls += 1
+                out["polls"] += 1
                 if job.outcome.terminal:
+                    out["seen_late_s"].append(time.time() - (job.updated_ts or 0) / 1000)
                     return
                 await asyncio.sleep(poll_s)
-        except Exception as exc:  # noqa: BLE001 - counted, this is what the benchmark measures
-            errors.append(type(exc).__name__)
-
-    retry = RetryPolicy(initial_delay=poll_s, max_delay=window_s)
-    async with AsyncEdgeClient(url, KEY, SECRET, rate_per_minute=100, rate_window_s=window_s, retry=retry) as client:
-        await asyncio.gather(*(wait(client, pid, jid) for pid, jid in jobs.items()))
-    return {"errors": len(errors), "error_types": sorted(set(errors)), "polls": polls, "failed_waits": len(errors),
-            "completed": len(jobs) - len(errors)}
+    except Exception as exc:  # noqa: BLE001 - counted: this is what the benchmark measures
+        out["errors"].append(type(exc).__name__)
 
 
-async def run_naive(url: str, jobs: dict[str, str], poll_s: float) -> dict:
-    """Hevo's provider: poll every poll interval, no budget; a 429 (or any error) fails the task."""
-    hit_429 = 0
-    other_errors = 0
-    polls = 0
+async def wait_naive(url: str, pid: str, job_id: str, poll_s: float, out: dict) -> None:
+    import aiohttp
+
     headers = {"Authorization": "Basic " + base64.b64encode(f"{KEY}:{SECRET}".encode()).decode()}
-
-    async def wait(session: aiohttp.ClientSession, pid: str, job_id: str) -> None:
-        nonlocal hit_429, other_errors, polls
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:  # one per wait
         while True:
             try:
                 async with session.get(f"{url}/api/v1/pipelines/{pid}/jobs/{job_id}", headers=headers) as resp:
-                    polls += 1
+                    out["polls"] += 1
                     if resp.status == 429:
-                        hit_429 += 1
+                        out["hit_429"] += 1
+                        return
+                    if resp.status >= 400:
+                        out["errors"].append(f"HTTP {resp.status}")
                         return
                     data = await resp.json()
-            except (aiohttp.ClientError, asyncio.TimeoutError):
-                other_errors += 1
+            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                out["errors"].append(type(exc).__name__)
                 return
             if data.get("status") not in ("IN_PROGRESS", "CANCELLING"):
+                out["seen_late_s"].append(time.time() - data.get("updated_ts", 0) / 1000)
                 return
             await asyncio.sleep(poll_s)
 
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
-        await asyncio.gather(*(wait(session, pid, jid) for pid, jid in jobs.items()))
-    failed = hit_429 + other_errors
-    return {"errors": failed, "waits_hit_429": hit_429, "polls": polls, "failed_waits": failed,
-            "completed": len(jobs) - failed}
 
+def child(role: str, url: str, jobs_file: str, poll_s: float, window_s: float, scale: float) -> None:
+    """One side of the comparison; prints a JSON line with its figures."""
+    import aiohttp  # noqa: F401 - imported before the idle measurement, like the clients below
 
-def measure(label: str, coro_factory, sim: SimProcess, window_s: float, idle_rss: float, idle_cpu_rate: float) -> dict:
-    async def main():
+    from hevo_dagfactory.hevo import AsyncEdgeClient, RetryPolicy  # noqa: F401
+
+    jobs = json.loads(Path(jobs_file).read_text())
+    retry = RetryPolicy(initial_delay=1.0 / scale, max_delay=30.0 / scale, max_retry_after=300.0 / scale)
+
+    async def idle() -> None:
+        await asyncio.sleep(1.0)
+
+    cpu0, wall0 = cpu_s(), time.monotonic()
+    asyncio.run(idle())
+    idle_cpu_pct = 100 * (cpu_s() - cpu0) / (time.monotonic() - wall0)
+    idle_rss = rss_mb()
+
+    out: dict = {"polls": 0, "errors": [], "hit_429": 0, "seen_late_s": []}
+
+    async def main() -> float:
+        peak = rss_mb()
         stop = asyncio.Event()
-        peak = [rss_mb()]
-        sampler = asyncio.create_task(sample_rss(stop, peak))
-        result = await coro_factory()
+
+        async def sample() -> None:
+            nonlocal peak
+            while not stop.is_set():
+                peak = max(peak, rss_mb())
+                await asyncio.sleep(0.2)
+
+        sampler = asyncio.create_task(sample())
+        if role == "ours":
+            waits = [wait_ours(url, pid, jid, poll_s, window_s, retry, out) for pid, jid in jobs.items()]
+        else:
+            waits = [wait_naive(url, pid, jid, poll_s, out) for pid, jid in jobs.items()]
+        await asyncio.gather(*waits)
         stop.set()
         await sampler
-        return result, peak[0]
+        return peak
 
-    wall0, cpu0 = time.monotonic(), cpu_s()
-    result, peak = asyncio.run(main())
+    cpu0, wall0 = cpu_s(), time.monotonic()
+    peak = asyncio.run(main())
     wall, cpu = time.monotonic() - wall0, cpu_s() - cpu0
-    stats = sim.stats()
-    times = sim.request_times()
+    print(json.dumps({
+        "wall_s": wall, "cpu_s": cpu, "cpu_pct": max(0.0, 100 * cpu / wall - idle_cpu_pct),
+        "rss_above_idle_mb": peak - idle_rss, "polls": out["polls"], "errors": len(out["errors"]),
+        "error_types": sorted(set(out["errors"])), "hit_429": out["hit_429"], "seen_late_s": out["seen_late_s"],
+    }), flush=True)
+
+
+def run_side(role: str, args: argparse.Namespace, window_s: float, job_s: float, poll_s: float) -> dict:
+    sim = SimProcess(args.waits, window_s, job_s, args.seed)
+    try:
+        jobs = sim.job_ids()
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
+            json.dump(jobs, fh)
+        try:
+            proc = subprocess.run(
+                [sys.executable, __file__, "--child", role, "--url", sim.url, "--jobs", fh.name,
+                 "--scale", str(args.scale)], capture_output=True, text=True, cwd=ROOT, timeout=1800)
+        finally:
+            os.unlink(fh.name)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{role} run failed:\n{proc.stderr[-3000:]}")
+        result = json.loads(proc.stdout.strip().splitlines()[-1])
+        log = sim.requests_log()
+        stats = sim.stats()
+    finally:
+        sim.close()
+    arrivals = [e["time"] for e in log]
+    late = [v * args.scale for v in result["seen_late_s"]]
     result.update({
-        "label": label,
-        "wall_s": wall,
-        "cpu_pct": max(0.0, 100 * cpu / wall - idle_cpu_rate),
-        "cpu_ms_per_request": 1000 * cpu / max(1, len(times)),
-        "rss_above_idle_mb": peak - idle_rss,
-        "requests": len(times),
-        "rate_limited": stats["rate_limited"],
-        "max_in_window": max_in_window(times, window_s),
+        "label": role, "requests": len(arrivals), "rate_limited": stats["rate_limited"],
+        "max_in_window": max_in_window(arrivals, window_s),
+        "completed": len(result["seen_late_s"]),
+        "failed_waits": args.waits - len(result["seen_late_s"]),
+        "cpu_ms_per_request": 1000 * result["cpu_s"] / max(1, len(arrivals)),
+        "late_p50": pct(late, 0.5), "late_max": max(late) if late else float("nan"),
     })
     return result
 
@@ -200,56 +256,51 @@ def main() -> int:
     parser.add_argument("--waits", type=int, default=500)
     parser.add_argument("--scale", type=float, default=20.0, help="time compression factor (default 20)")
     parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args()
+    parser.add_argument("--child", choices=("ours", "naive"), help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--jobs", help=argparse.SUPPRESS)
+    args, _ = parser.parse_known_args()  # run_all.py passes every benchmark the same extra arguments
     window_s, job_s, poll_s = 60.0 / args.scale, 300.0 / args.scale, 15.0 / args.scale
-    print(f"{args.waits} waits, one API key, limit 100 requests per {window_s:g} s window (= 100/min scaled x{args.scale:g}); "
-          f"jobs {job_s:g} s ±33 % (= 5 min), poll interval {poll_s:g} s (= 15 s)", flush=True)
+    if args.child:
+        child(args.child, args.url, args.jobs, poll_s, window_s, args.scale)
+        return 0
 
-    async def idle():
-        await asyncio.sleep(1.0)
-
-    idle_cpu0, idle_wall0 = cpu_s(), time.monotonic()
-    asyncio.run(idle())
-    idle_cpu_rate = 100 * (cpu_s() - idle_cpu0) / (time.monotonic() - idle_wall0)
-    idle_rss = rss_mb()
-
+    print(f"{args.waits} waits, one API key, limit 100 requests per {window_s:g} s window (= 100/min scaled "
+          f"x{args.scale:g}); jobs {job_s:g} s ±33 % (= 5 min), poll every {poll_s:g} s (= 15 s); "
+          f"RetryPolicy times / {args.scale:g}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
+          flush=True)
     results = []
-    for label in ("ours", "naive"):
-        sim = SimProcess(args.waits, window_s, job_s, args.seed)
-        try:
-            jobs = sim.job_ids()
-            if label == "ours":
-                factory = lambda: run_ours(sim.url, jobs, poll_s, window_s)  # noqa: E731
-            else:
-                factory = lambda: run_naive(sim.url, jobs, poll_s)  # noqa: E731
-            results.append(measure(label, factory, sim, window_s, idle_rss, idle_cpu_rate))
-        finally:
-            sim.close()
-        print(f"  {label}: done in {results[-1]['wall_s']:.1f} s", flush=True)
+    for role in ("ours", "naive"):
+        results.append(run_side(role, args, window_s, job_s, poll_s))
+        print(f"  {role}: done in {results[-1]['wall_s']:.1f} s", flush=True)
 
     ours, naive = results
     rows = [
         ("waits that failed", "failed_waits", "{:d}"),
         ("errors", "errors", "{:d}"),
-        ("requests sent", "requests", "{:d}"),
-        ("429 answers from Hevo", "rate_limited", "{:d}"),
         ("waits that saw their job end", "completed", "{:d}"),
-        (f"max requests reaching Hevo in any {window_s:g} s window", "max_in_window", "{:d}"),
+        ("requests reaching the simulator", "requests", "{:d}"),
+        ("429 answers", "rate_limited", "{:d}"),
+        (f"most requests arriving in any {window_s:g} s window", "max_in_window", "{:d}"),
+        ("job end seen after, p50 (real-time s)", "late_p50", "{:.0f}"),
+        ("job end seen after, max (real-time s)", "late_max", "{:.0f}"),
         ("wall time (s)", "wall_s", "{:.1f}"),
         ("CPU % of one core, measured (scaled time)", "cpu_pct", "{:.2f}"),
         ("CPU ms per request", "cpu_ms_per_request", "{:.2f}"),
-        ("peak RSS above idle loop (MB)", "rss_above_idle_mb", "{:.1f}"),
+        ("peak RSS above an idle event loop (MB)", "rss_above_idle_mb", "{:.1f}"),
     ]
-    width = max(len(r[0]) for r in rows)
+    width = max(len(r[0]) for r in rows) + 2
     print(f"\n{'':<{width}}  {'ours (budget)':>14}  {'naive fixed poll':>16}")
     for title, key, fmt in rows:
         print(f"{title:<{width}}  {fmt.format(ours[key]):>14}  {fmt.format(naive[key]):>16}")
     real_cpu = ours["cpu_pct"] / args.scale
-    print(f"{'CPU % of one core at real time (measured / scale)':<{width}}  {real_cpu:>14.2f}  {'':>16}")
-    print("(requests counted at the simulator, 429s included; the limit is 100 per window)")
-    print(f"naive: {naive['waits_hit_429']} of {args.waits} waits hit a 429 (each fails its task in Hevo's provider)")
+    print(f"{'CPU % of one core at real time (/ scale)':<{width}}  {real_cpu:>14.2f}  "
+          f"{naive['cpu_pct'] / args.scale:>16.2f}")
+    if ours["error_types"] or naive["error_types"]:
+        print(f"error types: ours {ours['error_types']}, naive {naive['error_types']}")
+    print(f"naive: {naive['hit_429']} of {args.waits} waits hit a 429 (each fails its task in Hevo's provider)")
     goals = {
-        "0 errors": ours["errors"] == 0,
+        "0 errors": ours["errors"] == 0 and ours["failed_waits"] == 0,
         "never above 100 per window": ours["max_in_window"] <= 100 and ours["rate_limited"] == 0,
         "CPU <= 5 % of a core (real time)": real_cpu <= 5.0,
         "RSS <= 60 MB above idle": ours["rss_above_idle_mb"] <= 60.0,
