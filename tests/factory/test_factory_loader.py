@@ -191,3 +191,13 @@ def test_a_validator_crash_shows_the_exception_type_not_its_text(tmp_path, monke
     assert "could not validate the file (ValueError)" in dag.description
     shown = [dag.description, dag.doc_md, *(r.getMessage() for r in caplog.records)]
     assert not [text for text in shown if "tok-secret-42" in text]
+
+
+def test_safe_mode_needs_the_word_airflow_in_the_loader(tmp_path):
+    """What docs/loader.md says the comment line is for: without "airflow" in its text Airflow skips the file."""
+    bare = dags_folder_with_loader(tmp_path / "bare", "from hevo_dagfactory import load_workflows\n\nload_workflows()\n")
+    good_workflow(bare, "beside")
+    assert dagbag(bare).dag_ids == []  # skipped by safe mode: no DAG and no error either
+    commented = dags_folder_with_loader(tmp_path / "commented")
+    good_workflow(commented, "beside")
+    assert dagbag(commented).dag_ids == ["beside"]
