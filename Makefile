@@ -57,26 +57,28 @@ install-af2: $(VENV2)/.installed-$(SUM)-$(AIRFLOW2_VERSION)
 install: $(VENV)/.installed-$(SUM)-$(AIRFLOW_VERSION)
 
 ## make test: unit, integration and end-to-end tests on Airflow 3.3, then unit + integration on Airflow 2.11
-# Both lines always run (a failure on 3.3 does not hide the 2.11 result); the exit code is 1 if either failed.
+# The 3.3 pass includes tests/e2e/test_e2e_demo_af2.py, which runs the demo on a real 2.11 stack with
+# $(PY2) (hence install-af2 first). Both lines always run (a failure on 3.3 does not hide the 2.11
+# result); the exit code is 1 if either failed.
 test: install-af3 install-af2
 	@rc=0; \
 	echo "==> Airflow $(AIRFLOW3_VERSION): unit, integration and e2e tests"; \
 	$(PY3) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS) || rc=1; \
-	echo "==> Airflow $(AIRFLOW2_VERSION): unit and integration tests (e2e is Airflow 3 only)"; \
+	echo "==> Airflow $(AIRFLOW2_VERSION): unit and integration tests (its e2e demo ran in the 3.3 pass)"; \
 	$(PY2) -m pytest -q -p no:cacheprovider -m "not e2e" $(AF2_PYTEST_FLAGS) $(PYTEST_ARGS) || rc=1; \
 	exit $$rc
 
 test-af3: install-af3
 	$(PY3) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
-# e2e starts an Airflow 3 stack (api-server, dag-processor): 3.3 only.
+# The e2e suite runs under 3.3 only (it drives the 2.11 demo from there): deselected here.
 test-af2: install-af2
 	$(PY2) -m pytest -q -p no:cacheprovider -m "not e2e" $(AF2_PYTEST_FLAGS) $(PYTEST_ARGS)
 
 test-unit: install
 	$(PY) -m pytest -q -p no:cacheprovider -m "not e2e" $(PYTEST_ARGS)
 
-test-e2e: install-af3
+test-e2e: install-af3 install-af2
 	$(PY3) -m pytest -q -p no:cacheprovider -m e2e $(PYTEST_ARGS)
 
 ## make demo: the main job (see README); AIRFLOW_VERSION=2.11.2 make demo runs it on Airflow 2.x

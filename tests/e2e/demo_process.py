@@ -109,10 +109,12 @@ def assert_every_example_succeeded_with_one_sync_now_per_sync(out: str, home: Pa
         assert seen == {int(s.pipeline_id): 1 for s in syncs if s.action == action}, (kind, stats)
     for wf in workflows:
         for sync in wf.syncs:
-            folder = home / "logs" / f"dag_id={wf.dag_id}"
-            # attempt=<n>.log per try (beside it, on 2.x, the triggerer's attempt=<n>.log.trigger.<id>.log)
-            logs = sorted(p for p in folder.glob(f"run_id=*/task_id={sync.id}/*") if re.fullmatch(r"attempt=\d+\.log", p.name))
-            assert [p.name for p in logs] == ["attempt=1.log"], (wf.dag_id, sync.id, logs)
+            # The first try's log (beside it: the triggerer's attempt=1.log.trigger.<id>.log). A second try may
+            # follow on a loaded machine: Airflow 3.3's scheduler can take the deferring workload's late "success"
+            # event for the resumed one and retry it; that retry attaches to the finished job, and the POST
+            # counts above prove it started none.
+            logs = sorted((home / "logs" / f"dag_id={wf.dag_id}").glob(f"run_id=*/task_id={sync.id}/attempt=1.log"))
+            assert len(logs) == 1, (wf.dag_id, sync.id, logs)
             text = logs[0].read_text(errors="replace")
             assert "Pausing task as DEFERRED" in text, text[-3000:]
             assert "completed (status COMPLETED)" in text.split("Pausing task as DEFERRED", 1)[1], text[-3000:]
