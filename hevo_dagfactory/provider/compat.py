@@ -4,7 +4,8 @@ Why: nothing else in the package may branch on the Airflow version (tests/test_l
 Names are imported newest-first with a fallback (maintainers prefer try/except over version
 checks); where behaviour differs rather than a name, a function here hides it
 (``schedule_argument``, ``task_left_deferred``, ``stack_profile``, ``sync_dag_bag_to_db``) and
-the few facts callers need are flags (``AIRFLOW_3``, ``TRIGGER_ON_KILL``, ``ASSET_WORD``).
+the few facts callers need are flags (``AIRFLOW_3``, ``TRIGGER_ON_KILL``, ``ASSET_WORD``) and the
+kill grace periods (``TRIGGER_ON_KILL_TIMEOUT_S``, ``WORKER_KILL_GRACE_S``).
 The table of differences is docs/compatibility.md. Import-time work is the imports plus, on
 2.x only, one read-only ``DagRun.run_after`` alias (see ``_give_2x_dag_runs_run_after``).
 """
@@ -77,6 +78,7 @@ try:
         AirflowException,
         AirflowFailException,
         AirflowNotFoundException,
+        AirflowTaskTimeout,
         TaskDeferred,
     )
 except ImportError:  # pragma: no cover - Airflow 2.x
@@ -84,6 +86,7 @@ except ImportError:  # pragma: no cover - Airflow 2.x
         AirflowException,
         AirflowFailException,
         AirflowNotFoundException,
+        AirflowTaskTimeout,
         TaskDeferred,
     )
 
@@ -308,6 +311,45 @@ def restarted_within_try(ti: Any) -> bool:
         return False
 
 
+def retry_after_failed_try(ti: Any, retries: int | None) -> bool:
+    """Whether this try follows a failed (or killed) try of the same task instance, in the same clear cycle.
+
+    Why: a retry may adopt the COMPLETED job of the try that died after starting it, but a task a
+    user cleared to force a re-sync must start a new one. Both arrive with ``try_number > 1``; what
+    tells them apart is ``max_tries``, which Airflow sets to ``try_number + retries`` when a user
+    clears a task instance (``clear_task_instances``, same formula on 2.11 and 3.3) and leaves alone
+    when the scheduler retries a failed try. So the first try of the current cycle is
+    ``max_tries - retries + 1`` (the formula Airflow's own sensors use on both lines to find the
+    first try after a clear), and only a later try is a retry. A task cleared while RUNNING is
+    killed and retried without a new cycle, so it counts as a retry (its job was cancelled by the
+    kill when ours). Unknown (no ``max_tries``): False, i.e. no adoption; a second sync costs less
+    than a re-sync silently skipped.
+    """
+    try:
+        try_number = int(getattr(ti, "try_number", 1) or 1)
+        max_tries = getattr(ti, "max_tries", None)
+        if max_tries is None or int(max_tries) < 0:
+            return False
+        first_try_of_cycle = int(max_tries) - int(retries or 0) + 1
+    except (TypeError, ValueError):
+        return False
+    return try_number > max(first_try_of_cycle, 1)
+
+
+# --- how long a kill may take --------------------------------------------------------------
+#: Seconds the framework lets a trigger's ``on_kill`` run before it gives up on it (Airflow 3.3:
+#: ``[triggerer] on_kill_timeout``, default 30). Airflow 2.x has no trigger ``on_kill``; the same
+#: bound is used for the cancel a killed trigger sends there.
+TRIGGER_ON_KILL_TIMEOUT_S: float = float(conf.getint("triggerer", "on_kill_timeout", fallback=30))
+
+if AIRFLOW_3:
+    #: Seconds between the SIGTERM that runs a worker task's ``on_kill`` and the SIGKILL: Airflow 3's
+    #: supervisor escalates after ``ActivitySubprocess.kill(escalation_delay=5.0)`` (not configurable).
+    WORKER_KILL_GRACE_S: float = 5.0
+else:  # pragma: no cover - Airflow 2.x: the LocalTaskJob waits [core] killed_task_cleanup_time after SIGTERM
+    WORKER_KILL_GRACE_S = float(conf.getint("core", "killed_task_cleanup_time", fallback=60))
+
+
 # --- how a local stack of this line is run (the demo and the e2e harness) -----------------
 def stack_profile() -> dict[str, Any]:
     """How to run a local Airflow stack of this line, as JSON-able data the harness follows blindly.
@@ -426,12 +468,16 @@ __all__ = [
     "AIRFLOW_VERSION",
     "ASSET_WORD",
     "TRIGGER_ON_KILL",
+    "TRIGGER_ON_KILL_TIMEOUT_S",
+    "WORKER_KILL_GRACE_S",
     "DagBag",
     "add_dag_to_bag",
     "schedule_argument",
     "stack_profile",
     "sync_dag_bag_to_db",
     "task_left_deferred",
+    "restarted_within_try",
+    "retry_after_failed_try",
     "DAG",
     "AirflowException",
     "AirflowFailException",
@@ -441,6 +487,7 @@ __all__ = [
     "BashOperator",
     "get_parsing_context",
     "AirflowNotFoundException",
+    "AirflowTaskTimeout",
     "BaseHook",
     "BaseOperator",
     "BaseOperatorLink",

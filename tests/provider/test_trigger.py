@@ -78,6 +78,7 @@ async def test_terminal_event_for_each_final_status(hevo_conn, pipeline_id, fina
     assert payload["outcome"] == outcome
     assert payload["job"]["status"] == final_status
     assert payload["job_id"] == job_id and payload["pipeline_id"] == pipeline_id
+    assert payload["owned"] is True  # = cancel_on_kill: execute_complete learns from the event whose job it is
     assert SECRET not in json.dumps(payload)
 
 
@@ -219,3 +220,75 @@ async def test_triggerer_restart_cancels_nothing(hevo_conn, pipeline_id):
     assert hevo_conn.sim.cancel_posts(pipeline_id) == 0
     status = next(j for j in hevo_conn.sim.jobs(pipeline_id) if j["job_id"] == job_id)["status"]
     assert status == "IN_PROGRESS"
+
+
+# --- connection lookups and the unexpected ------------------------------------------------------------
+def flaky_lookup(monkeypatch, failures: int, exc: Exception) -> list[int]:
+    """The trigger's async lookup fails ``failures`` times (a secrets backend or API server blip), then works.
+
+    Patched because no real part fails on demand like that; the lookup that finally answers is the real one.
+    """
+    from hevo_dagfactory.provider.hooks import hevo as hook_module
+
+    real = hook_module.aget_connection
+    calls: list[int] = []
+
+    async def lookup(conn_id):
+        calls.append(1)
+        if len(calls) <= failures:
+            raise exc
+        return await real(conn_id)
+
+    monkeypatch.setattr(hook_module, "aget_connection", lookup)
+    return calls
+
+
+async def test_transient_lookup_failures_are_retried(hevo_conn, pipeline_id, monkeypatch):
+    job_id = start_job(hevo_conn, pipeline_id, job_duration_s=0.2)
+    calls = flaky_lookup(monkeypatch, 2, RuntimeError("secrets backend unreachable"))
+    payload = await first_event(HevoJobTrigger(pipeline_id, job_id, poll_interval=0.01))
+    assert payload["status"] == "terminal" and len(calls) == 3
+
+
+async def test_a_lookup_that_keeps_failing_is_an_error_event_that_says_what_to_do(hevo_conn, pipeline_id,
+                                                                                   monkeypatch):
+    from hevo_dagfactory.provider.triggers.job import LOOKUP_ATTEMPTS
+
+    calls = flaky_lookup(monkeypatch, 1000, ConnectionError("api-server: connection refused"))
+    payload = await first_event(HevoJobTrigger(pipeline_id, "j-1", poll_interval=0.01))
+    assert payload["status"] == "error" and len(calls) == LOOKUP_ATTEMPTS
+    assert "hevo_airflow_conn_id" in payload["message"] and "connection refused" in payload["message"]
+    assert "secrets backend" in payload["message"]
+
+
+async def test_anything_unexpected_becomes_an_error_event(hevo_conn, pipeline_id, monkeypatch):
+    """A bug (here: in the client) must end in an event the operator re-checks, never a blind task failure."""
+    from hevo_dagfactory.hevo.aclient import AsyncEdgeClient
+
+    job_id = start_job(hevo_conn, pipeline_id, job_duration_s=0.0)
+
+    async def broken(self, *args, **kwargs):
+        raise KeyError("surprise")
+
+    monkeypatch.setattr(AsyncEdgeClient, "get_job", broken)
+    payload = await first_event(HevoJobTrigger(pipeline_id, job_id, poll_interval=0.01))
+    assert payload["status"] == "error" and "KeyError" in payload["message"]
+    assert "triggerer's log" in payload["message"]
+
+
+async def test_on_kill_is_bounded_including_the_connection_lookup(hevo_conn, pipeline_id, monkeypatch):
+    """The framework stops waiting for on_kill after [triggerer] on_kill_timeout; ours ends first, lookup included."""
+    from hevo_dagfactory.provider.compat import TRIGGER_ON_KILL_TIMEOUT_S
+    from hevo_dagfactory.provider.hooks import hevo as hook_module
+    from hevo_dagfactory.provider.triggers import job as trigger_module
+
+    assert trigger_module.ON_KILL_TIMEOUT_S < TRIGGER_ON_KILL_TIMEOUT_S
+    job_id = start_job(hevo_conn, pipeline_id, job_duration_s=30)
+
+    async def hanging(conn_id):
+        await asyncio.Event().wait()
+
+    monkeypatch.setattr(hook_module, "aget_connection", hanging)
+    monkeypatch.setattr(trigger_module, "ON_KILL_TIMEOUT_S", 0.3)
+    await asyncio.wait_for(HevoJobTrigger(pipeline_id, job_id).on_kill(), 5)  # returns, never raises
+    assert hevo_conn.sim.cancel_posts(pipeline_id) == 0

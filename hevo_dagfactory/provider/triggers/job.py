@@ -5,13 +5,19 @@ Why it looks like this (see docs/provider.md and the anchors reference):
   must have no side effect except the user-requested cancel in ``on_kill``.
 - The deadline is an absolute wall-clock epoch (monotonic clocks do not survive
   serialization) and is checked BEFORE the status on every loop, so an overrun always ends
-  in a ``timeout`` event the operator can act on (cancel + clear failure).
-- Transient errors (connection drops, 429, 5xx) are retried here with backoff instead of
-  becoming failed tasks while the job keeps running.
+  in a ``timeout`` event the operator can act on (cancel + clear failure). Every await
+  (connection lookup, each poll with the client's own retries, Retry-After and rate-budget
+  waits, every sleep) is bounded by the time left, so the event comes on time: a late one
+  would run into the framework's defer backstop, which fails the task without a cancel.
+- Transient errors (connection drops, 429, 5xx, a failing connection lookup) are retried
+  here with backoff instead of becoming failed tasks while the job keeps running; anything
+  unexpected becomes an ``error`` event, on which the operator re-checks the job.
 - The poll interval grows x``poll_backoff`` per poll up to ``max_poll_interval``, so a
   long sync costs few of the 100 requests/minute the API key allows.
 - ``asyncio.CancelledError`` (triggerer restart, redistribution) cancels nothing on Airflow
-  >= 3.3: only ``on_kill`` (user marked the task) cancels the job. Airflow 2.x has no trigger
+  >= 3.3: only ``on_kill`` (user marked the task) cancels the job, and only when the
+  operator owns it (``cancel_on_kill``); the whole cancel, lookup included, is bounded below
+  the framework's ``on_kill`` timeout. Airflow 2.x has no trigger
   ``on_kill``, so there a CancelledError cancels the job only when the task instance is no
   longer DEFERRED (``compat.task_left_deferred``), and is always re-raised.
 
@@ -27,11 +33,14 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from hevo_dagfactory.hevo import HevoError, JobOutcome, classify, is_transient
-from hevo_dagfactory.provider.compat import BaseTrigger, TriggerEvent, task_left_deferred
+from hevo_dagfactory.provider.compat import TRIGGER_ON_KILL_TIMEOUT_S, BaseTrigger, TriggerEvent, task_left_deferred
 from hevo_dagfactory.provider.hooks.hevo import DEFAULT_CONN_ID, HevoConnectionError, HevoHook
 
 CLASSPATH = "hevo_dagfactory.provider.triggers.job.HevoJobTrigger"
-ON_KILL_TIMEOUT_S = 30.0
+#: Our own bound of a cancel on kill (lookup included): under the framework's, so we log the outcome.
+ON_KILL_TIMEOUT_S = max(TRIGGER_ON_KILL_TIMEOUT_S - 2.0, 1.0)
+#: Connection lookups tried before the trigger gives up with an ``error`` event.
+LOOKUP_ATTEMPTS = 6
 
 
 class HevoJobTrigger(BaseTrigger):
@@ -39,8 +48,8 @@ class HevoJobTrigger(BaseTrigger):
 
     Yields exactly one event and returns. Payload keys: ``status`` (``terminal`` | ``timeout``
     | ``error``), ``pipeline_id``, ``job_id``, ``job`` (the last job dict seen, or ``None``),
-    ``message``; plus ``outcome`` for ``terminal`` and ``error_status`` (Hevo's HTTP status)
-    for ``error``.
+    ``message``, ``owned`` (= ``cancel_on_kill``: may the task cancel the job); plus ``outcome``
+    for ``terminal`` and ``error_status`` (Hevo's HTTP status) for ``error``.
 
     :param pipeline_id: Hevo Edge pipeline id.
     :param job_id: the job to follow.
@@ -51,8 +60,8 @@ class HevoJobTrigger(BaseTrigger):
     :param max_poll_interval: cap of the growing poll interval, seconds.
     :param poll_backoff: growth factor per poll.
     :param max_transient_errors: consecutive transient errors tolerated before an ``error`` event.
-    :param cancel_on_kill: cancel the job when a user kills the deferred task (operators own
-        their job; sensors only watch, so they pass ``False``).
+    :param cancel_on_kill: cancel the job when a user kills the deferred task: True only when the
+        operator owns the job (provider/tries.py); sensors only watch, so they pass ``False``.
     """
 
     def __init__(
@@ -108,6 +117,9 @@ class HevoJobTrigger(BaseTrigger):
             "job_id": self.job_id,
             "job": job,
             "message": message,
+            # whether the task may cancel the job: travels with the event, because not every resume
+            # path keeps the deferral's kwargs (dag.test() replaces them by the event on 2.11 and 3.3)
+            "owned": self.cancel_on_kill,
         }
         payload.update(more)
         return TriggerEvent(payload)
@@ -115,12 +127,34 @@ class HevoJobTrigger(BaseTrigger):
     def _remaining(self) -> float | None:
         return None if self.deadline is None else self.deadline - time.time()
 
+    def _past_deadline(self) -> bool:
+        left = self._remaining()
+        return left is not None and left <= 0
+
+    async def _within(self, awaitable: Any) -> Any:
+        """Await, but not past the deadline (``asyncio.TimeoutError`` then): retries and waits included."""
+        left = self._remaining()
+        if left is None:
+            return await awaitable
+        return await asyncio.wait_for(awaitable, max(left, 0.0))
+
     async def _sleep(self, seconds: float) -> None:
         """Sleep, but never past the deadline (so the timeout is reported on time)."""
         remaining = self._remaining()
         if remaining is not None:
             seconds = min(seconds, max(remaining, 0.0))
         await asyncio.sleep(max(seconds, 0.0))
+
+    def _backoff(self, attempt: int) -> float:
+        return min(self.poll_interval * (2 ** min(attempt, 6)), self.max_poll_interval)
+
+    def _timeout_event(self, last: dict[str, Any] | None) -> TriggerEvent:
+        return self._event(
+            "timeout",
+            f"Hevo job {self.job_id} of pipeline {self.pipeline_id} was still running at the deadline "
+            f"(last status {last.get('status') if last else 'unknown'}).",
+            last,
+        )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Poll (see :meth:`_poll`); on Airflow 2.x a cancel of a killed task also cancels the job.
@@ -130,7 +164,7 @@ class HevoJobTrigger(BaseTrigger):
         """
         fired = False
         try:
-            async for event in self._poll():
+            async for event in self._guarded():
                 fired = True
                 yield event
         except asyncio.CancelledError:
@@ -138,79 +172,149 @@ class HevoJobTrigger(BaseTrigger):
                 await self._cancel_job("the deferred task was marked or cleared by a user")
             raise
 
+    async def _guarded(self) -> AsyncIterator[TriggerEvent]:
+        """:meth:`_poll`, with anything unexpected turned into an ``error`` event (the operator re-checks)."""
+        fired = False
+        try:
+            async for event in self._poll():  # exhausted, so the client session closes right after the event
+                fired = True
+                yield event
+        except Exception as exc:  # noqa: BLE001 - a bug or an unforeseen failure must not fail the task blind
+            self.log.exception("Unexpected error while following Hevo job %s of pipeline %s", self.job_id,
+                               self.pipeline_id)
+            if fired:  # exactly one event per run: the task already has its answer
+                return
+            yield self._event(
+                "error",
+                f"The trigger following Hevo job {self.job_id} of pipeline {self.pipeline_id} hit an unexpected "
+                f"{type(exc).__name__}: {str(exc)[:300]} (details in the triggerer's log)",
+                None,
+                error_status=None,
+            )
+
+    async def _client(self) -> Any:
+        """The async client, looking the connection up with retries; None when the deadline passed.
+
+        A missing or incomplete connection (``HevoConnectionError``) is a user's fix, not a blip:
+        raised at once. Anything else (secrets backend or API server briefly unreachable) is
+        retried with backoff, then reported with what to do.
+        """
+        for attempt in range(1, LOOKUP_ATTEMPTS + 1):
+            try:
+                return await self._within(self._hook().aget_conn())
+            except HevoConnectionError:
+                raise
+            except asyncio.TimeoutError:
+                return None
+            except Exception as exc:  # noqa: BLE001 - a lookup failure of any kind is retried, then reported
+                if attempt == LOOKUP_ATTEMPTS:
+                    raise _LookupFailed(
+                        f"Could not read Airflow connection '{self.connection_id}' in the triggerer after "
+                        f"{LOOKUP_ATTEMPTS} attempts ({type(exc).__name__}: {str(exc)[:200]}). Check that the "
+                        "triggerer can reach the connection's secrets backend or the Airflow API server"
+                    ) from None
+                wait = self._backoff(attempt)
+                self.log.warning(
+                    "Looking up connection '%s' failed (attempt %d of %d), retrying in %.1fs: %s: %s",
+                    self.connection_id, attempt, LOOKUP_ATTEMPTS, wait, type(exc).__name__, exc,
+                )
+                await self._sleep(wait)
+                if self._past_deadline():
+                    return None
+        return None  # pragma: no cover - the loop returns or raises
+
     async def _poll(self) -> AsyncIterator[TriggerEvent]:
         try:
-            client = await self._hook().aget_conn()
-        except HevoConnectionError as exc:
+            client = await self._client()
+        except (HevoConnectionError, _LookupFailed) as exc:
             yield self._event("error", str(exc))
+            return
+        if client is None:
+            yield self._timeout_event(None)
             return
         interval = self.poll_interval
         errors = 0
         last: dict[str, Any] | None = None
         async with client:
             while True:
-                remaining = self._remaining()
-                if remaining is not None and remaining <= 0:
-                    yield self._event(
-                        "timeout",
-                        f"Hevo job {self.job_id} of pipeline {self.pipeline_id} was still running at the deadline "
-                        f"(last status {last.get('status') if last else 'unknown'}).",
-                        last,
-                    )
+                if self._past_deadline():
+                    yield self._timeout_event(last)
                     return
                 try:
-                    job = await client.get_job(self.pipeline_id, self.job_id)
+                    job = await self._within(client.get_job(self.pipeline_id, self.job_id))
+                except asyncio.TimeoutError:
+                    if self._past_deadline():
+                        continue  # the call was cut at the deadline: the check above reports it
+                    problem, status, transient = f"no answer about job {self.job_id} (timed out)", None, True
                 except HevoError as exc:
-                    errors += 1
-                    if is_transient(exc) and errors <= self.max_transient_errors:
-                        wait = min(self.poll_interval * (2 ** min(errors, 6)), self.max_poll_interval)
-                        self.log.warning(
-                            "Transient error polling Hevo job %s (attempt %d of %d), retrying in %.1fs: %s",
-                            self.job_id, errors, self.max_transient_errors, wait, exc,
+                    problem, status, transient = str(exc), getattr(exc, "status", None), is_transient(exc)
+                else:
+                    errors = 0
+                    last = job.to_dict()
+                    outcome = classify(job.status)
+                    if outcome is not JobOutcome.RUNNING:
+                        yield self._event(
+                            "terminal", f"Hevo job {self.job_id} ended with status {job.status}.", last,
+                            outcome=outcome.value,
                         )
-                        await self._sleep(wait)
-                        continue
-                    yield self._event(
-                        "error",
-                        f"Polling Hevo job {self.job_id} of pipeline {self.pipeline_id} failed: {exc}",
-                        last,
-                        error_status=getattr(exc, "status", None),
+                        return
+                    self.log.info(
+                        "Hevo job %s of pipeline %s is %s; next poll in %.1fs", self.job_id, self.pipeline_id,
+                        job.status, interval,
                     )
-                    return
-                errors = 0
-                last = job.to_dict()
-                outcome = classify(job.status)
-                if outcome is not JobOutcome.RUNNING:
-                    yield self._event(
-                        "terminal",
-                        f"Hevo job {self.job_id} ended with status {job.status}.",
-                        last,
-                        outcome=outcome.value,
+                    await self._sleep(interval)
+                    interval = min(interval * self.poll_backoff, self.max_poll_interval)
+                    continue
+                errors += 1
+                if transient and errors <= self.max_transient_errors:
+                    wait = self._backoff(errors)
+                    self.log.warning(
+                        "Transient error polling Hevo job %s (attempt %d of %d), retrying in %.1fs: %s",
+                        self.job_id, errors, self.max_transient_errors, wait, problem,
                     )
-                    return
-                self.log.info(
-                    "Hevo job %s of pipeline %s is %s; next poll in %.1fs", self.job_id, self.pipeline_id,
-                    job.status, interval,
+                    await self._sleep(wait)
+                    continue
+                yield self._event(
+                    "error",
+                    f"Polling Hevo job {self.job_id} of pipeline {self.pipeline_id} failed: {problem}",
+                    last,
+                    error_status=status,
                 )
-                await self._sleep(interval)
-                interval = min(interval * self.poll_backoff, self.max_poll_interval)
+                return
 
     async def on_kill(self) -> None:
-        """User marked the deferred task failed/success or cleared it (Airflow >= 3.3): cancel the job.
+        """User marked the deferred task failed/success or cleared it (Airflow >= 3.3): cancel an owned job.
 
-        Best effort and bounded; errors are logged, never raised. Not called on triggerer
-        restarts, so those leave the job running, as they should.
+        Best effort and bounded (lookup included); errors are logged, never raised. Not called
+        on triggerer restarts, so those leave the job running, as they should.
         """
         if not self.cancel_on_kill:
+            self.log.info(
+                "Task killed; Hevo job %s of pipeline %s is left running: this task only watched or attached to it "
+                "and did not start it.", self.job_id, self.pipeline_id,
+            )
             return
         await self._cancel_job("task killed by a user")
 
     async def _cancel_job(self, reason: str) -> None:
-        """Cancel the Hevo job, bounded; log, never raise (best effort by contract)."""
-        try:
+        """Cancel the Hevo job within ON_KILL_TIMEOUT_S in all; log, never raise (best effort by contract)."""
+
+        async def cancel() -> None:
             client = await self._hook().aget_conn()
             async with client:
-                await asyncio.wait_for(client.cancel_job(self.pipeline_id, self.job_id), ON_KILL_TIMEOUT_S)
+                await client.cancel_job(self.pipeline_id, self.job_id)
+
+        try:
+            await asyncio.wait_for(cancel(), ON_KILL_TIMEOUT_S)
             self.log.info("Cancelled Hevo job %s of pipeline %s (%s).", self.job_id, self.pipeline_id, reason)
+        except asyncio.TimeoutError:
+            self.log.warning(
+                "Could not cancel Hevo job %s of pipeline %s within %.0f s (%s); cancel it in the Hevo UI.",
+                self.job_id, self.pipeline_id, ON_KILL_TIMEOUT_S, reason,
+            )
         except Exception as exc:  # noqa: BLE001 - best effort by contract
             self.log.warning("Could not cancel Hevo job %s of pipeline %s: %s", self.job_id, self.pipeline_id, exc)
+
+
+class _LookupFailed(Exception):
+    """The connection lookup kept failing for a reason other than a missing or incomplete connection."""
