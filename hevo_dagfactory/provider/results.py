@@ -38,8 +38,13 @@ def outcome_name(status: str | None) -> str:
     return classify(status or "").value
 
 
-def job_result(pipeline_id: Any, job: dict[str, Any], *, attached: bool, ui_base: str) -> dict[str, Any]:
-    """The task's XCom ``return_value``: JSON only, never a credential."""
+def job_result(
+    pipeline_id: Any, job: dict[str, Any], *, attached: bool, ui_base: str, owned: bool | None = None
+) -> dict[str, Any]:
+    """The task's structured result (XCom): JSON only, never a credential.
+
+    ``owned`` (default: not ``attached``) says whether the task may cancel the job (provider/tries.py).
+    """
     duration_ms = job.get("duration_ms")
     result: dict[str, Any] = {
         "pipeline_id": pipeline_id,
@@ -48,6 +53,7 @@ def job_result(pipeline_id: Any, job: dict[str, Any], *, attached: bool, ui_base
         "status": job.get("status"),
         "outcome": outcome_name(job.get("status")),
         "attached": bool(attached),
+        "owned": (not attached) if owned is None else bool(owned),
         "duration_s": round(duration_ms / 1000, 3) if isinstance(duration_ms, (int, float)) else None,
         "job_url": job_url(ui_base, pipeline_id, job.get("job_id")),
     }

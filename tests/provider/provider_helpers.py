@@ -35,9 +35,12 @@ class RecordingTI:
     the unit tests of the operator's branches fast.
     """
 
-    def __init__(self, task_id: str = "sync", try_number: int = 1, start_date: datetime | None = None) -> None:
+    def __init__(self, task_id: str = "sync", try_number: int = 1, start_date: datetime | None = None,
+                 max_tries: int | None = None) -> None:
         self.task_id = task_id
         self.try_number = try_number
+        # Airflow's bookkeeping: retries of the task at the first try, try_number + retries after a clear
+        self.max_tries = max_tries
         self.start_date = start_date or datetime.now(timezone.utc)
         self.xcom: dict[str, Any] = {}
 
@@ -54,6 +57,30 @@ class _DagRun:
         self.start_date = start_date
 
 
-def make_context(ti: RecordingTI | None = None) -> dict[str, Any]:
+def make_context(ti: RecordingTI | None = None, run_start: datetime | None = None) -> dict[str, Any]:
     ti = ti or RecordingTI()
-    return {"ti": ti, "task_instance": ti, "dag_run": _DagRun(ti.start_date)}
+    return {"ti": ti, "task_instance": ti, "dag_run": _DagRun(run_start or ti.start_date)}
+
+
+def slow_polls_once_polling(sim: Any, pipeline_id: str, delay_s: float = 30.0) -> Any:
+    """From the first read of a single job on, every GET of the pipeline answers ``delay_s`` late.
+
+    Starting a job reads the jobs LIST; only a waiter reads ``/jobs/<id>``. So the start stays fast
+    and the wait meets a Hevo that answers slowly, as under load.
+    """
+    import threading
+    import time
+
+    def watch() -> None:
+        end = time.time() + 60
+        while time.time() < end:
+            if any(e["method"] == "GET" and e["pipeline_id"] == pipeline_id and "/jobs/" in e["path"]
+                   for e in list(sim.sim.request_log)):
+                script = sim.sim.script(pipeline_id)
+                script.delay_s, script.faults_on, script.slow_next = delay_s, "get", 10_000
+                return
+            time.sleep(0.005)
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    return thread

@@ -12,7 +12,7 @@ from hevo_dagfactory.provider.compat import TaskDeferred
 
 from hevo_dagfactory.hevo import EdgeClient
 from hevo_dagfactory.provider import HevoJobTrigger, HevoPipelineOperator
-from hevo_dagfactory.provider.operators.pipeline import DEFER_BACKSTOP_S
+from hevo_dagfactory.provider.operators.pipeline import DEFAULT_TIMEOUT_S, DEFER_BACKSTOP_S
 from hevo_dagfactory.provider.results import HevoJobFailed
 from hevo_dagfactory.simulator import PipelineScript
 from provider_helpers import SECRET, RecordingTI, make_context
@@ -78,7 +78,7 @@ def test_defers_with_trigger_arguments_and_deadline(hevo_conn, pipeline_id):
     # deadline = task start + min(timeout, execution_timeout), as an absolute epoch
     assert kwargs["deadline"] == pytest.approx(start.timestamp() + 120, abs=0.01)
     assert deferred.method_name == "execute_complete"
-    assert deferred.kwargs == {"attached": False}
+    assert deferred.kwargs == {"attached": False, "owned": True}
     # the framework timeout is only a backstop behind our deadline
     expected = kwargs["deadline"] - time.time() + DEFER_BACKSTOP_S
     assert deferred.timeout.total_seconds() == pytest.approx(expected, abs=2)
@@ -88,10 +88,17 @@ def test_defers_with_trigger_arguments_and_deadline(hevo_conn, pipeline_id):
     assert hevo_conn.sim.sync_now_posts(pipeline_id) == 1
 
 
-def test_no_limits_means_no_deadline(hevo_conn, pipeline_id):
+def test_no_limits_means_the_seven_day_default(hevo_conn, pipeline_id):
+    """Nothing waits forever (an unknown status counts as running): 7 days unless the user says otherwise."""
     add(hevo_conn, pipeline_id, job_duration_s=30)
-    deferred = defer(op(pipeline_id))
-    assert deferred.trigger.deadline is None and deferred.timeout is None
+    start = datetime.now(timezone.utc)
+    deferred = defer(op(pipeline_id), RecordingTI(start_date=start))
+    assert DEFAULT_TIMEOUT_S == 7 * 24 * 3600
+    assert deferred.trigger.deadline == pytest.approx(start.timestamp() + DEFAULT_TIMEOUT_S, abs=0.01)
+    assert deferred.timeout.total_seconds() == pytest.approx(DEFAULT_TIMEOUT_S + DEFER_BACKSTOP_S, abs=5)
+    # the user's timeout overrides the default, in both directions
+    longer = defer(op(pipeline_id, timeout=timedelta(days=30)), RecordingTI(start_date=start))
+    assert longer.trigger.deadline == pytest.approx(start.timestamp() + 30 * 86400, abs=0.01)
 
 
 def test_timeout_smaller_than_execution_timeout_wins(hevo_conn, pipeline_id):
@@ -114,7 +121,8 @@ def test_retry_attaches_instead_of_starting_a_second_sync(hevo_conn, pipeline_id
     first = defer(op(pipeline_id), RecordingTI(try_number=1))
     second = defer(op(pipeline_id, if_running="fail"), RecordingTI(try_number=2))
     assert second.trigger.job_id == first.trigger.job_id
-    assert second.kwargs == {"attached": True}
+    # adopted from an earlier execution of this task instance (created during this DAG run): ours to cancel
+    assert second.kwargs == {"attached": True, "owned": True} and second.trigger.cancel_on_kill is True
     assert hevo_conn.sim.sync_now_posts(pipeline_id) == 1
 
 
@@ -148,7 +156,8 @@ def test_a_first_start_is_not_taken_for_a_restart(hevo_conn, pipeline_id):
 def test_if_running_attach_waits_for_the_running_job(hevo_conn, pipeline_id):
     add(hevo_conn, pipeline_id, running_job=True, running_job_duration_s=30)
     deferred = defer(op(pipeline_id))
-    assert deferred.kwargs == {"attached": True}
+    # a job this task did not start: never cancelled by its timeout or kill
+    assert deferred.kwargs == {"attached": True, "owned": False} and deferred.trigger.cancel_on_kill is False
     assert hevo_conn.sim.sync_now_posts(pipeline_id) == 0
 
 
@@ -176,13 +185,15 @@ def test_missing_connection_says_how_to_create_it(hevo_sim, pipeline_id, monkeyp
 
 
 # --- no wait and blocking poll --------------------------------------------------------------------
-def test_no_wait_returns_the_job_at_once(hevo_conn, pipeline_id):
+def test_no_wait_returns_the_job_id_at_once(hevo_conn, pipeline_id):
+    """The seed's contract: the return value is the job id (HevoJobSensor(job_id=...) takes it as is)."""
     add(hevo_conn, pipeline_id, job_duration_s=30)
     ti = RecordingTI()
-    result = op(pipeline_id, wait_for_completion=False).execute(make_context(ti))
-    assert result["job_id"] == ti.xcom["hevo_job_id"] and result["status"] == "IN_PROGRESS"
-    assert result["outcome"] == "running" and result["attached"] is False
-    json.dumps(result)
+    job_id = op(pipeline_id, wait_for_completion=False).execute(make_context(ti))
+    assert isinstance(job_id, str) and job_id == ti.xcom["hevo_job_id"]
+    result = ti.xcom["hevo_result"]  # the structured result, under its own key
+    assert result["job_id"] == job_id and result["status"] == "IN_PROGRESS"
+    assert result["outcome"] == "running" and result["attached"] is False and result["owned"] is True
 
 
 @pytest.mark.parametrize(

@@ -81,10 +81,11 @@ def test_operator_then_sensor_pattern(hevo_conn, pipeline_id):
     """wait_for_completion=False + HevoJobSensor: Airbyte's asynchronous=True split."""
     hevo_conn.sim.add_pipeline(pipeline_id, PipelineScript(job_duration_s=0.3))
     ti = RecordingTI()
-    started = HevoPipelineOperator(task_id="sync", pipeline_id=pipeline_id,
-                                   wait_for_completion=False).execute(make_context(ti))
-    result = sensor(pipeline_id, ti.xcom["hevo_job_id"]).execute(make_context())
-    assert result["job_id"] == started["job_id"] and result["status"] == "COMPLETED"
+    job_id = HevoPipelineOperator(task_id="sync", pipeline_id=pipeline_id,
+                                  wait_for_completion=False).execute(make_context(ti))
+    assert job_id == ti.xcom["hevo_job_id"]
+    result = sensor(pipeline_id, job_id).execute(make_context())  # the return value IS the job id
+    assert result["job_id"] == job_id and result["status"] == "COMPLETED" and result["owned"] is False
 
 
 def test_link_reads_the_pushed_url(monkeypatch):

@@ -66,10 +66,11 @@ class HevoConnSettings:
 
 
 def job_url(ui_base: str, pipeline_id: Any, job_id: Any) -> str:
-    """Link to a job in the Hevo UI.
+    """Link to a job in the Hevo UI: ``<ui_base>/pipelines/<pipeline_id>/jobs/<job_id>``.
 
-    The exact UI route for Edge jobs is not documented publicly; this points at the
-    pipeline's jobs page, which is where a user looks for a run.
+    Hevo documents no UI route for Edge jobs, so this is our best guess at the job's own page
+    (the pipeline's page followed by the job); if Hevo routes it elsewhere, the pipeline part
+    of the link still leads the user to the pipeline.
     """
     return f"{ui_base}/pipelines/{pipeline_id}/jobs/{job_id}"
 

@@ -14,6 +14,8 @@ from hevo_dagfactory.provider.compat import BaseOperatorLink, get_xcom_value
 XCOM_JOB_ID = "hevo_job_id"
 XCOM_JOB_URL = "hevo_job_url"
 XCOM_PIPELINE_ID = "hevo_pipeline_id"
+#: The structured result when the operator does not wait (its return value is then the job id).
+XCOM_RESULT = "hevo_result"
 
 
 class HevoJobLink(BaseOperatorLink):

@@ -1,26 +1,40 @@
 """HevoJobSensor: wait for a Hevo job that another task started (Airbyte's ``asynchronous=True`` split).
 
-Pattern: ``HevoPipelineOperator(wait_for_completion=False)`` returns at once with the job id
-in XCom; this sensor waits for it in ``poke`` or ``reschedule`` mode, or deferred through the
-same ``HevoJobTrigger``. The sensor only watches: it never cancels the job (the trigger is
-created with ``cancel_on_kill=False``), because it does not own it.
+Pattern: ``HevoPipelineOperator(wait_for_completion=False)`` returns the job id at once (its
+``return_value``, also under the XCom key ``hevo_job_id``); this sensor waits for it in ``poke``
+or ``reschedule`` mode, or deferred through the same ``HevoJobTrigger``. The sensor only
+watches: it never cancels the job (the trigger is created with ``cancel_on_kill=False``),
+because it does not own it.
+
+Bounds: the sensor's ``timeout`` (Airflow's ``[sensors] default_timeout``, 7 days, unless set)
+and ``execution_timeout``. Deferred, they become the trigger's absolute deadline, counted from
+the task's start. Poking, each Hevo read is bounded too (the time left in poke mode, and at most
+``max(poke_interval, 60 s)``), so a slow or rate-limited answer cannot hold a poke, and a worker
+slot, far past the sensor's timeout; a read that runs out of time counts as "not yet".
 """
 
 from __future__ import annotations
 
+import math
 import time
 from datetime import timedelta
 from typing import Any
 
 from hevo_dagfactory.hevo import HevoError, is_transient
-from hevo_dagfactory.provider.compat import BaseSensorOperator, Context, PokeReturnValue, conf
+from hevo_dagfactory.provider.bounded import CallTimedOut, call_within
+from hevo_dagfactory.provider.compat import BaseSensorOperator, Context, PokeReturnValue, conf, timezone
 from hevo_dagfactory.provider.hooks.hevo import DEFAULT_CONN_ID, HevoHook, job_url
 from hevo_dagfactory.provider.links.job import XCOM_JOB_URL, HevoJobLink
+from hevo_dagfactory.provider.params import DEFAULT_TIMEOUT_S, human
 from hevo_dagfactory.provider.results import HevoJobFailed, job_result, judge, resolve_policy
 from hevo_dagfactory.provider.triggers.job import HevoJobTrigger
 
 #: Cap of the growing poll interval in deferrable mode.
 MAX_POLL_INTERVAL_S = 300.0
+#: A single poke's Hevo read gets at most max(poke_interval, this) seconds.
+POKE_READ_CAP_S = 60.0
+#: The framework's defer timeout is only a backstop behind the trigger's deadline.
+DEFER_BACKSTOP_S = 120.0
 
 
 class HevoJobSensor(BaseSensorOperator):
@@ -61,6 +75,15 @@ class HevoJobSensor(BaseSensorOperator):
         self.region = region
         self.on_completed_with_failures = resolve_policy(on_completed_with_failures, accept_completed_with_failures)
         self.deferrable = bool(deferrable)
+        self._poke_deadline: float | None = None
+
+    def _limit(self) -> float:
+        """min(timeout, execution_timeout) in seconds; a timeout that is not a finite number means 7 days."""
+        timeout = float(self.timeout)
+        limits = [timeout if math.isfinite(timeout) and timeout >= 0 else DEFAULT_TIMEOUT_S]
+        if self.execution_timeout:
+            limits.append(self.execution_timeout.total_seconds())
+        return min(limits)
 
     def _hook(self) -> HevoHook:
         return HevoHook(self.connection_id, region=self.region)
@@ -80,10 +103,13 @@ class HevoJobSensor(BaseSensorOperator):
         settings = self._hook().settings()
         context["ti"].xcom_push(key=XCOM_JOB_URL, value=job_url(settings.ui_base, self.pipeline_id, job_id))
         if not self.deferrable:
+            if not self.reschedule:  # poke mode: the whole wait happens in this call
+                self._poke_deadline = time.time() + self._limit()
             return super().execute(context)
         if self.poke(context):  # already finished: no need to defer
             return self._last_result
-        deadline = time.time() + float(self.timeout) if self.timeout else None
+        start = getattr(context["ti"], "start_date", None) or timezone.utcnow()
+        deadline = start.timestamp() + self._limit()
         self.defer(
             trigger=HevoJobTrigger(
                 pipeline_id=self.pipeline_id,
@@ -96,7 +122,7 @@ class HevoJobSensor(BaseSensorOperator):
                 cancel_on_kill=False,
             ),
             method_name="execute_complete",
-            timeout=timedelta(seconds=float(self.timeout) + 120) if self.timeout else None,
+            timeout=timedelta(seconds=max(deadline - time.time(), 0.0) + DEFER_BACKSTOP_S),
         )
 
     def poke(self, context: Context) -> bool | PokeReturnValue:
@@ -104,8 +130,13 @@ class HevoJobSensor(BaseSensorOperator):
         job_id = self._check_job_id()
         hook = self._hook()
         settings = hook.settings()
+        client = hook.client_for(settings)
         try:
-            job = hook.client_for(settings).get_job(self.pipeline_id, job_id)
+            job = call_within(lambda: client.get_job(self.pipeline_id, job_id), self._read_bound(),
+                              f"reading Hevo job {job_id}")
+        except CallTimedOut as exc:
+            self.log.warning("Hevo did not answer in time about job %s, will poke again: %s", job_id, exc)
+            return False
         except HevoError as exc:
             if is_transient(exc):
                 self.log.warning("Transient error reading Hevo job %s, will poke again: %s", job_id, exc)
@@ -122,6 +153,13 @@ class HevoJobSensor(BaseSensorOperator):
         self._last_result = result
         return PokeReturnValue(is_done=True, xcom_value=result)
 
+    def _read_bound(self) -> float:
+        """How long one poke may wait for Hevo: at most max(poke_interval, 60 s), and the time left in poke mode."""
+        bound = max(float(self.poke_interval), POKE_READ_CAP_S)
+        if self._poke_deadline is not None:
+            bound = min(bound, max(self._poke_deadline - time.time(), 0.001))
+        return bound
+
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> dict[str, Any]:
         """Deferred mode: judge the trigger's event (fails closed on anything but a terminal job)."""
         event = event or {}
@@ -132,8 +170,8 @@ class HevoJobSensor(BaseSensorOperator):
         if event.get("status") == "timeout":
             raise HevoJobFailed(
                 f"Hevo job {event.get('job_id')} of pipeline {self.pipeline_id} did not finish within the sensor's "
-                f"timeout of {self.timeout:g} s ({event.get('message')}). The job was left running (this sensor does "
-                "not own it); raise the sensor's timeout or check the job in the Hevo UI."
+                f"limit of {human(self._limit())} ({event.get('message')}). The job was left running (this sensor "
+                "does not own it); raise the sensor's timeout or check the job in the Hevo UI."
             )
         raise HevoJobFailed(
             f"Stopped watching Hevo job {event.get('job_id')} of pipeline {self.pipeline_id}: "
