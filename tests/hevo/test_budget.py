@@ -145,6 +145,26 @@ def test_a_given_up_booking_frees_its_place_in_the_line():
     assert budget.ready(waiting) == 0.0
 
 
+def test_cancelling_an_async_wait_gives_its_booking_up():
+    """A trigger's deadline (wait_for) may cancel a request while it waits for the budget."""
+    clock = FakeClock()
+    budget = RateBudget(1, 10.0, margin=0.0, clock=clock)
+    first = budget.acquire()
+
+    async def cancelled_wait():
+        task = asyncio.create_task(budget.acquire_async())
+        await asyncio.sleep(0)  # it booked the slot after `first` and sleeps on it
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(cancelled_wait())
+    nxt = budget.reserve()
+    budget.done(first)
+    clock.now = 1010.0  # first's token is back; the cancelled booking (due now too) must not hold the line
+    assert budget.ready(nxt) == 0.0 and budget.in_flight == 1
+
+
 def test_a_late_or_vanished_waiter_does_not_hold_the_line():
     clock = FakeClock()
     budget = RateBudget(5, 10.0, margin=0.0, clock=clock)
