@@ -36,11 +36,15 @@ def looks_like_workflow(path: Path) -> bool:
     return _SNIFF.search(head) is not None
 
 
+def _name(path: Path) -> str:
+    return path.name
+
+
 def find_workflow_files(folder: Path | str) -> list[Path]:
     """Workflow files directly in ``folder``, sorted by name."""
     root = Path(folder)
     try:
-        entries = sorted(root.iterdir())
+        entries = sorted(root.iterdir(), key=_name)  # one folder: by name is Path order, without Path compares
     except OSError:
         return []
     return [p for p in entries if is_candidate_name(p) and p.is_file() and looks_like_workflow(p)]

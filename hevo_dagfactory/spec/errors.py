@@ -11,7 +11,9 @@ parties register importers. Nothing here imports Airflow.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -63,9 +65,10 @@ class ConfigError:
         return loc
 
     def format(self, *, with_hint: bool = True) -> str:
+        """One line: control characters (a key such as ``"prod\\n"``) are shown escaped."""
         text = f"{self.location}: {self.message}"
         if self.pointer:
-            text += f" [{self.pointer}]"
+            text += f" [{_one_line(self.pointer)}]"
         if with_hint and self.hint:
             text += f"; {self.hint}"
         return text
@@ -89,6 +92,12 @@ class ConfigError:
         return (self.file, self.line or 0, self.col or 0, self.message)
 
 
+def _one_line(text: str) -> str:
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 class ConfigErrors(Exception):
     """Raised by :func:`hevo_dagfactory.spec.load_file`; holds every error of the file."""
 
@@ -105,6 +114,15 @@ def display_path(path: Path | str) -> str:
     """
     p = Path(path)
     try:
-        return str(p.resolve().relative_to(Path.cwd().resolve()))
+        cwd = os.getcwd()
+        absolute = os.path.abspath(p)  # no file system calls: the common case, a path below cwd
+        if absolute.startswith(cwd.rstrip(os.sep) + os.sep):
+            return absolute[len(cwd.rstrip(os.sep)) + 1:]
+        return str(p.resolve().relative_to(_real(cwd)))  # a path through a symlink into cwd
     except (ValueError, OSError):
         return str(p)
+
+
+@lru_cache(maxsize=8)
+def _real(cwd: str) -> Path:
+    return Path(cwd).resolve()

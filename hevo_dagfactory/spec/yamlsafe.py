@@ -16,6 +16,8 @@ build plain Python values ourselves, so that:
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,9 +27,31 @@ import yaml
 from hevo_dagfactory.spec.errors import ConfigError
 
 try:  # libyaml is ~10x faster; fall back to pure Python where it is missing
-    _Loader: type = yaml.CSafeLoader
+    _Base: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on the PyYAML build
-    _Loader = yaml.SafeLoader
+    _Base = yaml.SafeLoader
+
+_TAGS: dict[tuple[str, tuple[bool, bool]], str] = {}  # (scalar text, implicit flags) -> resolved tag
+
+
+class _Loader(_Base):  # type: ignore[misc, valid-type]
+    """The safe loader with a memo for scalar tag resolution.
+
+    Why: libyaml composes in C but asks Python's regex-based resolver for the tag of every
+    scalar; keys such as ``id`` or ``command`` repeat in every file. The answer depends only
+    on the text and its quoting (the safe loader has no path resolvers), so it is cached.
+    """
+
+    def resolve(self, kind, value, implicit):
+        if kind is not yaml.ScalarNode:
+            return super().resolve(kind, value, implicit)
+        key = (value, implicit)
+        tag = _TAGS.get(key)
+        if tag is None:
+            if len(_TAGS) > 20_000:  # a long-lived parse process must not grow without bound
+                _TAGS.clear()
+            tag = _TAGS[key] = super().resolve(kind, value, implicit)
+        return tag
 
 #: Files larger than this are refused before parsing (a workflow is a few KiB).
 MAX_FILE_BYTES = 1024 * 1024
@@ -81,6 +105,10 @@ class _Builder:
         m = node.start_mark
         self.errors.append(ConfigError(message, self.path, m.line + 1, m.column + 1, pointer or None, hint, kind))
 
+    def nul(self, node: yaml.Node, ptr: str, what: str = "value") -> None:
+        self.err(node, f"the {what} contains a NUL character", ptr,
+                 "remove the \\0 (or \\x00, \\u0000) escape; no value may hold a NUL", "unsafe_value")
+
     def build(self, node: yaml.Node, ptr: str) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
@@ -90,11 +118,17 @@ class _Builder:
         tag = node.tag
         if isinstance(node, yaml.ScalarNode):
             if tag == _STR:
+                if "\x00" in node.value:
+                    self.nul(node, ptr)
                 return node.value
             if tag == _TS:
                 return node.value  # keep dates as written; the model parses them
             if tag == _INT:
-                return _constructor.construct_yaml_int(node)
+                try:
+                    return _constructor.construct_yaml_int(node)
+                except ValueError:  # Python refuses to convert more than 4300 digits
+                    self.err(node, "the number has too many digits", ptr, "write a smaller number", "type")
+                    return None
             if tag == _BOOL:
                 return _constructor.construct_yaml_bool(node)
             if tag == _NULL:
@@ -131,6 +165,9 @@ class _Builder:
                 continue
             key = key_node.value  # the key as written: `on:` stays "on", `1:` stays "1"
             child = f"{ptr}/{pointer_escape(key)}"
+            if "\x00" in key:
+                self.nul(key_node, child, "key")
+                continue
             if key in explicit:
                 first = self.key_marks[child]
                 self.err(
@@ -157,25 +194,43 @@ class _Builder:
         return out
 
 
+_FILE_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+               (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def file_kind(mode: int) -> str:
+    """What a non-regular file is, for messages: ``a FIFO (named pipe)``, ``a character device``..."""
+    return next((name for test, name in _FILE_KINDS if test(mode)), "not a regular file")
+
+
 def read_text(path: Path, shown: str) -> tuple[str | None, list[ConfigError]]:
-    """Read a file as UTF-8 with a size cap; errors name the offending byte's position."""
+    """Read a regular file as UTF-8, at most ``MAX_FILE_BYTES``; errors name the offending byte's position.
+
+    Why open-then-fstat with O_NONBLOCK: ``/dev/zero`` reports size 0 and never ends, and opening a
+    FIFO for reading blocks until a writer comes. A non-blocking open returns at once for both, the
+    fstat of the opened file says what it is, and reading one byte over the limit tells a large file
+    without reading all of it.
+    """
+    def refused(message: str, hint: str, kind: str) -> tuple[None, list[ConfigError]]:
+        return None, [ConfigError(message, shown, 1, 1, hint=hint, error_type=kind)]
+
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return None, [
-                ConfigError(
-                    f"file is {size} bytes, larger than the {MAX_FILE_BYTES} byte limit",
-                    shown,
-                    1,
-                    1,
-                    hint="split it into several workflow files",
-                    error_type="size",
-                )
-            ]
-        raw = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        return None, [ConfigError(f"cannot read file: {exc.strerror or exc}", shown, error_type="io",
-                                  hint="check that the path exists and is readable")]
+        return refused(f"cannot read file: {exc.strerror or exc}", "check that the path exists and is readable", "io")
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            return refused(f"cannot read {file_kind(mode)}: workflow files must be regular files",
+                           "name a .yaml file", "io")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        return refused(f"cannot read file: {exc.strerror or exc}", "check that the path exists and is readable", "io")
+    finally:
+        os.close(fd)
+    if len(raw) > MAX_FILE_BYTES:
+        return refused(f"file is larger than the {MAX_FILE_BYTES} byte limit", "split it into several workflow files", "size")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -276,8 +331,8 @@ def parse_text(text: str, path: Path, shown: str) -> tuple[Document | None, list
             ConfigError(
                 f"YAML syntax error: {message}",
                 shown,
-                mark.line + 1 if mark else None,
-                mark.column + 1 if mark else None,
+                mark.line + 1 if mark else 1,
+                mark.column + 1 if mark else 1,
                 hint=hint,
                 error_type="yaml",
             )
@@ -303,8 +358,8 @@ def parse_text(text: str, path: Path, shown: str) -> tuple[Document | None, list
             ConfigError(
                 f"YAML error: {getattr(exc, 'problem', None) or exc}",
                 shown,
-                (mark.line + 1) if mark else None,
-                (mark.column + 1) if mark else None,
+                (mark.line + 1) if mark else 1,
+                (mark.column + 1) if mark else 1,
                 hint="remove control characters and fix the YAML syntax",
                 error_type="yaml",
             )

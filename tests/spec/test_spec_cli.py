@@ -143,3 +143,26 @@ def test_a_bug_of_ours_becomes_an_error_for_that_file_not_a_traceback(tmp_path, 
     out = capsys.readouterr()
     assert "crm_accounts_daily.yaml: internal error while checking this file: KeyError" in out.out
     assert "2 valid workflow(s)" in out.err
+
+
+def test_show_refuses_a_device_instead_of_reading_it_forever(tmp_path, capsys):
+    """/dev/zero reports size 0 and never ends; reading it whole ran out of memory."""
+    import os
+
+    assert main(["show", "/dev/zero"]) == 1
+    assert capsys.readouterr().err.strip() == ("/dev/zero:1:1: cannot read a character device: workflow files "
+                                               "must be regular files; name a .yaml file")
+    fifo = tmp_path / "wf.yaml"
+    os.mkfifo(fifo)
+    assert main(["show", str(fifo)]) == 1  # would block forever if opened without O_NONBLOCK
+    assert "a FIFO (named pipe)" in capsys.readouterr().err
+
+
+def test_a_file_over_the_limit_is_refused_after_reading_one_byte_more(write, capsys):
+    from hevo_dagfactory.spec.yamlsafe import MAX_FILE_BYTES
+
+    write("big.yaml", b"syncs: []\n" + b"#" * MAX_FILE_BYTES)
+    write("edge.yaml", b"syncs: [{id: s, pipeline_id: 1}]\n".ljust(MAX_FILE_BYTES, b" "))
+    assert main(["validate", "big.yaml", "edge.yaml"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [f"big.yaml:1:1: file is larger than the {MAX_FILE_BYTES} byte limit; split it into several workflow files"]

@@ -57,6 +57,13 @@ EXPECTED = {
         (7, 15, "enum", "region must be one of", "/environments/prod/hevo/region"),
         (8, 3, "invalid_name", "invalid name 'Dev'", "/environments/Dev"),
     ],
+    "too_many_digits.yaml": [(3, 18, "type", "too many digits", "/syncs/0/pipeline_id")],
+    "nul_anywhere.yaml": [
+        (1, 14, "unsafe_value", "the value contains a NUL", "/description"),
+        (7, 38, "unsafe_value", "the value contains a NUL", "/steps/0/dbt/project_dir"),
+        (7, 53, "unsafe_value", "the key contains a NUL", "/steps/0/dbt/vars/k\x00"),
+        (9, 34, "unsafe_value", "the value contains a NUL", "/steps/1/bash/cwd"),
+    ],
 }
 
 
