@@ -30,15 +30,17 @@ from hevo_dagfactory.spec.discover import (
     looks_like_workflow,
 )
 from hevo_dagfactory.spec.errors import ConfigError, ConfigErrors, display_path
-from hevo_dagfactory.spec.interpolate import expand, has_unresolved
+from hevo_dagfactory.spec.environments import ENV_VAR, STANDARD_ENVIRONMENTS, environment_name_problem, unknown_environment
+from hevo_dagfactory.spec.interpolate import Expansions, expand, has_unresolved, scrub
 from hevo_dagfactory.spec.model import Workflow
 from hevo_dagfactory.spec.positions import Positions
 from hevo_dagfactory.spec.schema_errors import schema_errors
-from hevo_dagfactory.spec.yamlsafe import Document, load_document
+from hevo_dagfactory.spec.yamlsafe import Document, file_kind, load_document
 
-ENV_VAR = "HEVO_DAGFACTORY_ENV"
 #: top-level keys whose mappings are merged key by key; every other key is replaced whole
 MERGED_KEYS = ("hevo", "defaults", "sync_defaults")
+__all__ = ["ENV_VAR", "STANDARD_ENVIRONMENTS", "LoadResult", "current_environment", "environment_name_problem",
+           "load_file", "load_paths"]
 
 
 @dataclass
@@ -47,7 +49,7 @@ class LoadResult:
 
     workflows: list[Workflow]
     errors: list[ConfigError]
-    files: list[Path]
+    files: list[Path]  # workflow files, defaults files read, and named paths that could not be read
     skipped: list[Path] = field(default_factory=list)  # YAML files in scanned folders that are not workflows
 
     @property
@@ -67,6 +69,7 @@ class _Layer:
     shown: str
     doc: Document
     data: dict[str, Any]
+    expansions: Expansions = field(default_factory=Expansions)
 
 
 def _other_env(environment: str | None) -> Any:
@@ -101,7 +104,8 @@ def _read_layer(path: Path, kind: str, environment: str | None, osenv: Mapping[s
         return None, [ConfigError(f"the top level is {what}, not a mapping of settings", shown, line, col, None,
                                   "start with 'key: value' lines such as 'syncs:' and 'steps:'", "not_mapping")]
     pos = Positions(shown)
-    pos.add(doc, shown)
+    used = Expansions()
+    pos.add(doc, shown, raw=used.raw)  # filled by expand() below
     skip, under_other = _other_env(environment)
     found: list[ConfigError] = []
 
@@ -109,16 +113,17 @@ def _read_layer(path: Path, kind: str, environment: str | None, osenv: Mapping[s
         file, line, col = pos.at(ptr)
         found.append(ConfigError(message, file, line, col, ptr, hint, "env_var"))
 
-    data = expand(doc.data, osenv, "", report, skip)
+    data = expand(doc.data, osenv, "", report, skip, used)
+    unset = {e.pointer for e in found}  # a value left as '${NAME}' is already reported; its type error is noise
     found += schema_errors(
         data,
-        S.validator("defaults" if kind == "defaults" else "workflow"),
+        "defaults" if kind == "defaults" else "workflow",
         pos,
-        ignore=lambda ptr, inst: under_other(ptr) and has_unresolved(inst),
+        ignore=lambda ptr, inst: ptr in unset or (under_other(ptr) and has_unresolved(inst)),
     )
     if found:
-        return None, found
-    return _Layer(path, shown, doc, data), []
+        return None, scrub(found, [used])
+    return _Layer(path, shown, doc, data, used), []
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -138,6 +143,7 @@ class _DefaultsCache:
         self.environment = environment
         self.osenv = osenv
         self.entries: dict[Path, tuple[_Layer | None, list[ConfigError]]] = {}
+        self.read: list[Path] = []
 
     def get(self, folder: Path) -> tuple[_Layer | None, list[ConfigError]]:
         if folder not in self.entries:
@@ -152,27 +158,34 @@ class _DefaultsCache:
                 layer, more = _read_layer(path, "defaults", self.environment, self.osenv)
                 errors += more
             self.entries[folder] = (layer, errors)
+            if path is not None:
+                self.read.append(path)
         return self.entries[folder]
+
+    def files(self) -> list[Path]:
+        """The defaults files read so far."""
+        return list(self.read)
 
 
 def _load_one(path: Path, environment: str | None, osenv: Mapping[str, str], cache: _DefaultsCache,
-              ) -> tuple[Workflow | None, list[ConfigError], tuple[str, int | None, int | None] | None, bool]:
-    """Returns (workflow, errors, position of dag_id, defaults_broken).
+              source: Path | None = None) -> tuple[Workflow | None, list[ConfigError], tuple[str, int | None, int | None, str | None] | None, bool]:
+    """Returns (workflow, errors, (file, line, col, dag_id as written if a variable set it), defaults_broken).
 
     A bug of ours must not become a traceback for the user nor hide the other files'
     results, so anything unexpected is turned into an ``internal`` error for this file
     (the test suite fails on any ``internal`` error).
     """
     try:
-        return _load_one_unguarded(path, environment, osenv, cache)
+        return _load_one_unguarded(path, environment, osenv, cache, source or path.resolve())
     except Exception as exc:  # noqa: BLE001 - last-resort guard, see docstring
-        return None, [ConfigError(f"internal error while checking this file: {type(exc).__name__}: {exc}",
-                                  display_path(path), None, None, None,
+        # The exception text is not shown: it may quote a value that came from a variable.
+        return None, [ConfigError(f"internal error while checking this file ({type(exc).__name__})",
+                                  display_path(path), 1, 1, None,
                                   "please report this together with the file", "internal")], None, False
 
 
 def _load_one_unguarded(path: Path, environment: str | None, osenv: Mapping[str, str], cache: _DefaultsCache,
-                        ) -> tuple[Workflow | None, list[ConfigError], tuple[str, int | None, int | None] | None, bool]:
+                        source: Path) -> tuple[Workflow | None, list[ConfigError], tuple[str, int | None, int | None, str | None] | None, bool]:
     layer, errors = _read_layer(path, "workflow", environment, osenv)
     base, base_errors = cache.get(path.parent)
     if base_errors:
@@ -195,12 +208,20 @@ def _load_one_unguarded(path: Path, environment: str | None, osenv: Mapping[str,
             if overlay is None:
                 continue
             merged = _merge(merged, overlay)
-            pos.add(lay.doc, lay.shown, f"/environments/{env}", "")
+            pos.add(lay.doc, lay.shown, f"/environments/{env}", "", lay.expansions.raw)
         else:
             merged = _merge(merged, {k: v for k, v in lay.data.items() if k != "environments"})
-            pos.add(lay.doc, lay.shown)
-    workflow, build_errors = build_workflow(merged, path.resolve(), pos, environment)
-    return workflow, build_errors, pos.at("/dag_id") if "dag_id" in merged else (layer.shown, 1, 1), False
+            pos.add(lay.doc, lay.shown, raw=lay.expansions.raw)
+    layers = [lay for lay, env in stack if not env]
+    if environment:
+        declared = {name for lay in layers for name in lay.data.get("environments", {})}
+        env_error = unknown_environment(environment, declared, layer.shown, layer.doc.key_marks.get("/environments"))
+        if env_error is not None:
+            return None, [env_error], None, False
+    workflow, build_errors = build_workflow(merged, source, pos, environment)
+    build_errors = scrub(build_errors, [lay.expansions for lay in layers])
+    where = pos.at("/dag_id") if "dag_id" in merged else (layer.shown, 1, 1)
+    return workflow, build_errors, (*where, pos.written("/dag_id")), False
 
 
 def load_file(path: Path | str, *, env: str | None = None) -> Workflow:
@@ -215,16 +236,41 @@ def load_file(path: Path | str, *, env: str | None = None) -> Workflow:
     return workflow
 
 
-def _expand_paths(paths: Iterable[Path | str], sniff_files: bool = False) -> tuple[list[Path], list[Path], list[Path], list[ConfigError]]:
-    """(workflow files, explicit defaults files, skipped files, errors for missing paths)."""
+class _RealPaths:
+    """``Path.resolve()`` for many files of few folders: each folder is resolved once per load.
+
+    Why: resolving costs an ``lstat`` per path component; for a thousand files of one folder
+    that was a measurable part of ``validate``. A file that is itself a symlink is resolved fully.
+    """
+
+    def __init__(self) -> None:
+        self.known: dict[Path, Path] = {}
+
+    def __call__(self, path: Path) -> Path:
+        found = self.known.get(path)
+        if found is None:
+            if path.is_symlink():
+                found = path.resolve()
+            else:
+                folder = path.parent
+                if folder not in self.known:
+                    self.known[folder] = folder.resolve()
+                found = self.known[folder] / path.name
+            self.known[path] = found
+        return found
+
+
+def _expand_paths(paths: Iterable[Path | str], sniff_files: bool = False, real: _RealPaths | None = None) -> tuple[list[Path], list[Path], list[Path], list[ConfigError]]:
+    """(workflow files, explicit defaults files, skipped files, errors for paths that are no file or folder)."""
     files: list[Path] = []
     defaults: list[Path] = []
     skipped: list[Path] = []
     errors: list[ConfigError] = []
     seen: set[Path] = set()
+    real = real or _RealPaths()
 
     def add(target: list[Path], p: Path) -> None:
-        key = p.resolve()
+        key = real(p)
         if key not in seen:
             seen.add(key)
             target.append(p)
@@ -236,7 +282,8 @@ def _expand_paths(paths: Iterable[Path | str], sniff_files: bool = False) -> tup
             for f in found:
                 add(files, f)
             found_set = set(found)
-            skipped += [c for c in sorted(p.iterdir()) if is_candidate_name(c) and c not in found_set and c.is_file()]
+            skipped += sorted((c for c in p.iterdir() if is_candidate_name(c) and c not in found_set and c.is_file()),
+                              key=lambda c: c.name)
         elif p.is_file():
             if p.name in DEFAULTS_NAMES:
                 add(defaults, p)
@@ -245,8 +292,11 @@ def _expand_paths(paths: Iterable[Path | str], sniff_files: bool = False) -> tup
             else:
                 add(files, p)
         else:
-            errors.append(ConfigError("no such file or folder", str(p), None, None, None,
-                                      "check the path", "io"))
+            try:
+                message = f"cannot read {file_kind(p.stat().st_mode)}: workflow files must be regular files"
+            except OSError:
+                message = "no such file or folder"
+            errors.append(ConfigError(message, display_path(p), 1, 1, None, "check the path", "io"))
     return files, defaults, skipped, errors
 
 
@@ -260,16 +310,18 @@ def load_paths(paths: Iterable[Path | str], *, env: str | None = None, sniff_fil
     """
     environment = current_environment(env)
     osenv = os.environ
-    files, explicit_defaults, skipped, errors = _expand_paths(paths, sniff_files)
+    real = _RealPaths()
+    files, explicit_defaults, skipped, errors = _expand_paths(paths, sniff_files, real)
+    refused = [Path(e.file) for e in errors]  # looked at, so counted among the files checked
     cache = _DefaultsCache(environment, osenv)
     workflows: list[Workflow] = []
-    dag_ids: dict[str, tuple[Path, tuple[str, int | None, int | None]]] = {}
+    dag_ids: dict[str, tuple[Path, Any]] = {}
     reported_defaults: set[Path] = set()
     for d in explicit_defaults:
         reported_defaults.add(d.parent.resolve())
         errors += cache.get(d.parent)[1]
     for path in files:
-        workflow, file_errors, where, broken = _load_one(path, environment, osenv, cache)
+        workflow, file_errors, where, broken = _load_one(path, environment, osenv, cache, real(path))
         errors += file_errors
         if broken:
             folder_key = path.parent.resolve()
@@ -283,12 +335,14 @@ def load_paths(paths: Iterable[Path | str], *, env: str | None = None, sniff_fil
             continue
         if workflow.dag_id in dag_ids:
             first_path, _ = dag_ids[workflow.dag_id]
-            file, line, col = where or (display_path(path), 1, 1)
-            errors.append(ConfigError(f"dag_id {workflow.dag_id!r} is already used by {display_path(first_path)}",
+            file, line, col, written = where or (display_path(path), 1, 1, None)
+            errors.append(ConfigError(f"dag_id {(written or workflow.dag_id)!r} is already used by {display_path(first_path)}",
                                       file, line, col, "/dag_id", "give each workflow its own dag_id (or file name)",
                                       "duplicate_dag_id"))
             continue
         dag_ids[workflow.dag_id] = (path, where)
         workflows.append(workflow)
     errors.sort(key=ConfigError.sort_key)
-    return LoadResult(workflows, errors, files + explicit_defaults, skipped)
+    named = {real(d) for d in explicit_defaults}
+    read_defaults = [d for d in cache.files() if real(d) not in named]
+    return LoadResult(workflows, errors, files + explicit_defaults + read_defaults + refused, skipped)

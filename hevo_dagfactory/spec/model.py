@@ -19,7 +19,7 @@ SyncAction = Literal["sync_now", "resync"]
 WaitMode = Literal["deferrable", "poll", "none"]
 FailurePolicy = Literal["fail", "warn", "succeed"]
 IfRunning = Literal["attach", "fail"]
-StepKind = Literal["dbt", "bash"]
+StepKind = str  # a name registered in ``spec.kinds`` ("dbt", "bash", ...)
 
 
 def asset_uri(region: str, pipeline_id: int) -> str:
@@ -123,13 +123,25 @@ class BashStep:
 
 @dataclass(frozen=True)
 class Step:
-    """A dbt or bash task. ``after is None`` means "after every sync"; ``()`` means no upstream."""
+    """A task after the syncs. ``after is None`` means "after every sync"; ``()`` means no upstream.
+
+    ``body`` is the kind's model object (``DbtStep`` for ``dbt``, ``BashStep`` for ``bash``, whatever
+    a kind registered in ``spec.kinds`` parses its YAML into); the factory hands it to the builder
+    registered for ``kind``.
+    """
 
     id: str
     kind: StepKind
-    dbt: DbtStep | None = None
-    bash: BashStep | None = None
+    body: Any = None
     after: tuple[str, ...] | None = None
+
+    @property
+    def dbt(self) -> DbtStep | None:
+        return self.body if self.kind == "dbt" else None
+
+    @property
+    def bash(self) -> BashStep | None:
+        return self.body if self.kind == "bash" else None
 
 
 @dataclass(frozen=True)

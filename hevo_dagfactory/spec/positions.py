@@ -8,38 +8,92 @@ where its value wins.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from hevo_dagfactory.spec.yamlsafe import Document
 
 Where = tuple[str, "int | None", "int | None"]
 
 
+class _Layer:
+    __slots__ = ("marks", "key_marks", "shown", "src", "dst", "raw")
+
+    def __init__(self, doc: Document, shown: str, src: str, dst: str, raw: Mapping[str, str]):
+        self.marks, self.key_marks, self.shown = doc.marks, doc.key_marks, shown
+        self.src, self.dst, self.raw = src, dst, raw
+
+    def source_ptr(self, ptr: str) -> str | None:
+        """Where ``ptr`` (a merged pointer) lives in this layer's own document, if it can.
+
+        An overlay (``src`` = ``/environments/prod``) supplies what is *inside* it, never the
+        position of the merged value at ``dst`` itself.
+        """
+        if self.dst and not (ptr == self.dst or ptr.startswith(self.dst + "/")):
+            return None
+        rest = ptr[len(self.dst):]
+        if self.src and not rest:
+            return None
+        return self.src + rest
+
+
 class Positions:
+    """Layers are kept, not copied: lookups (only for errors) walk them, newest first.
+
+    Why: ``add`` runs for every layer of every file and a folder's defaults file is a layer of
+    each of its workflows, while a lookup happens only when there is an error to report.
+    """
+
     def __init__(self, default_file: str):
         self.default_file = default_file
-        self.values: dict[str, tuple[str, int, int]] = {}
-        self.keys: dict[str, tuple[str, int, int]] = {}
+        self.layers: list[_Layer] = []
 
-    def add(self, doc: Document, shown: str, src: str = "", dst: str = "") -> None:
-        """Record ``doc``'s positions under ``src`` as positions under ``dst``."""
-        for table, target in ((doc.marks, self.values), (doc.key_marks, self.keys)):
-            if not src:
-                for ptr, (line, col) in table.items():
-                    target[dst + ptr] = (shown, line, col)
-                continue
-            cut = len(src)
-            prefix = src + "/"
-            for ptr, (line, col) in table.items():
-                if ptr.startswith(prefix):
-                    target[dst + ptr[cut:]] = (shown, line, col)
+    def add(self, doc: Document, shown: str, src: str = "", dst: str = "",
+            raw: Mapping[str, str] | None = None) -> None:
+        """Record ``doc``'s positions (and ``raw``, its expanded strings) under ``src`` as under ``dst``."""
+        self.layers.append(_Layer(doc, shown, src, dst, raw if raw is not None else {}))
+
+    def _value_layer(self, ptr: str) -> tuple[_Layer, str] | None:
+        """The newest layer that sets the value at ``ptr``, and the pointer in its document."""
+        for layer in reversed(self.layers):
+            own = layer.source_ptr(ptr)
+            if own is not None and own in layer.marks:
+                return layer, own
+        return None
 
     def at(self, ptr: str, *, key: bool = False) -> Where:
         """Position of the value (or its key) at ``ptr``, falling back to the nearest parent."""
-        if key and ptr in self.keys:
-            return self.keys[ptr]
+        if key:
+            for layer in reversed(self.layers):
+                own = layer.source_ptr(ptr)
+                if own is not None and own in layer.key_marks:
+                    return (layer.shown, *layer.key_marks[own])
         probe = ptr
         while True:
-            if probe in self.values:
-                return self.values[probe]
+            found = self._value_layer(probe)
+            if found is not None:
+                layer, own = found
+                return (layer.shown, *layer.marks[own])
             if not probe:
                 return (self.default_file, 1, 1)
             probe = probe.rsplit("/", 1)[0]
+
+    def written(self, ptr: str) -> str | None:
+        """The text as written in the file when ``${VAR}`` expansion changed the value at ``ptr``."""
+        found = self._value_layer(ptr)
+        if found is None:
+            return None
+        layer, own = found
+        return layer.raw.get(own)
+
+    def expanded_under(self, ptr: str) -> bool:
+        """True when the value at ``ptr`` or anything inside it may have come from ``${VAR}`` expansion."""
+        for layer in self.layers:
+            own = layer.source_ptr(ptr)
+            if own is not None and any(p == own or p.startswith(own + "/") for p in layer.raw):
+                return True
+        return False
+
+    def quote(self, ptr: str, value: object) -> str:
+        """``repr(value)``, or the text as written (``'${TOKEN}'``) when it came from a variable."""
+        written = self.written(ptr)
+        return repr(written) if written is not None else repr(value)

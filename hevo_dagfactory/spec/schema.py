@@ -3,13 +3,21 @@
 Why here and compiled once: ``schemas/hevo-workflow.schema.json`` is the single source
 of truth for the file format (editors use it through the ``yaml-language-server``
 modeline, the docs are checked against it, and the model's defaults and enums are read
-from it), and building a jsonschema validator costs far more than using one, so each
-process compiles it once and reuses it for every file.
+from it), and building a validator costs far more than using one, so each process
+compiles it once and reuses it for every file.
+
+Two validators with one meaning: ``fast_check`` (closures from ``fastcheck``, yes/no, no
+jsonschema import) answers for valid files; ``validator`` (jsonschema) explains the errors
+of the others. Both read ``integer`` as a YAML integer (``2``, never ``2.0``; JSON Schema
+itself would accept ``2.0``, which Airflow then refuses) and ``pattern`` with ECMA-262
+semantics (``patterns``), as editors do.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -32,8 +40,13 @@ def schema_path() -> Path:
     )
 
 
+_override: str | None = None  # schema text in use instead of the installed file (see using_schema)
+
+
 @lru_cache(maxsize=1)
 def _schema_text() -> str:
+    if _override is not None:
+        return _override
     return schema_path().read_text(encoding="utf-8")
 
 
@@ -80,18 +93,70 @@ def enum_of(pointer: str) -> tuple[Any, ...]:
     return tuple(section(pointer)["enum"])
 
 
+#: where each kind of file starts in the schema
+_ROOTS = {"workflow": "#", "defaults": "#/$defs/folder_defaults"}
+
+
+@lru_cache(maxsize=2)
+def fast_check(kind: str = "workflow") -> Callable[[Any], bool] | None:
+    """The compiled yes/no check (``fastcheck``) for ``kind``, or None if the schema needs jsonschema."""
+    from hevo_dagfactory.spec.fastcheck import Unsupported, compile_schema
+
+    try:
+        return compile_schema(_shared_schema(), _ROOTS[kind])
+    except Unsupported:
+        return None
+
+
+@lru_cache(maxsize=1)
+def validator_class():
+    """Draft 2020-12 with our meaning of ``integer`` (a YAML integer, not 2.0) and ECMA-262 ``pattern``."""
+    from jsonschema import Draft202012Validator, ValidationError, validators  # lazy: ~120 ms
+
+    from hevo_dagfactory.spec.fastcheck import TYPES
+    from hevo_dagfactory.spec.patterns import compiled
+
+    def pattern(validator, patrn, instance, schema):
+        if validator.is_type(instance, "string") and not compiled(patrn).search(instance):
+            yield ValidationError(f"{instance!r} does not match {patrn!r}")
+
+    checker = Draft202012Validator.TYPE_CHECKER.redefine("integer", lambda _checker, x: TYPES["integer"](x))
+    return validators.extend(Draft202012Validator, validators={"pattern": pattern}, type_checker=checker)
+
+
 @lru_cache(maxsize=2)
 def validator(kind: str = "workflow"):
-    """Compiled validator for ``workflow`` files or a folder's ``defaults`` file."""
-    from jsonschema import Draft202012Validator  # lazy: ~80 ms, only for commands that validate
-
+    """Compiled jsonschema validator for ``workflow`` files or a folder's ``defaults`` file."""
+    cls = validator_class()
     schema = _shared_schema()
     if kind == "workflow":
-        return Draft202012Validator(schema)
+        return cls(schema)
     if kind == "defaults":
         from referencing import Registry, Resource
 
         resource = Resource.from_contents(schema)
         registry = Registry().with_resource(schema["$id"], resource)
-        return Draft202012Validator({"$ref": schema["$id"] + "#/$defs/folder_defaults"}, registry=registry)
+        return cls({"$ref": schema["$id"] + _ROOTS["defaults"]}, registry=registry)
     raise ValueError(kind)
+
+
+_CACHED = (_schema_text, _shared_schema, section, defaults_of, enum_of, fast_check, validator)
+
+
+@contextmanager
+def using_schema(schema: dict[str, Any]) -> Iterator[None]:
+    """Load files against ``schema`` instead of the installed one while the block runs.
+
+    For tests and for trying a schema change (such as a new step kind) before editing the file.
+    """
+    global _override
+    previous = _override
+    _override = json.dumps(schema)
+    for fn in _CACHED:
+        fn.cache_clear()
+    try:
+        yield
+    finally:
+        _override = previous
+        for fn in _CACHED:
+            fn.cache_clear()

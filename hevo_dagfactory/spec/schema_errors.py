@@ -35,7 +35,10 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     return f"did you mean {match[0]!r}?" if match else None
 
 
-def describe(value: Any) -> str:
+def describe(value: Any, written: str | None = None) -> str:
+    """How a message names a value; ``written`` is the text as written when ``${VAR}`` made it."""
+    if written is not None:
+        return f"{written!r} (a string once expanded)"
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -68,14 +71,28 @@ def _ptr(path: Iterable[Any]) -> str:
 
 def schema_errors(
     data: Any,
-    validator: Any,
+    kind: str,
     pos: Positions,
     *,
     ignore: Callable[[str, Any], bool] | None = None,
 ) -> list[ConfigError]:
-    """Every schema violation in ``data`` as a positioned ``ConfigError``."""
+    """Every schema violation in ``data`` (a ``workflow`` or ``defaults`` file) as a positioned ``ConfigError``.
+
+    The compiled check answers for valid files; only a file it rejects (or cannot judge)
+    pays for jsonschema, which explains each error.
+    """
+    from hevo_dagfactory.spec import schema as S
+    from hevo_dagfactory.spec.fastcheck import Unsure
+
+    fast = S.fast_check(kind)
+    if fast is not None:
+        try:
+            if fast(data):
+                return []
+        except Unsure:
+            pass
     out: list[ConfigError] = []
-    for err in validator.iter_errors(data):
+    for err in S.validator(kind).iter_errors(data):
         out.extend(_convert(err, pos, ignore))
     return out
 
@@ -88,6 +105,8 @@ def _convert(err: Any, pos: Positions, ignore: Callable[[str, Any], bool] | None
     schema = err.schema if isinstance(err.schema, dict) else {}
     kw = err.validator
     name = _name(path)
+    written = pos.written(ptr)
+    shown = describe(err.instance, written)
     where = lambda p, key=False: pos.at(p, key=key)  # noqa: E731
 
     def mk(message: str, at_ptr: str, hint: str | None, kind: str, key: bool = False) -> ConfigError:
@@ -114,13 +133,15 @@ def _convert(err: Any, pos: Positions, ignore: Callable[[str, Any], bool] | None
         ]
     if kw == "enum":
         allowed = [str(v) for v in schema.get("enum", [])]
-        hint = did_you_mean(err.instance, allowed) if isinstance(err.instance, str) else None
+        # no did-you-mean for a variable's value: how close it is to a name says something about it
+        hint = did_you_mean(err.instance, allowed) if isinstance(err.instance, str) and written is None else None
         hint = hint or f"use one of: {', '.join(allowed)}"
-        return [mk(f"{name} must be one of {', '.join(allowed)}, not {describe(err.instance)}", ptr, hint, "enum")]
+        return [mk(f"{name} must be one of {', '.join(allowed)}, not {shown}", ptr, hint, "enum")]
     if kw == "type":
         types = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
         wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in types)
-        return [mk(f"{name} must be {wanted}, not {describe(err.instance)}", ptr, _type_hint(err.instance, types), "type")]
+        hint = _variable_hint(types) if written is not None else _type_hint(err.instance, types)
+        return [mk(f"{name} must be {wanted}, not {shown}", ptr, hint, "type")]
     if kw == "pattern" and "propertyNames" in err.schema_path:
         return [
             mk(
@@ -136,20 +157,36 @@ def _convert(err: Any, pos: Positions, ignore: Callable[[str, Any], bool] | None
     if kw in ("oneOf", "anyOf") and schema.get("errorMessage"):
         return [mk(schema["errorMessage"], ptr, None, kw)]
     if kw == "pattern" and schema.get("errorMessage"):
-        return [mk(f"invalid {name}: {describe(err.instance)}", ptr, schema["errorMessage"], kw)]
+        return [mk(f"invalid {name}: {shown}", ptr, schema["errorMessage"], kw)]
+    if kw == "pattern":
+        return [mk(f"invalid {name}: {shown}", ptr, f"it must match the pattern {err.validator_value}", kw)]
     if kw in ("minimum", "maximum"):
         bound = "at least" if kw == "minimum" else "at most"
         return [mk(f"{name} must be {bound} {err.validator_value}, not {err.instance}", ptr, None, "range")]
     if kw == "minLength":
         return [mk(f"{name} must not be empty", ptr, "write a value or remove the key", "empty")]
+    if kw == "maxLength":
+        return [mk(f"{name} must be at most {err.validator_value} characters long", ptr, None, "range")]
     if kw == "minItems":
         return [mk(f"{name} needs at least {err.validator_value} item(s)", ptr, None, "empty")]
     if kw == "uniqueItems":
         return [mk(f"{name} lists the same value twice", ptr, "remove the duplicate", "duplicate_item")]
+    if pos.expanded_under(ptr):  # jsonschema's own message quotes the value, which may be a secret
+        return [mk(f"{name} does not match the schema (keyword {kw!r})", ptr, None, "schema")]
     return [mk(f"{name}: {err.message}", ptr, None, "schema")]
 
 
+def _variable_hint(types: list[str]) -> str:
+    """A ``${VAR}`` value has the wrong type: quotes are not the problem, the variable is."""
+    wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in types if t != "null")
+    return f"${{VAR}} always yields a string, and this key needs {wanted}: write the value itself, without a variable"
+
+
 def _type_hint(value: Any, types: list[str]) -> str | None:
+    if isinstance(value, float) and "integer" in types:
+        if value.is_integer() and abs(value) < 1e15:
+            return f"write {int(value)}, not {value}"
+        return "write a whole number such as 2, without a decimal point or exponent"
     if isinstance(value, str) and "integer" in types and value.strip().isdigit():
         return "remove the quotes"
     if value is None:

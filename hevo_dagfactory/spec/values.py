@@ -12,23 +12,38 @@ import re
 from datetime import date, datetime, timedelta, tzinfo
 from functools import lru_cache
 
-_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+_DURATION = re.compile(r"(?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?")
+#: Longest duration accepted. Why a limit: Python's timedelta ends at 999999999 days and a deadline
+#: ``now + timeout`` must stay before the year 10000; no retry delay, poll interval or timeout
+#: needs more than a year (``null`` means "no limit" where that makes sense).
+MAX_DURATION_DAYS = 365
+MAX_DURATION_SECONDS = MAX_DURATION_DAYS * 86400
 
 
 def parse_duration(value: int | str) -> timedelta:
-    """``90`` / ``"90"`` seconds, or ``90s``, ``5m``, ``2h``, ``1h30m``, ``1d`` → ``timedelta``."""
-    if isinstance(value, bool):
-        raise ValueError("a duration cannot be true/false")
-    if isinstance(value, int):
-        return timedelta(seconds=value)
-    text = value.strip()
-    if text.isdigit():
-        return timedelta(seconds=int(text))
-    match = _DURATION.match(text)
-    if not text or not match:
+    """``90`` / ``"90"`` seconds, or ``90s``, ``5m``, ``2h``, ``1h30m``, ``1d`` → ``timedelta``.
+
+    Raises ``ValueError`` for anything else and for more than ``MAX_DURATION_DAYS`` days.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise ValueError(f"not a duration: {value!r}")
-    d, h, m, s = (int(g) if g else 0 for g in match.groups())
-    return timedelta(days=d, hours=h, minutes=m, seconds=s)
+    if isinstance(value, int):
+        seconds = value
+    else:
+        text = value.strip()
+        match = _DURATION.fullmatch(text)
+        if text.isascii() and text.isdigit():
+            seconds = int(text)
+        elif text and match:
+            d, h, m, s = (int(g) if g else 0 for g in match.groups())
+            seconds = ((d * 24 + h) * 60 + m) * 60 + s
+        else:
+            raise ValueError(f"not a duration: {value!r}")
+    if seconds < 0:
+        raise ValueError("a duration cannot be negative")
+    if seconds > MAX_DURATION_SECONDS:
+        raise ValueError(f"longer than the {MAX_DURATION_DAYS}-day limit")
+    return timedelta(seconds=seconds)
 
 
 @lru_cache(maxsize=256)

@@ -141,8 +141,34 @@ def test_a_bug_of_ours_becomes_an_error_for_that_file_not_a_traceback(tmp_path, 
     monkeypatch.setattr(loader, "build_workflow", flaky)
     assert main(["validate", str(REPO / "configs")]) == 1
     out = capsys.readouterr()
-    assert "crm_accounts_daily.yaml: internal error while checking this file: KeyError" in out.out
-    assert "2 valid workflow(s)" in out.err
+    # at 1:1 like every whole-file error; the exception's text is left out (it could quote a variable's value)
+    assert "crm_accounts_daily.yaml:1:1: internal error while checking this file (KeyError)" in out.out
+    assert "boom" not in out.out
+    assert "4 file(s) checked, 2 valid workflow(s), 1 error(s) in 1 file(s)" in out.err  # defaults.yaml counts
+
+
+def test_summary_counts_the_defaults_file_it_read(write, capsys):
+    write("defaults.yaml", "hevo: {region: mars}\n")
+    write("wf.yaml", "syncs: [{id: s, pipeline_id: 1}]\n")
+    assert main(["validate", "wf.yaml"]) == 1
+    out = capsys.readouterr()
+    assert out.out.splitlines()[0].startswith("defaults.yaml:1:16: region must be one of")
+    assert out.out.splitlines()[1] == ("wf.yaml:1:1: not loaded because the folder's defaults file has errors; "
+                                       "fix the defaults file first")
+    assert out.err.strip() == "2 file(s) checked, 0 valid workflow(s), 2 error(s) in 2 file(s)"
+
+
+def test_validate_says_what_a_special_file_is(tmp_path, capsys, monkeypatch):
+    import os
+
+    monkeypatch.chdir(tmp_path)
+    os.mkfifo("pipe.yaml")
+    assert main(["validate", "pipe.yaml", "/dev/null"]) == 1  # returns at once: a FIFO is never opened to read
+    out = capsys.readouterr()
+    assert "/dev/null:1:1: cannot read a character device: workflow files must be regular files" in out.out
+    assert "pipe.yaml:1:1: cannot read a FIFO (named pipe): workflow files must be regular files" in out.out
+    assert "no such file" not in out.out
+    assert out.err.strip() == "2 file(s) checked, 0 valid workflow(s), 2 error(s) in 2 file(s)"
 
 
 def test_show_refuses_a_device_instead_of_reading_it_forever(tmp_path, capsys):
@@ -166,3 +192,18 @@ def test_a_file_over_the_limit_is_refused_after_reading_one_byte_more(write, cap
     assert main(["validate", "big.yaml", "edge.yaml"]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert lines == [f"big.yaml:1:1: file is larger than the {MAX_FILE_BYTES} byte limit; split it into several workflow files"]
+
+
+def test_validating_valid_files_never_imports_jsonschema():
+    """The compiled check answers for valid files; jsonschema (~120 ms to import) is only for explaining errors."""
+    code = (
+        "import sys\n"
+        "from hevo_dagfactory.cli import main\n"
+        f"rc = main(['validate', '-q', {str(REPO / 'configs')!r}])\n"
+        "print(rc, 'jsonschema' in sys.modules)\n"
+        f"rc = main(['validate', '-q', {str(BROKEN / 'bad_enum.yaml')!r}])\n"
+        "print(rc, 'jsonschema' in sys.modules)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    lines = proc.stdout.splitlines()
+    assert (lines[0], lines[-1]) == ("0 False", "1 True"), proc.stdout + proc.stderr

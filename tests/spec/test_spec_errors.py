@@ -57,12 +57,40 @@ EXPECTED = {
         (7, 15, "enum", "region must be one of", "/environments/prod/hevo/region"),
         (8, 3, "invalid_name", "invalid name 'Dev'", "/environments/Dev"),
     ],
+    # JSON Schema counts 2.0 as an integer; Airflow does not ("'max_active_runs' must be int (got 2.0)")
+    "float_integer.yaml": [
+        (1, 18, "type", "write 2, not 2.0", "/max_active_runs"),
+        (2, 21, "type", "retries must be a whole number, not number 1.0", "/defaults/retries"),
+        (5, 18, "type", "write 7, not 7.0", "/syncs/0/pipeline_id"),
+        (8, 34, "type", "write 4, not 4.0", "/steps/0/dbt/threads"),
+    ],
+    # Python's "$" matches before a final newline; ECMA-262's (what editors run) does not
+    "trailing_newline.yaml": [
+        (1, 9, "pattern", "invalid dag_id: string 'finance\\n'", "/dag_id"),
+        (3, 9, "pattern", "invalid id: string 'crm\\n'", "/syncs/0/id"),
+        (5, 15, "pattern", "invalid job_type", "/syncs/0/job_type"),
+        (10, 13, "invalid_name", "invalid name 'TEAM\\n'", "/steps/0/dbt/env/TEAM\n"),
+        (12, 3, "invalid_name", "invalid name 'prod\\n'", "/environments/prod\n"),
+    ],
+    "huge_duration.yaml": [
+        (2, 22, "duration", "longer than the 365-day limit", "/defaults/execution_timeout"),
+        (6, 14, "duration", "use null for no limit", "/syncs/0/timeout"),
+        (7, 20, "duration", "write at most 365d", "/syncs/0/poll_interval"),
+    ],
+    "pipeline_id_too_large.yaml": [(3, 18, "range", "pipeline_id must be at most 9223372036854775807", "/syncs/0/pipeline_id")],
     "too_many_digits.yaml": [(3, 18, "type", "too many digits", "/syncs/0/pipeline_id")],
+    "unknown_user_path.yaml": [(6, 38, "path", "cannot expand '~hevo_no_such_user'", "/steps/0/dbt/project_dir")],
     "nul_anywhere.yaml": [
         (1, 14, "unsafe_value", "the value contains a NUL", "/description"),
         (7, 38, "unsafe_value", "the value contains a NUL", "/steps/0/dbt/project_dir"),
         (7, 53, "unsafe_value", "the key contains a NUL", "/steps/0/dbt/vars/k\x00"),
         (9, 34, "unsafe_value", "the value contains a NUL", "/steps/1/bash/cwd"),
+    ],
+    "nested_default.yaml": [(1, 8, "env_var", "nested defaults are not supported", "/owner")],
+    # ${VAR} always yields a string: the hint must not say "remove the quotes"
+    "variable_typed.yaml": [
+        (1, 10, "type", "${VAR} always yields a string, and this key needs true or false", "/catchup"),
+        (4, 18, "type", "not '${HEVO_DAGFACTORY_TEST_UNSET_VAR:-12}' (a string once expanded)", "/syncs/0/pipeline_id"),
     ],
 }
 

@@ -95,9 +95,17 @@ def test_mutated_yaml_only_ever_raises_config_errors(text):
 
 KEYS = ["dag_id", "schedule", "start_date", "end_date", "timezone", "catchup", "owner", "tags", "hevo", "defaults",
         "sync_defaults", "syncs", "steps", "environments", "id", "pipeline_id", "action", "after", "dbt", "bash",
-        "command", "select", "project_dir", "env", "cwd", "region", "retry_delay", "poll_interval", "assets", "prod"]
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 10**12), st.floats(allow_nan=False, allow_infinity=False),
-                    st.sampled_from(["run", "eu", "5m", "@daily", "0 6 * * *", "2026-01-01", "a", "", "${HOME}", "x\ny"]),
+        "command", "select", "project_dir", "profiles_dir", "env", "cwd", "region", "retry_delay", "poll_interval",
+        "timeout", "execution_timeout", "retries", "max_active_runs", "threads", "vars", "assets", "prod"]
+# No cap on integers and durations with huge numbers: a 10**12 cap hid OverflowErrors in timedelta.
+huge = st.integers(min_value=0, max_value=10**40)
+durations = st.one_of(huge, huge.map(str), st.tuples(huge, st.sampled_from("dhms")).map(lambda t: f"{t[0]}{t[1]}"),
+                      st.tuples(huge, huge).map(lambda t: f"{t[0]}h{t[1]}m"))
+scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
+                    st.integers(-10, 10).map(float), durations,
+                    st.sampled_from(["run", "eu", "5m", "@daily", "0 6 * * *", "2026-01-01", "a", "", "${HOME}", "x\ny",
+                                     "abc\n", "~", "~nosuchuser_fuzz/x", "${A:-${B:-c}}", "9999-12-31T23:59:59-12:00",
+                                     "0001-01-01T00:00:00+14:00"]),
                     st.text(max_size=8))
 values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(KEYS), inner, max_size=4),
                       max_leaves=20)

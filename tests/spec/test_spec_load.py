@@ -278,3 +278,20 @@ def test_after_edges_and_no_cycle_for_diamond(write):
 def test_schema_path_points_at_repo_schema_in_editable_install():
     assert schema_path().name == "hevo-workflow.schema.json"
     assert load_schema()["$schema"].endswith("2020-12/schema")
+
+
+def test_dbt_vars_may_span_lines_because_they_travel_as_json(write):
+    """--vars is one JSON argument: a line break in a value is written \\n there, so it cannot split the command."""
+    import json
+
+    path = write("wf.yaml", 'steps:\n  - id: d\n    dbt: {command: run, vars: {note: "line one\\nline two"}}\n')
+    (step,) = load_file(path).steps
+    assert step.dbt.vars == {"note": "line one\nline two"}
+    (arg,) = [a for a in step.dbt.argv() if a.startswith("{")]
+    assert "\n" not in arg and json.loads(arg) == {"note": "line one\nline two"}
+
+
+def test_a_home_relative_path_is_expanded_when_the_file_is_loaded(write, monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    path = write("wf.yaml", 'steps:\n  - {id: d, dbt: {command: run, project_dir: "~/dbt"}}\n')
+    assert load_file(path).steps[0].dbt.project_dir == tmp_path / "home" / "dbt"

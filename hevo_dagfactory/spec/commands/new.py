@@ -13,7 +13,7 @@ import re
 import sys
 from pathlib import Path
 
-_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,200}$")
+_NAME = re.compile(r"[A-Za-z0-9_.-]{1,200}")  # used with fullmatch: "$" would allow a final "\n"
 
 TEMPLATE = """\
 # yaml-language-server: $schema={schema}
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     raw = args.name
     target = Path(raw) if raw.endswith((".yaml", ".yml")) else Path(args.dir) / f"{raw}.yaml"
     dag_id = target.stem
-    if not _NAME.match(dag_id):
+    if not _NAME.fullmatch(dag_id):
         print(f"hevo-dagfactory new: {dag_id!r} is not a valid dag_id (letters, digits, '_', '.', '-')", file=sys.stderr)
         return 2
     if target.exists():

@@ -68,9 +68,10 @@ def render(workflow) -> str:
     for st in w.steps:
         if st.dbt is not None:
             describe[st.id] = "dbt " + " ".join(st.dbt.argv())
-        else:
-            assert st.bash is not None
+        elif st.bash is not None:
             describe[st.id] = "bash: " + st.bash.command.strip().replace("\n", " ⏎ ")
+        else:  # a kind registered in spec.kinds after these two
+            describe[st.id] = f"{st.kind}: {st.body}"
         upstream[st.id] = w.upstream_of(st)
     order = [s.id for s in w.syncs] + [s.id for s in w.steps]
     width = max((len(i) for i in order), default=0)

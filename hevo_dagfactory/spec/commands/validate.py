@@ -44,12 +44,20 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from hevo_dagfactory.spec.loader import load_paths
+    from hevo_dagfactory.spec.errors import display_path
+    from hevo_dagfactory.spec.loader import ENV_VAR, current_environment, environment_name_problem, load_paths
 
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
         for p in missing:
             print(f"hevo-dagfactory validate: {p}: no such file or folder", file=sys.stderr)
+        return 2
+    environment = current_environment(args.env)
+    problem = environment_name_problem(environment) if environment else None
+    if problem:  # a name no overlay can have: a usage error, whatever the files say
+        source = "--env" if args.env is not None else ENV_VAR
+        print(f"hevo-dagfactory validate: {source} {environment!r} is not a valid environment name: {problem}",
+              file=sys.stderr)
         return 2
     result = load_paths(args.paths, env=args.env, sniff_files=args.only_workflows)
     errors = result.errors
@@ -78,10 +86,11 @@ def _run(args: argparse.Namespace) -> int:
         if errors:
             print("\n".join(str(e) for e in errors))
         if not args.quiet:
-            bad = len({e.file for e in errors})
-            summary = f"{len(result.files)} file(s) checked, {len(result.workflows)} valid workflow(s)"
+            bad = {e.file for e in errors}
+            checked = {display_path(p) for p in result.files} | bad  # defaults files count as checked too
+            summary = f"{len(checked)} file(s) checked, {len(result.workflows)} valid workflow(s)"
             if errors:
-                summary += f", {len(errors)} error(s) in {bad} file(s)"
+                summary += f", {len(errors)} error(s) in {len(bad)} file(s)"
             if not result.files and not args.only_workflows:
                 summary = "no workflow files found (a folder's YAML counts when it has a top-level syncs:/steps:/hevo: key or the schema modeline)"
             print(summary, file=sys.stderr)
