@@ -119,12 +119,16 @@ def test_only_workflows_skips_foreign_yaml_named_explicitly(tmp_path, capsys):
 def test_pre_commit_hook_definition_runs_validate():
     import yaml
 
-    (hook,) = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    hook, installed = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
     assert hook["id"] == "hevo-dagfactory-validate"
     assert hook["entry"].split()[:2] == ["hevo-dagfactory", "validate"]
     assert hook["language"] == "python" and hook["require_serial"] is True
     args = hook["entry"].split()[2:]
     assert main(["validate", *args, str(REPO / "configs" / "crm_accounts_daily.yaml")]) == 0
+    # the variant that installs nothing runs the very same command
+    assert installed["id"] == "hevo-dagfactory-validate-installed" and installed["language"] == "system"
+    assert {k: v for k, v in installed.items() if k not in ("id", "name", "description", "language")} == {
+        k: v for k, v in hook.items() if k not in ("id", "name", "description", "language")}
 
 
 def test_a_bug_of_ours_becomes_an_error_for_that_file_not_a_traceback(tmp_path, monkeypatch, capsys):
