@@ -158,3 +158,25 @@ def edited_valid_docs(draw):
 @given(edited_valid_docs())
 def test_edited_valid_documents_only_ever_raise_config_errors(doc):
     _check(yaml.safe_dump(doc, allow_unicode=True))
+
+
+#: keys holding numbers or durations, as (path in the document, create the parent mapping if missing)
+NUMERIC = [("max_active_runs",), ("defaults", "retries"), ("defaults", "retry_delay"), ("defaults", "execution_timeout"),
+           ("sync_defaults", "poll_interval"), ("sync_defaults", "timeout"), ("syncs", 0, "pipeline_id"),
+           ("syncs", 0, "poll_interval"), ("syncs", 0, "timeout")]
+
+
+@FUZZ
+@given(st.sampled_from(VALID_DOCS), st.sampled_from(NUMERIC),
+       st.one_of(durations, st.integers(), st.floats(allow_nan=False, allow_infinity=False)))
+def test_numbers_and_durations_of_any_size_only_raise_config_errors(doc, path, value):
+    """Aimed at the keys the random edits above rarely reach with a huge value (timedelta overflowed there)."""
+    import copy
+
+    doc = copy.deepcopy(doc)
+    doc.setdefault("syncs", [{"id": "fuzz_sync", "pipeline_id": 1}])
+    node = doc
+    for part in path[:-1]:
+        node = node.setdefault(part, {}) if isinstance(part, str) else node[part]
+    node[path[-1]] = value
+    _check(yaml.safe_dump(doc, allow_unicode=True))
