@@ -1,20 +1,31 @@
-"""Validated workflow models cached per file, in memory and on disk.
+"""Per-file cache of validation results and DAG build plans, in memory and on disk.
 
 Why: reading, schema-validating and merging a YAML file costs milliseconds; a folder of 1000
 files would cost seconds on *every* parse. Airflow 3's dag-processor parses each DAG file in a
 fresh child process, so an in-memory cache alone never hits there: the on-disk layer is what
-makes repeated parses cheap. A cached result (a ``Workflow`` or the file's list of
-``ConfigError``) is reused only when its key still matches:
+makes repeated parses cheap. A cached value is a build plan (``plan.py``) once the file's DAG has
+been built, else the validated ``Workflow``, or the file's list of ``ConfigError``. It is reused
+only when its key still matches:
 
     (path, size, mtime_ns, sha256 of the content, key of every defaults.yaml above the file,
      values of the ${VARS} the files mention, HEVO_DAGFACTORY_ENV, code fingerprint)
 
-The code fingerprint covers the package version and the spec layer's source files, so a new
-validator never trusts an old verdict. Disk entries are written to a temp file and
-``os.replace``-d (atomic, safe with concurrent dag-processor children); every disk problem
-(read-only home, a corrupt or foreign entry, an unpicklable model) falls back silently to
-validating the file. The cache directory must belong to the current user and must not be
-group/world-writable, because it holds pickles: a directory anyone could write to is ignored.
+The code fingerprint covers the package version, the spec and factory code, compat and the
+installed Airflow, so new code never trusts an old verdict or plan.
+
+Disk layout: one folder per config folder, so each bundle version (Airflow 3 DAG bundles check
+every version out into a folder of its own) has a bounded set of entries and can be dropped as a
+whole once Airflow removed that version's checkout::
+
+    <cache dir>/<sha256(config folder)[:16]>/ROOT        the config folder's path (for pruning)
+                                            /index.tsv   dag_id <TAB> file, from the last full parse
+                                            /<sha256(file)[:24]>.pkl   (key, value) of one file
+
+Entries are written to a temp file and ``os.replace``-d (atomic, safe with concurrent
+dag-processor children); every disk problem (read-only home, a corrupt or foreign entry, an
+unpicklable value) falls back silently to validating the file. The cache directory must belong
+to the current user and must not be group/world-writable, because it holds pickles: a directory
+anyone could write to is ignored.
 
 Set ``HEVO_DAGFACTORY_CACHE=off`` to disable the disk layer, or ``HEVO_DAGFACTORY_CACHE_DIR``
 to choose where it lives (default: ``$AIRFLOW_HOME/.hevo_dagfactory_cache``, else the system
@@ -29,40 +40,82 @@ import os
 import pickle
 import re
 import stat
+import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
 
 DEFAULTS_NAMES = ("defaults.yaml", "defaults.yml")
-_VAR_REF = re.compile(rb"\$\{([A-Za-z_][A-Za-z0-9_]*)")
-_FORMAT = 1
+_VAR_REF: re.Pattern[bytes] | None = None  # compiled on first use: compiling costs more than a cache hit
+_FORMAT = 2
+PRUNE_EVERY_S = 3600.0  # how often bundles.prune looks for folders of removed checkouts
 
-#: path → (key, result): survives re-imports of the loader within one process.
-_MEMORY: dict[str, tuple[tuple, Any]] = {}
+#: path → (key, pickled value): survives re-imports of the loader within one process. Values are
+#: kept pickled so every hit gets its own copy (Airflow may change the objects of a plan).
+_MEMORY: dict[str, tuple[tuple, bytes]] = {}
 _fingerprint: str | None = None
 _disk_dir: Path | None | bool = False  # False = not resolved yet, None = disabled
+_root_dirs: dict[str, Path | None] = {}
 
 
 def code_fingerprint() -> str:
-    """Version + (name, size, mtime) of the spec layer's files and the packaged schema."""
+    """Version + (name, size, mtime) of the code a cached value depends on, and Airflow's version.
+
+    The spec layer and its schema decide the validation result; the factory, ``provider/compat.py``
+    and Airflow decide a build plan (it holds Airflow objects). Read with ``os.scandir``: this runs
+    once per parse process, on the path a worker takes before every task.
+    """
     global _fingerprint
     if _fingerprint is None:
         import hevo_dagfactory  # the package root is light; importing the spec layer here is not
 
-        h = hashlib.sha256(f"{_FORMAT}:{hevo_dagfactory.__version__}".encode())
-        spec_dir = Path(hevo_dagfactory.__file__).parent / "spec"
-        roots = [spec_dir, spec_dir.parent / "schemas", spec_dir.parent.parent / "schemas"]
-        for root in roots:
-            if not root.is_dir():
-                continue
-            for p in sorted(root.rglob("*")):
-                if p.suffix in (".py", ".json") and "__pycache__" not in p.parts:
-                    st = p.stat()
-                    h.update(f"{p.relative_to(root)}:{st.st_size}:{st.st_mtime_ns};".encode())
-        _fingerprint = h.hexdigest()[:20]
+        pkg = os.path.dirname(hevo_dagfactory.__file__)
+        parts = [f"{_FORMAT}:{hevo_dagfactory.__version__}"]
+        for folder in (os.path.join(pkg, "spec"), os.path.join(pkg, "factory"), os.path.join(pkg, "schemas"),
+                       os.path.join(os.path.dirname(pkg), "schemas")):
+            _stat_tree(parts, folder)
+        for file in (os.path.join(pkg, "provider", "compat.py"), _airflow_init()):
+            try:
+                st = os.stat(file) if file else None
+            except OSError:
+                st = None
+            if st is not None:
+                parts.append(f"{file}:{st.st_size}:{st.st_mtime_ns}")
+        parts.sort()
+        _fingerprint = hashlib.sha256(";".join(parts).encode("utf-8", "surrogateescape")).hexdigest()[:20]
     return _fingerprint
+
+
+def _stat_tree(parts: list[str], folder: str) -> None:
+    """``path:size:mtime_ns`` of every .py/.json file below ``folder`` (no __pycache__)."""
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                name = entry.name
+                if name.endswith((".py", ".json")):
+                    st = entry.stat()
+                    parts.append(f"{entry.path}:{st.st_size}:{st.st_mtime_ns}")
+                elif name != "__pycache__" and "." not in name and entry.is_dir():
+                    _stat_tree(parts, entry.path)
+    except OSError:
+        return
+
+
+def _airflow_init() -> str | None:
+    """Airflow's ``__init__.py`` (its version lives there), found without importing Airflow."""
+    module = sys.modules.get("airflow")
+    if module is not None and getattr(module, "__file__", None):
+        return module.__file__
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("airflow")
+    except (ImportError, ValueError):
+        return None
+    return spec.origin if spec is not None else None
 
 
 def _trusted_dir(path: Path) -> bool:
@@ -109,57 +162,108 @@ def reset(*, disk: bool = False) -> None:
     """Forget the in-memory cache (and re-resolve the disk folder): for tests and benchmarks."""
     global _disk_dir, _fingerprint
     _MEMORY.clear()
+    _root_dirs.clear()
     _fingerprint = None
     if disk:
         _disk_dir = False
 
 
-def _entry_path(kind: str, ident: str) -> Path | None:
-    d = disk_dir()
-    if d is None:
-        return None
-    name = hashlib.sha256(f"{kind}\0{ident}\0{code_fingerprint()}".encode()).hexdigest()[:32]
-    return d / f"{kind}-{name}.pkl"
+def _digest(text: str, n: int) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:n]
 
 
-def read_entry(kind: str, ident: str) -> tuple[tuple, Any] | None:
-    """``(key, value)`` stored for ``ident``, or None on any problem."""
-    path = _entry_path(kind, ident)
-    if path is None:
+def root_dir(root: Path) -> Path | None:
+    """This config folder's part of the disk cache (created on first use), or None."""
+    ident = str(root)
+    if ident in _root_dirs:
+        return _root_dirs[ident]
+    base = disk_dir()
+    folder = None if base is None else base / _digest(ident, 16)
+    if folder is not None:
+        try:
+            folder.mkdir(mode=0o700, exist_ok=True)
+            marker = folder / "ROOT"
+            if not marker.exists():
+                atomic_write(marker, ident.encode("utf-8", "surrogateescape"))
+        except OSError:
+            folder = None
+    _root_dirs[ident] = folder
+    return folder
+
+
+def relative(root: Path, path: Path) -> str | None:
+    """``path`` relative to ``root`` in POSIX form, or None if it is not below ``root``.
+
+    String work instead of ``Path.relative_to``, which costs more than the rest of a cache hit.
+    """
+    prefix, text = os.path.join(str(root), ""), str(path)
+    if not text.startswith(prefix):
         return None
+    rel = text[len(prefix):]
+    return rel.replace(os.sep, "/") if os.sep != "/" else rel
+
+
+def _entry_path(root: Path, path: Path) -> Path | None:
+    folder = root_dir(root)
+    if folder is None:
+        return None
+    return folder / f"{_digest(relative(root, path) or str(path), 24)}.pkl"
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temp file beside ``path`` and rename it over ``path``."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
-        with open(path, "rb") as fh:
-            stored = pickle.load(fh)
-        if isinstance(stored, tuple) and len(stored) == 2 and isinstance(stored[0], tuple):
-            return stored
-    except FileNotFoundError:
-        return None
-    except Exception:  # noqa: BLE001 - a corrupt or outdated entry is a miss, never an error
-        log.debug("ignoring unreadable cache entry %s", path, exc_info=True)
-    return None
-
-
-def write_entry(kind: str, ident: str, key: tuple, value: Any) -> None:
-    """Atomically store ``(key, value)``; any failure is silent (the cache is an optimisation)."""
-    path = _entry_path(kind, ident)
-    if path is None:
-        return
-    tmp = None
-    try:
-        data = pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pkl")
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)
         tmp = None
-    except Exception:  # noqa: BLE001
-        log.debug("could not write cache entry %s", path, exc_info=True)
     finally:
         if tmp is not None:
             try:
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+def lookup(root: Path, path: Path, key: tuple) -> tuple[bool, Any]:
+    """(hit, value) from memory, then disk (promoting a disk hit to memory). Each hit is a fresh copy."""
+    ident = str(path)
+    mem = _MEMORY.get(ident)
+    if mem is not None and mem[0] == key:
+        return True, pickle.loads(mem[1])[1]
+    entry = _entry_path(root, path)
+    if entry is None:
+        return False, None
+    try:
+        with open(entry, "rb") as fh:
+            data = fh.read()
+        stored = pickle.loads(data)
+        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key:
+            _MEMORY[ident] = (key, data)
+            return True, stored[1]
+    except FileNotFoundError:
+        pass
+    except Exception:  # noqa: BLE001 - a corrupt or outdated entry is a miss, never an error
+        log.debug("ignoring unreadable cache entry %s", entry, exc_info=True)
+    return False, None
+
+
+def store(root: Path, path: Path, key: tuple, value: Any) -> bool:
+    """Remember ``value`` for ``path``; False (and nothing stored) if it cannot be pickled."""
+    try:
+        data = pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - e.g. a plug-in builder's unpicklable argument
+        log.debug("cannot cache the result for %s", path, exc_info=True)
+        return False
+    _MEMORY[str(path)] = (key, data)
+    entry = _entry_path(root, path)
+    if entry is not None:
+        try:
+            atomic_write(entry, data)
+        except Exception:  # noqa: BLE001 - the cache is an optimisation
+            log.debug("could not write cache entry %s", entry, exc_info=True)
+    return True
 
 
 class KeyBuilder:
@@ -185,12 +289,13 @@ class KeyBuilder:
         for n in DEFAULTS_NAMES:
             p = directory / n
             try:
-                data = p.read_bytes()
-                st = p.stat()
+                with open(p, "rb") as fh:
+                    st = os.fstat(fh.fileno())
+                    data = fh.read()
             except OSError:
                 continue
             parts.append((str(p), st.st_size, st.st_mtime_ns, hashlib.sha256(data).hexdigest()))
-            names |= set(_VAR_REF.findall(data))
+            names |= _var_names(data)
         result = (tuple(parts), frozenset(names))
         self._dir_keys[directory] = result
         return result
@@ -204,7 +309,7 @@ class KeyBuilder:
         except OSError:
             return None
         dkey, dnames = self._defaults_of_dir(path.parent)
-        names = sorted(set(_VAR_REF.findall(data)) | dnames)
+        names = sorted(_var_names(data) | dnames)
         env_values = tuple(_env_digest(n.decode()) for n in names)
         key = (
             str(path),
@@ -217,6 +322,16 @@ class KeyBuilder:
             code_fingerprint(),
         )
         return key, data
+
+
+def _var_names(data: bytes) -> set[bytes]:
+    """Names of the ``${VAR}`` references in a file's text."""
+    global _VAR_REF
+    if b"${" not in data:
+        return set()
+    if _VAR_REF is None:
+        _VAR_REF = re.compile(rb"\$\{([A-Za-z_][A-Za-z0-9_]*)")
+    return set(_VAR_REF.findall(data))
 
 
 def _env_digest(name: str) -> tuple[str, str | None]:
@@ -233,34 +348,72 @@ def _is_within(path: Path, root: Path) -> bool:
         return False
 
 
-def lookup(path: Path, key: tuple) -> tuple[bool, Any]:
-    """(hit, result) from memory, then disk (promoting a disk hit to memory)."""
-    ident = str(path)
-    mem = _MEMORY.get(ident)
-    if mem is not None and mem[0] == key:
-        return True, mem[1]
-    stored = read_entry("wf", ident)
-    if stored is not None and stored[0] == key:
-        _MEMORY[ident] = stored
-        return True, stored[1]
-    return False, None
+# --- the dag_id index: which file held which dag_id in the folder's last full parse ----------
+def read_index_bytes(folder: Path | None) -> bytes:
+    """The raw ``index.tsv`` of a cache folder (``\n`` then ``dag_id<TAB>file\n`` rows), or b""."""
+    if folder is None:
+        return b""
+    try:
+        with open(folder / "index.tsv", "rb") as fh:
+            return fh.read()
+    except OSError:
+        return b""
 
 
-def store(path: Path, key: tuple, result: Any) -> None:
-    ident = str(path)
-    _MEMORY[ident] = (key, result)
-    write_entry("wf", ident, key, result)
+def index_entry(data: bytes, dag_id: str) -> str | None:
+    """The file recorded for ``dag_id`` in raw index data, found by a plain byte search."""
+    needle = b"\n" + dag_id.encode() + b"\t"
+    at = data.find(needle)
+    if at < 0:
+        return None
+    start = at + len(needle)
+    return data[start:data.index(b"\n", start)].decode("utf-8", "surrogateescape")
+
+
+def index_lookup(root: Path, dag_id: str) -> str | None:
+    """The file (relative to ``root``) that held ``dag_id`` in the last full parse of ``root``.
+
+    A plain-text search, no unpickling: this runs before every task a worker starts.
+    """
+    return index_entry(read_index_bytes(root_dir(root)), dag_id)
 
 
 def read_index(root: Path) -> dict[str, str]:
     """dag_id → workflow file (relative to root) from the last full parse of ``root``."""
-    stored = read_entry("index", str(root))
-    if stored is None or not isinstance(stored[1], dict):
-        return {}
-    return stored[1]
+    out = {}
+    for line in read_index_bytes(root_dir(root)).decode("utf-8", "surrogateescape").split("\n"):
+        if "\t" in line:
+            dag_id, rel = line.split("\t", 1)
+            out[dag_id] = rel
+    return out
 
 
 def write_index(root: Path, index: dict[str, str]) -> None:
-    if read_index(root) != index:
-        write_entry("index", str(root), (str(root),), index)
+    """Record the index (only when it changed). Names with a tab or newline are left out (never found)."""
+    folder = root_dir(root)
+    if folder is None:
+        return
+    rows = sorted((d, r) for d, r in index.items() if not any(c in d + r for c in "\t\n"))
+    data = ("\n" + "".join(f"{d}\t{r}\n" for d, r in rows)).encode("utf-8", "surrogateescape")
+    if read_index_bytes(folder) != data:
+        try:
+            atomic_write(folder / "index.tsv", data)
+        except Exception:  # noqa: BLE001
+            log.debug("could not write the dag_id index of %s", root, exc_info=True)
 
+
+# --- bundle versions -------------------------------------------------------------------------
+def maybe_prune(now: float | None = None) -> int:
+    """Run ``bundles.prune`` when an hour has passed since the last run (one stat otherwise)."""
+    base = disk_dir()
+    if base is None:
+        return 0
+    now = time.time() if now is None else now
+    try:
+        if now - (base / ".pruned").stat().st_mtime < PRUNE_EVERY_S:
+            return 0
+    except OSError:
+        pass
+    from hevo_dagfactory.factory import bundles
+
+    return bundles.prune(base, now)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from hevo_dagfactory.factory import docs
+from hevo_dagfactory.factory import plan as build_plan
 from hevo_dagfactory.provider.compat import DAG, Asset, AssetAll, AssetAny, schedule_argument
 from hevo_dagfactory.factory.steps import SYNC_KIND, BuildContext, build_task, emits_asset
 
@@ -48,10 +49,15 @@ def build_dag(workflow: Any, *, source_name: str | None = None) -> DAG:
     ``source_name`` is how the workflow file is named in the DAG's docs (relative to the config
     folder, so no machine paths reach the UI); it defaults to the file name.
     """
+    return build_dag_and_plan(workflow, source_name=source_name)[0]
+
+
+def build_dag_and_plan(workflow: Any, *, source_name: str | None = None) -> tuple[DAG, dict[str, Any] | None]:
+    """:func:`build_dag`, plus the build plan that replays it (``plan.py``; None if a builder bypassed it)."""
     wf = workflow
     name = source_name or wf.source.name
     emitted = [s.asset_uri(wf.hevo.region) for s in wf.syncs if emits_asset(s)]
-    dag = DAG(
+    dag_kwargs = dict(
         dag_id=wf.dag_id,
         description=wf.description,
         schedule=schedule_argument(dag_schedule(wf.schedule), wf.timezone),
@@ -63,14 +69,23 @@ def build_dag(workflow: Any, *, source_name: str | None = None) -> DAG:
         default_args=default_args(wf),
         doc_md=docs.workflow_doc_md(wf, name, emitted),
     )
-    ctx = BuildContext(workflow=wf, dag=dag, base_dir=wf.source.parent)
+    plan = build_plan.start(wf.dag_id, dag_kwargs)
+    dag = DAG(**dag_kwargs)
+    ctx = BuildContext(workflow=wf, dag=dag, base_dir=wf.source.parent, plan=plan)
     tasks: dict[str, Any] = {}
     for sync in wf.syncs:
         tasks[sync.id] = build_task(SYNC_KIND, ctx, sync, sync.id)
     for step in wf.steps:
-        tasks[step.id] = build_task(step.kind, ctx, getattr(step, step.kind), step.id)
+        tasks[step.id] = build_task(step.kind, ctx, step_body(step), step.id)
     for step in wf.steps:
         upstream = wf.upstream_of(step)
         if upstream:
             tasks[step.id].set_upstream([tasks[u] for u in upstream])
-    return dag
+            build_plan.add_edges(plan, step.id, upstream)
+    return dag, build_plan.finish(plan, dag)
+
+
+def step_body(step: Any) -> Any:
+    """The kind's own model object of a step: ``step.body``, or the attribute named after its kind."""
+    body = getattr(step, "body", None)
+    return body if body is not None else getattr(step, step.kind, None)

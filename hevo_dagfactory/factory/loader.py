@@ -6,7 +6,8 @@ file (invalid YAML, schema or semantic errors, a duplicate dag_id, a DAG Airflow
 reject, cluster policies included: ``compat.check_dag_like_dagbag``) becomes a placeholder DAG
 (see ``placeholder.py``) and an ERROR log line, while every good file still becomes its DAG.
 
-Speed: validated models come from ``cache.py``; when Airflow sets the parsing context (a worker
+Speed: validation results and DAG build plans come from ``cache.py``; a cached plan is replayed
+(``plan.py``) without the model or the builders. When Airflow sets the parsing context (a worker
 about to run one task) only that DAG is built, and the index of the last full parse points at
 the one file to read, so the other files are not even validated.
 """
@@ -22,19 +23,20 @@ from pathlib import Path
 from typing import Any
 
 from hevo_dagfactory.factory import cache
+from hevo_dagfactory.factory import plan as build_plan
 from hevo_dagfactory.provider.compat import DAG, check_dag_like_dagbag, get_parsing_context
-from hevo_dagfactory.factory.dag import build_dag
 
-# ``factory.placeholder`` (the config-error operator and its DAGs) is imported only where a
-# broken file or a loader failure needs it: a worker's cache hit on a good file never does.
+# Imported only where needed: ``factory.dag`` (the builders, the doc generator) when a file has no
+# cached build plan yet, ``factory.placeholder`` (the config-error operator and its DAGs) for a
+# broken file or a loader failure. A worker replaying a plan needs neither, nor ``spec.model``.
 
 log = logging.getLogger("hevo_dagfactory.factory")
 
 CONFIG_DIR_ENV = "HEVO_DAGFACTORY_CONFIG_DIR"
 GLOBALS_PREFIX = "hevo_dag__"
 
-#: Counters of the most recent run in this process (files, cached, validated, broken, built):
-#: for logs, tests and the benchmark.
+#: Counters of the most recent run in this process (files, cached, validated, replayed build
+#: plans, broken, built): for logs, tests and the benchmark.
 LAST_RUN: dict[str, int] = {}
 
 
@@ -100,31 +102,43 @@ class _Loader:
     def __init__(self, root: Path):
         self.root = root
         self.keys = cache.KeyBuilder(root)
-        self.stats = {"files": 0, "cached": 0, "validated": 0, "broken": 0}
+        self.stats = {"files": 0, "cached": 0, "validated": 0, "replayed": 0, "broken": 0}
         self._build_error: list[str] = []
+        #: path → (key, Workflow) validated in this run but not stored yet: the DAG's build plan,
+        #: stored once the DAG is built, replaces the model (one disk write per file, not two).
+        self._unstored: dict[str, tuple[tuple, Any]] = {}
 
     # --- per file -----------------------------------------------------------------------
     def rel(self, path: Path) -> str:
-        try:
-            return path.relative_to(self.root).as_posix()
-        except ValueError:
-            return path.name
+        return cache.relative(self.root, path) or path.name
 
-    def result_for(self, path: Path, keyed: tuple[tuple, bytes] | None = None) -> Any:
-        """A ``Workflow`` or a list of ``ConfigError``; None if the file vanished meanwhile."""
-        keyed = keyed or self.keys.key(path)
+    def result_for(self, path: Path, *, defer: bool = False) -> tuple[Any, tuple | None]:
+        """(a build plan, a ``Workflow`` or a list of ``ConfigError``; the file's cache key).
+
+        ``(None, None)`` if the file vanished meanwhile. ``defer``: a freshly validated
+        ``Workflow`` is stored later (see ``_unstored``), when the caller will build its DAG.
+        """
+        keyed = self.keys.key(path)
         if keyed is None:
-            return None
+            return None, None
         key = keyed[0]
-        hit, result = cache.lookup(path, key)
+        hit, result = cache.lookup(self.root, path, key)
         if hit:
             self.stats["cached"] += 1
-            return result
+            return result, key
         self.stats["validated"] += 1
         result, cacheable = _validate(path)
-        if cacheable:
-            cache.store(path, key, result)
-        return result
+        if cacheable and defer and not isinstance(result, list):
+            self._unstored[str(path)] = (key, result)
+        elif cacheable:
+            cache.store(self.root, path, key, result)
+        return result, key
+
+    def _store_model(self, path: Path) -> None:
+        """Store a deferred model (its DAG got no plan: a plug-in builder, or Airflow rejected it)."""
+        pending = self._unstored.pop(str(path), None)
+        if pending is not None:
+            cache.store(self.root, path, *pending)
 
     def error_lines(self, path: Path, errors: list[Any]) -> list[str]:
         """``file:line:col: message [pointer] (hint)`` with the file relative to the config folder."""
@@ -148,6 +162,7 @@ class _Loader:
 
     # --- the run ------------------------------------------------------------------------
     def run(self, wanted: str | None) -> tuple[dict[str, DAG], dict[str, int]]:
+        cache.maybe_prune()  # a stat per run; the real work at most once an hour
         if not self.root.is_dir():
             msg = (
                 f"{self.root}: workflow folder not found; pass the folder to load_workflows() or set "
@@ -174,25 +189,37 @@ class _Loader:
     def _only(self, wanted: str) -> dict[str, DAG] | None:
         """Build just ``wanted`` from the one file the last full parse recorded for it.
 
-        Falls back (returns None) when the index is missing or out of date; the caller then
-        analyses every file but still builds only ``wanted``.
+        Without a record for this folder (a bundle version no full parse has seen), the records
+        of other folders name candidate files (``bundles.index_hints``). Falls back (returns None)
+        when no candidate holds ``wanted``; the caller then analyses every file but still builds
+        only ``wanted``.
         """
-        rel = cache.read_index(self.root).get(wanted)
-        if rel is None:
-            return None
-        path = self.root / rel
-        result = self.result_for(path)
+        rel = cache.index_lookup(self.root, wanted)
+        if rel is not None:
+            return self._only_from(self.root / rel, wanted, hinted=False)
+        from hevo_dagfactory.factory import bundles
+
+        for rel in bundles.index_hints(self.root, wanted)[:3]:
+            found = self._only_from(self.root / rel, wanted, hinted=True)
+            if found is not None:
+                return found
+        return None
+
+    def _only_from(self, path: Path, wanted: str, *, hinted: bool) -> dict[str, DAG] | None:
+        result, key = self.result_for(path)
         if result is None:
             return None
         if not isinstance(result, list):
-            if result.dag_id != wanted:
+            if _dag_id_of(result) != wanted:
                 return None
-            dag = self._build(path, result)
+            dag = self._build(path, result, key)
             if dag is _SKIPPED:
                 return {}
             if dag is not None:
                 return {wanted: dag}
             lines = self._build_error  # rejected by Airflow's checks: its placeholder has this id
+        elif hinted:
+            return None  # another folder's record: this folder's placeholder id is not known
         else:  # a broken file whose placeholder carried this id in the last full parse
             lines = self.error_lines(path, result)
         from hevo_dagfactory.factory.placeholder import placeholder_dag
@@ -201,30 +228,32 @@ class _Loader:
         return _accepted({wanted: placeholder_dag(wanted, self.rel(path), lines)})
 
     def _all(self, wanted: str | None) -> dict[str, DAG]:
-        good: dict[str, tuple[Path, Any]] = {}
+        good: dict[str, tuple[Path, Any, tuple]] = {}
         broken: list[tuple[Path, list[str]]] = []
         for path in self._files():
-            result = self.result_for(path)
+            result, key = self.result_for(path, defer=True)
             if result is None:
                 continue
             if isinstance(result, list):
                 broken.append((path, self.error_lines(path, result)))
-            elif result.dag_id in good:
-                first = self.rel(good[result.dag_id][0])
+                continue
+            dag_id = _dag_id_of(result)
+            if dag_id in good:
+                first = self.rel(good[dag_id][0])
                 broken.append(
-                    (path, [f"{self.rel(path)}: dag_id {result.dag_id!r} is already used by {first}; "
+                    (path, [f"{self.rel(path)}: dag_id {dag_id!r} is already used by {first}; "
                             "give one of the two files another dag_id"])
                 )
             else:
-                good[result.dag_id] = (path, result)
+                good[dag_id] = (path, result, key)
 
         dags: dict[str, DAG] = {}
         index: dict[str, str] = {}
-        for dag_id, (path, wf) in good.items():
+        for dag_id, (path, result, key) in good.items():
             index[dag_id] = self.rel(path)
             if wanted is not None and dag_id != wanted:
                 continue
-            dag = self._build(path, wf)
+            dag = self._build(path, result, key)
             if dag is _SKIPPED:
                 del index[dag_id]
             elif dag is None:
@@ -252,31 +281,64 @@ class _Loader:
             )
             if wanted is None or pid == wanted:
                 dags.update(_accepted({pid: placeholder_dag(pid, self.rel(path), lines)}))
+        for path in list(self._unstored):  # models whose DAG was not built in this run
+            self._store_model(Path(path))
         cache.write_index(self.root, index)
         return dags
 
-    def _build(self, path: Path, wf: Any) -> Any:
+    def _build(self, path: Path, result: Any, key: tuple | None) -> Any:
         """The DAG, checked as Airflow's DagBag will check it.
 
-        None (and ``_build_error``) if it cannot be built or Airflow would reject it; ``_SKIPPED``
-        if a cluster policy skips it (the DagBag would drop it silently, so do we).
+        ``result`` is a build plan (replayed) or a ``Workflow`` (built, and its plan cached under
+        the file's ``key``). None (and ``_build_error``) if it cannot be built or Airflow would
+        reject it; ``_SKIPPED`` if a cluster policy skips it (the DagBag would drop it silently,
+        so do we).
         """
         rel = self.rel(path)
+        dag = plan = None
+        replayed = False
+        if build_plan.is_plan(result):
+            try:
+                dag = build_plan.materialize(result)
+                replayed = True
+                self.stats["replayed"] += 1
+            except Exception:  # noqa: BLE001 - a plan that no longer replays: build from the file
+                log.debug("replaying the cached plan of %s failed; validating it again", path, exc_info=True)
+                result, _ = _validate(path)
+                if isinstance(result, list):
+                    self._build_error = self.error_lines(path, result)
+                    return None
+        if dag is None:
+            from hevo_dagfactory.factory.dag import build_dag_and_plan
+
+            try:
+                dag, plan = build_dag_and_plan(result, source_name=rel)
+            except Exception as exc:  # noqa: BLE001 - one bad workflow must not stale the others
+                log.debug("building %s failed", path, exc_info=True)
+                self._build_error = [
+                    f"{rel}: the DAG could not be built from this file: {type(exc).__name__}: {exc} "
+                    "(please report this: the file passed validation)"
+                ]
+                self._store_model(path)
+                return None
         try:
-            dag = build_dag(wf, source_name=rel)
-        except Exception as exc:  # noqa: BLE001 - one bad workflow must not stale the others
-            log.debug("building %s failed", path, exc_info=True)
-            self._build_error = [
-                f"{rel}: the DAG could not be built from this file: {type(exc).__name__}: {exc} "
-                "(please report this: the file passed validation)"
-            ]
-            return None
-        try:
-            return dag if check_dag_like_dagbag(dag) else _SKIPPED
+            # A replayed plan passed validate() and the cycle check before it was stored.
+            accepted = check_dag_like_dagbag(dag, structure=not replayed)
         except Exception as exc:  # noqa: BLE001 - the DagBag would record it against the loader file
             log.debug("Airflow's checks rejected the DAG of %s", path, exc_info=True)
-            self._build_error = [f"{rel}: Airflow rejects the DAG {wf.dag_id!r}: {_rejection(exc)}"]
+            self._build_error = [f"{rel}: Airflow rejects the DAG {_dag_id_of(result)!r}: {_rejection(exc)}"]
+            self._store_model(path)
             return None
+        if plan is not None and key is not None and cache.store(self.root, path, key, plan):
+            self._unstored.pop(str(path), None)  # the next parse replays the plan
+        else:
+            self._store_model(path)
+        return dag if accepted else _SKIPPED
+
+
+def _dag_id_of(result: Any) -> str:
+    """The dag_id of a build plan or a ``Workflow``."""
+    return result["dag_id"] if isinstance(result, dict) else result.dag_id
 
 
 #: ``_Loader._build`` result for a DAG a cluster policy skips (AirflowClusterPolicySkipDag).

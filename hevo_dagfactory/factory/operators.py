@@ -26,7 +26,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from hevo_dagfactory.factory import commands
 from hevo_dagfactory.provider.compat import BashOperator
 
 
@@ -40,15 +39,17 @@ class DbtBashOperator(WorkflowBashOperator):
     """``dbt ...`` from a templated argument list, shell-quoted after Jinja rendering.
 
     ``dbt_argv`` is ``["dbt", "build", "--select", ..., "--vars", {...}]`` as written in the
-    workflow file; ``bash_command`` is always ``commands.join_argv(dbt_argv)`` (the unrendered
-    line before a run, the rendered one after ``render_template_fields``).
+    workflow file; ``bash_command`` is ``commands.join_argv(dbt_argv)``: the unrendered line
+    before a run (the builder passes it, so replaying a cached plan needs no ``commands``
+    import; it is computed when omitted), the rendered one after ``render_template_fields``.
+    Whatever is passed, the line that runs is always built from the rendered ``dbt_argv``.
     """
 
     template_fields: Sequence[str] = ("bash_command", "dbt_argv", "env", "cwd")
     template_fields_renderers = {"bash_command": "bash", "dbt_argv": "json", "env": "json"}
 
-    def __init__(self, *, dbt_argv: list[Any], **kwargs: Any) -> None:
-        super().__init__(bash_command=commands.join_argv(dbt_argv), **kwargs)
+    def __init__(self, *, dbt_argv: list[Any], bash_command: str | None = None, **kwargs: Any) -> None:
+        super().__init__(bash_command=_join(dbt_argv) if bash_command is None else bash_command, **kwargs)
         self.dbt_argv = dbt_argv
 
     def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
@@ -56,4 +57,10 @@ class DbtBashOperator(WorkflowBashOperator):
         # bug this class exists to fix. Blank it, render the arguments (and env, cwd), re-join.
         self.bash_command = ""
         super().render_template_fields(context, jinja_env)
-        self.bash_command = commands.join_argv(self.dbt_argv)
+        self.bash_command = _join(self.dbt_argv)
+
+
+def _join(argv: list[Any]) -> str:
+    from hevo_dagfactory.factory.commands import join_argv  # imported when a task renders, not at parse
+
+    return join_argv(argv)

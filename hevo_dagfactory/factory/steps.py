@@ -4,6 +4,11 @@ Why a registry: adding a step kind (say ``airbyte``) must need only a builder re
 and a branch in the schema, never an edit of the DAG assembly in ``dag.py``. A builder gets a
 :class:`BuildContext` and the kind's own model object and returns one Airflow operator whose
 ``task_id`` is the id the user wrote, so ``after:`` lists map one-to-one onto task ids.
+
+A builder should make its operator with ``ctx.make(OperatorClass, task_id=..., **kwargs)`` and
+return it as is: the call is recorded in the DAG's build plan (``plan.py``), which later parses
+replay without the model or the builders. A builder that calls its operator class itself still
+works; its workflows just have no plan and are built from the model on every parse.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from hevo_dagfactory.factory import commands
+from hevo_dagfactory.factory import plan as build_plan
 from hevo_dagfactory.factory.operators import DbtBashOperator, WorkflowBashOperator
 from hevo_dagfactory.provider.compat import DAG, Asset
 
@@ -32,6 +38,12 @@ class BuildContext:
     workflow: Any  # hevo_dagfactory.spec.model.Workflow
     dag: DAG
     base_dir: Path  # the workflow file's folder: relative paths in a step resolve against it
+    plan: dict[str, Any] | None = None  # the build plan being recorded (see plan.py)
+
+    def make(self, cls: type, **kwargs: Any) -> Any:
+        """``cls(dag=self.dag, **kwargs)``, recorded in the build plan (kwargs must be picklable)."""
+        build_plan.add_task(self.plan, cls, kwargs)
+        return cls(dag=self.dag, **kwargs)
 
 
 def register_step_builder(kind: str) -> Callable[[StepBuilder], StepBuilder]:
@@ -86,9 +98,9 @@ def sync_outlets(workflow: Any, sync: Any) -> list[Any]:
 def build_sync(ctx: BuildContext, sync: Any, task_id: str) -> Any:
     """A ``HevoPipelineOperator``; ``wait`` picks deferrable, poll-in-worker or fire-and-forget."""
     wf = ctx.workflow
-    return _hevo_operator()(
+    return ctx.make(
+        _hevo_operator(),
         task_id=task_id,
-        dag=ctx.dag,
         pipeline_id=sync.pipeline_id,
         action=sync.action.upper(),
         job_type=sync.job_type,
@@ -109,10 +121,12 @@ def build_sync(ctx: BuildContext, sync: Any, task_id: str) -> Any:
 @register_step_builder("dbt")
 def build_dbt(ctx: BuildContext, step: Any, task_id: str) -> Any:
     """``dbt ...`` through BashOperator: every user value shell-quoted after rendering, env added to the worker's."""
-    return DbtBashOperator(
+    argv = commands.dbt_argv(step, ctx.base_dir)
+    return ctx.make(
+        DbtBashOperator,
         task_id=task_id,
-        dag=ctx.dag,
-        dbt_argv=commands.dbt_argv(step, ctx.base_dir),
+        dbt_argv=argv,
+        bash_command=commands.join_argv(argv),  # the line as written, until Airflow renders dbt_argv
         env=commands.plain_env(step.env),
         append_env=True,
     )
@@ -122,9 +136,9 @@ def build_dbt(ctx: BuildContext, step: Any, task_id: str) -> Any:
 @register_step_builder("bash")
 def build_bash(ctx: BuildContext, step: Any, task_id: str) -> Any:
     """The user's own command as written, with its env (added to the worker's) and cwd."""
-    return WorkflowBashOperator(
+    return ctx.make(
+        WorkflowBashOperator,
         task_id=task_id,
-        dag=ctx.dag,
         bash_command=step.command,
         env=commands.plain_env(step.env),
         append_env=True,

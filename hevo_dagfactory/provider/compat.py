@@ -196,7 +196,7 @@ def schedule_argument(schedule: Any, timezone_name: str) -> Any:
     return _CRON_TRIGGER_TIMETABLE(schedule, timezone=pendulum.timezone(timezone_name))
 
 
-def check_dag_like_dagbag(dag: Any) -> bool:
+def check_dag_like_dagbag(dag: Any, *, structure: bool = True) -> bool:
     """Run on ``dag`` the checks Airflow's DagBag runs before bagging it; False if a policy skips it.
 
     Why: Airflow records a rejected DAG as an import error against the ``.py`` file that made it,
@@ -213,6 +213,11 @@ def check_dag_like_dagbag(dag: Any) -> bool:
     Returns False for ``AirflowClusterPolicySkipDag`` (the DagBag drops such a DAG silently).
     The DagBag runs the policies again when it bags the DAG, so a policy that changes DAGs (sets a
     queue, adds a tag) must be idempotent, which Airflow already expects of a re-parsed file.
+
+    ``structure=False`` skips ``validate()`` and the cycle check, which depend only on the DAG's
+    own structure: for a DAG replayed from arguments that already passed them with this Airflow
+    (the loader's build plans). The executor check and the policies depend on the configuration
+    and always run.
     """
     from airflow import settings
     from airflow.exceptions import (
@@ -221,15 +226,16 @@ def check_dag_like_dagbag(dag: Any) -> bool:
         AirflowClusterPolicyViolation,
     )
 
-    dag.validate()
     tasks = list(dag.tasks)
+    if structure or not AIRFLOW_3:  # 2.x: validate() also holds the executor check
+        dag.validate()
     if AIRFLOW_3 and any(getattr(t, "executor", None) for t in tasks):
         from airflow.dag_processing.dagbag import _validate_executor_fields
 
         _validate_executor_fields(dag)  # no bundle name at parse time: a team-less lookup
-    if AIRFLOW_3:
+    if structure and AIRFLOW_3:
         dag.check_cycle()
-    else:  # pragma: no cover - Airflow 2.x
+    elif structure:  # pragma: no cover - Airflow 2.x
         from airflow.utils.dag_cycle_tester import check_cycle
 
         check_cycle(dag)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 from tests.factory.helpers import REPO, good_workflow, write
 
@@ -94,7 +95,7 @@ def test_corrupt_entries_are_a_silent_miss(tmp_path):
 
     good_workflow(tmp_path, "orders")
     _load(tmp_path)
-    entries = list(cache.disk_dir().glob("*.pkl"))
+    entries = list(cache.disk_dir().rglob("*.pkl"))
     assert entries
     for entry in entries:
         entry.write_bytes(b"not a pickle")
@@ -139,3 +140,37 @@ def test_every_example_is_served_from_the_cache_on_the_next_parse():
     again, stats = _load(CONFIGS)
     assert stats["validated"] == 0 and stats["cached"] == len(dags)
     assert {d: a.doc_md for d, a in again.items()} == {d: a.doc_md for d, a in dags.items()}
+
+
+def test_a_new_bundle_version_reads_only_the_wanted_file(tmp_path, parsing_context):
+    """Airflow 3 checks each DAG bundle version out into a folder of its own, and a worker runs a
+    task from its version's folder: the index of another folder tells it which one file to read."""
+    import shutil
+
+    from hevo_dagfactory.factory import cache
+
+    v1 = tmp_path / "bundle" / "versions" / "v1"
+    for i in range(5):
+        path = good_workflow(v1 / "configs", f"wf{i}", pid=i + 1)
+        path.write_text(path.read_text().replace('select: ["tag:', 'project_dir: ../dbt, select: ["tag:'))
+    _load(v1 / "configs")  # the dag-processor's full parse of version 1
+    v2 = tmp_path / "bundle" / "versions" / "v2"
+    shutil.copytree(v1, v2)
+
+    _fresh_process()
+    parsing_context("wf3")
+    dags, stats = _load(v2 / "configs")  # a worker running a task of version 2
+    assert list(dags) == ["wf3"]
+    assert stats["validated"] == 1 and stats["files"] == 0, stats  # one file read, the folder not even listed
+    assert f"--project-dir {v2 / 'dbt'}" in dags["wf3"].get_task("build").bash_command  # v2's own paths
+
+    # One cache folder per config folder; the one of a checkout Airflow removed goes at the next prune.
+    folders = {p.name for p in cache.disk_dir().iterdir() if p.is_dir()}
+    assert folders == {cache.root_dir(v1 / "configs").name, cache.root_dir(v2 / "configs").name}
+    shutil.rmtree(v1)
+    first = time.time() + cache.PRUNE_EVERY_S + 1
+    assert cache.maybe_prune(now=first) == 1
+    assert {p.name for p in cache.disk_dir().iterdir() if p.is_dir()} == {cache.root_dir(v2 / "configs").name}
+    shutil.rmtree(v2)
+    assert cache.maybe_prune(now=first + 1) == 0  # at most once an hour...
+    assert cache.maybe_prune(now=first + cache.PRUNE_EVERY_S + 1) == 1  # ...then v2's folder goes too

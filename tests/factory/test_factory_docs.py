@@ -63,3 +63,20 @@ def test_docs_show_exactly_the_loader_the_tests_use():
     text = (REPO / "docs" / "loader.md").read_text()
     snippet = re.search(r"```python\n(.*?)```", text, re.S).group(1)
     assert snippet == USER_LOADER
+
+
+def test_a_broken_interpolated_value_is_not_quoted_in_the_placeholder(tmp_path, monkeypatch, caplog):
+    """``pipeline_id: ${MY_TOKEN}`` is invalid (not a number): the message must not show the token."""
+    import logging
+
+    from hevo_dagfactory import load_workflows
+
+    monkeypatch.setenv("MY_TOKEN", "tok-interpolated-8")
+    write(tmp_path, "leaky.yaml", "dag_id: leaky\nschedule: null\nsyncs:\n  - id: s\n    pipeline_id: ${MY_TOKEN}\n")
+    with caplog.at_level(logging.DEBUG, logger="hevo_dagfactory"):
+        dag = load_workflows(tmp_path, {"__file__": str(tmp_path / "l.py")})["leaky"]
+    assert "config-error" in dag.tags
+    assert "leaky.yaml:5:" in dag.description and "[/syncs/0/pipeline_id]" in dag.description
+    shown = [dag.description, dag.doc_md, dag.get_task("config_error").error_text,
+             *(r.getMessage() for r in caplog.records)]
+    assert not [text for text in shown if "tok-interpolated-8" in text]

@@ -75,17 +75,24 @@ GOLDEN = {
 }
 
 
-@pytest.fixture(scope="module")
-def example_dags():
-    from hevo_dagfactory.factory import load_workflows
-
-    env_backup = {}
+@pytest.fixture(scope="module", params=["built", "replayed"])
+def example_dags(request):
+    """The examples' DAGs built from the models, and replayed from the cached build plans."""
     import os
 
+    from hevo_dagfactory.factory import cache, load_workflows
+    from hevo_dagfactory.factory.loader import LAST_RUN
+
+    env_backup = {}
     for var in ("DBT_PROJECT_DIR", "DBT_PROFILES_DIR", "FINANCE_EXPORT_DIR", "HEVO_DAGFACTORY_ENV"):
         env_backup[var] = os.environ.pop(var, None)
     try:
-        return load_workflows(CONFIGS, {"__file__": str(REPO / "dags" / "x.py")})
+        dags = load_workflows(CONFIGS, {"__file__": str(REPO / "dags" / "x.py")})
+        if request.param == "replayed":
+            cache.reset()  # a new parse process: only the disk cache is left
+            dags = load_workflows(CONFIGS, {"__file__": str(REPO / "dags" / "x.py")})
+            assert LAST_RUN["replayed"] == len(GOLDEN) and LAST_RUN["validated"] == 0, LAST_RUN
+        return dags
     finally:
         for var, value in env_backup.items():
             if value is not None:

@@ -1,15 +1,16 @@
-"""What a parse process imports on a model-cache hit: guards against eager imports creeping back.
+"""What a parse process imports on a cache hit: guards against eager imports creeping back.
 
 Why: a worker about to run one task parses the loader file with Airflow's parsing context set.
-On a cache hit it needs the cached ``Workflow`` (``spec.model``), the DAG builders and the
-operator classes, but not the validator (yaml, jsonschema) nor the Hevo HTTP clients (requests,
-aiohttp), which together cost well over 100 ms per process. Each check runs in a fresh
+On a cache hit it needs the file's cached build plan and the operator classes, but not the model
+(``spec.model``), the builders, the validator (yaml, jsonschema) nor the Hevo HTTP clients
+(requests, aiohttp), which together cost well over 100 ms per process. Each check runs in a fresh
 interpreter, because the pytest process itself has imported everything long ago.
 
 Airflow itself imports ``yaml`` and ``jsonschema`` (``airflow.configuration``), so in the
 worker test their absence cannot be asserted from ``sys.modules``; there the test asserts
 that none of our modules loaded during the parse imports them at module level, and that our
-validator modules stayed unloaded. The Airflow-free test below asserts their absence directly.
+validator modules stayed unloaded. The Airflow-free check of a broken file's entry below asserts
+their absence directly.
 """
 
 from __future__ import annotations
@@ -61,20 +62,22 @@ print(json.dumps({
 }))
 """
 
-CACHE_HIT_WITHOUT_AIRFLOW = """\
+CACHE_HIT = """\
 import json, sys
 from pathlib import Path
+if sys.argv[2] == "with-airflow":
+    import airflow  # a parse process has Airflow loaded; a build plan holds Airflow objects
 from hevo_dagfactory.factory import cache
 
 root = Path(sys.argv[1])
+before = set(sys.modules)
 results = {}
-for name in sys.argv[2:]:
+for name in sys.argv[3:]:
     path = root / name
     key, _ = cache.KeyBuilder(root).key(path)
-    hit, value = cache.lookup(path, key)
-    results[name] = [hit, type(value).__name__ if not isinstance(value, list) else
-                     [type(v).__name__ for v in value]]
-print(json.dumps({"results": results, "modules": sorted(sys.modules)}))
+    hit, value = cache.lookup(root, path, key)
+    results[name] = [hit, sorted(value) if isinstance(value, dict) else [type(v).__name__ for v in value]]
+print(json.dumps({"results": results, "new": sorted(set(sys.modules) - before), "modules": sorted(sys.modules)}))
 """
 
 
@@ -149,24 +152,35 @@ def test_a_worker_cache_hit_imports_neither_the_validator_nor_the_http_clients(t
     assert not loaded & set(HEAVY_OWN), f"validator/client modules imported on a cache hit: {loaded & set(HEAVY_OWN)}"
     assert "hevo_dagfactory.factory.placeholder" not in loaded, "placeholder machinery imported for a good file"
 
-    # Airflow has yaml and jsonschema loaded already, so check our own modules' import statements.
+    # The DAG came from its cached build plan: neither the model nor the builders were needed.
     ours = [m for m in out["new"] if m.startswith("hevo_dagfactory")]
-    assert "hevo_dagfactory.spec.model" in ours
+    assert "hevo_dagfactory.factory.plan" in ours
+    needless = {"hevo_dagfactory.spec.model", "hevo_dagfactory.factory.dag", "hevo_dagfactory.factory.steps",
+                "hevo_dagfactory.factory.docs", "hevo_dagfactory.factory.commands", "hevo_dagfactory.factory.bundles"}
+    assert not loaded & needless, f"a plan replay imported {sorted(loaded & needless)}"
+    assert not [m for m in loaded if m.startswith("hevo_dagfactory.spec")], "the spec layer was imported"
+    # Airflow has yaml and jsonschema loaded already, so check our own modules' import statements.
     eager = {m: sorted(_module_level_imports(m) & {*HEAVY, "tenacity"}) for m in ours}
     assert not {m: pkgs for m, pkgs in eager.items() if pkgs}, "module-level imports of heavy packages"
 
 
-def test_unpickling_cached_results_imports_only_the_model(tmp_path):
+def test_unpickling_cached_results_imports_neither_the_model_nor_the_validator(tmp_path):
     good_workflow(tmp_path, "orders", pid=1)
     write(tmp_path, "broken_one.yaml", BROKEN_UNKNOWN_KEY)
     _full_parse(tmp_path)
 
-    out = _run(CACHE_HIT_WITHOUT_AIRFLOW, str(tmp_path), "orders.yaml", "broken_one.yaml")
+    # A built file's entry is its build plan: Airflow objects and our operator classes, no model.
+    out = _run(CACHE_HIT, str(tmp_path), "with-airflow", "orders.yaml")
+    assert out["results"] == {"orders.yaml": [True, ["dag", "dag_id", "edges", "format", "tasks"]]}
+    new = set(out["new"])
+    assert not new & set(HEAVY_OWN), sorted(new & set(HEAVY_OWN))
+    assert not [m for m in new if m.startswith("hevo_dagfactory.spec")], sorted(new)
 
-    assert out["results"] == {"orders.yaml": [True, "Workflow"], "broken_one.yaml": [True, ["ConfigError"]]}
+    # A broken file's entry is its list of errors: only the spec's error type, no Airflow, no validator.
+    out = _run(CACHE_HIT, str(tmp_path), "without-airflow", "broken_one.yaml")
+    assert out["results"] == {"broken_one.yaml": [True, ["ConfigError"]]}
     loaded = set(out["modules"])
-    assert not {m.split(".")[0] for m in loaded} & set(HEAVY), sorted(
-        m for m in loaded if m.split(".")[0] in HEAVY
-    )
-    assert "airflow" not in loaded  # the cache and the model never need Airflow
+    assert not {m.split(".")[0] for m in loaded} & set(HEAVY), sorted(m for m in loaded if m.split(".")[0] in HEAVY)
+    assert "airflow" not in loaded
     assert not loaded & set(HEAVY_OWN), sorted(loaded & set(HEAVY_OWN))
+    assert "hevo_dagfactory.spec.model" not in loaded
