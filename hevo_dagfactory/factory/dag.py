@@ -76,16 +76,10 @@ def build_dag_and_plan(workflow: Any, *, source_name: str | None = None) -> tupl
     for sync in wf.syncs:
         tasks[sync.id] = build_task(SYNC_KIND, ctx, sync, sync.id)
     for step in wf.steps:
-        tasks[step.id] = build_task(step.kind, ctx, step_body(step), step.id)
+        tasks[step.id] = build_task(step.kind, ctx, step.body, step.id)
     for step in wf.steps:
         upstream = wf.upstream_of(step)
         if upstream:
             tasks[step.id].set_upstream([tasks[u] for u in upstream])
             build_plan.add_edges(plan, step.id, upstream)
     return dag, build_plan.finish(plan, dag)
-
-
-def step_body(step: Any) -> Any:
-    """The kind's own model object of a step: ``step.body``, or the attribute named after its kind."""
-    body = getattr(step, "body", None)
-    return body if body is not None else getattr(step, step.kind, None)
