@@ -64,7 +64,7 @@ _root_dirs: dict[str, Path | None] = {}
 def code_fingerprint() -> str:
     """Version + (name, size, mtime) of the code a cached value depends on, and Airflow's version.
 
-    The spec layer and its schema decide the validation result; the factory, ``provider/compat.py``
+    The spec layer and its schema decide the validation result; the factory, ``provider/compat/``
     and Airflow decide a build plan (it holds Airflow objects). Read with ``os.scandir``: this runs
     once per parse process, on the path a worker takes before every task.
     """
@@ -75,9 +75,9 @@ def code_fingerprint() -> str:
         pkg = os.path.dirname(hevo_dagfactory.__file__)
         parts = [f"{_FORMAT}:{hevo_dagfactory.__version__}"]
         for folder in (os.path.join(pkg, "spec"), os.path.join(pkg, "factory"), os.path.join(pkg, "schemas"),
-                       os.path.join(os.path.dirname(pkg), "schemas")):
+                       os.path.join(pkg, "provider", "compat"), os.path.join(os.path.dirname(pkg), "schemas")):
             _stat_tree(parts, folder)
-        for file in (os.path.join(pkg, "provider", "compat.py"), _airflow_init()):
+        for file in (_airflow_init(),):
             try:
                 st = os.stat(file) if file else None
             except OSError:

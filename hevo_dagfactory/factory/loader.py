@@ -310,9 +310,13 @@ class _Loader:
                     return None
         if dag is None:
             from hevo_dagfactory.factory.dag import build_dag_and_plan
+            from hevo_dagfactory.spec.errors import ConfigErrors  # the model is loaded already on this path
 
             try:
                 dag, plan = build_dag_and_plan(result, source_name=rel)
+            except ConfigErrors as exc:  # valid file, but this Airflow cannot run it as written
+                self._build_error = self.error_lines(path, list(exc.errors))
+                return None
             except Exception as exc:  # noqa: BLE001 - one bad workflow must not stale the others
                 log.debug("building %s failed", path, exc_info=True)
                 self._build_error = [

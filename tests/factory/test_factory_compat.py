@@ -55,6 +55,23 @@ def test_the_workflow_timezone_applies_without_a_start_date(tmp_path):
     assert "`0 6 * * *` (Europe/Berlin)" in dag.doc_md
 
 
+@pytest.mark.parametrize("schedule", ['"0 6 * * *"', '{assets: ["hevo://eu/pipelines/7"]}'])
+def test_a_scheduled_workflow_without_start_date_says_what_to_add_on_2x(tmp_path, schedule):
+    """Airflow 3 schedules it from now; Airflow 2 cannot, and the placeholder says what to add (no "please report")."""
+    from hevo_dagfactory import load_workflows
+
+    write(tmp_path / "cfg", "no_start.yaml", f"schedule: {schedule}\nsteps:\n  - {{id: s, bash: \"true\"}}\n")
+    dag = load_workflows(tmp_path / "cfg", {"__file__": str(tmp_path / "l.py")})["no_start"]
+    if AIRFLOW_3:
+        assert "config-error" not in dag.tags, dag.description
+        assert dag.start_date is None
+    else:
+        assert "config-error" in dag.tags
+        assert "no_start.yaml: this Airflow (2.x) cannot schedule a workflow without a start_date [/schedule]" in dag.doc_md
+        assert "start_date: 2026-01-01" in dag.doc_md
+        assert "please report" not in dag.doc_md
+
+
 def test_assets_are_this_lines_data_aware_objects(tmp_path):
     """Outlets and Asset schedules use Asset on 3.x and Dataset on 2.x, with the same URIs."""
     dag = build(tmp_path, 'schedule: {assets: ["hevo://eu/pipelines/7"]}\nsteps:\n  - {id: s, bash: "true"}\n', "asset_meaning")

@@ -107,7 +107,7 @@ def _imported_modules(path: Path) -> set[str]:
 
 @pytest.mark.parametrize("path", sorted(FACTORY.glob("*.py")), ids=lambda p: p.name)
 def test_factory_reaches_airflow_only_through_provider_compat(path):
-    """Every Airflow name the factory uses comes from provider/compat.py (one place for 2.x-vs-3.x)."""
+    """Every Airflow name the factory uses comes from provider/compat/ (one place for 2.x-vs-3.x)."""
     mods = _imported_modules(path)
     assert not [m for m in mods if m == "airflow" or m.startswith("airflow.")]
     assert not [m for m in mods if m.startswith("hevo_dagfactory.hevo") or m.startswith("hevo_dagfactory.simulator")]
