@@ -56,13 +56,13 @@ class _Ctx:
         """The value for a message: quoted, or as written (``'${VAR}'``) if a variable supplied it."""
         return self.pos.quote(ptr, value)
 
-    def duration(self, ptr: str, value: Any, *, nullable: bool = False) -> timedelta | None:
+    def duration(self, ptr: str, value: Any, *, null_means: str | None = None) -> timedelta | None:
         if value is None:
             return None
         try:
             return parse_duration(value)
         except ValueError as exc:
-            hint = "use null for no limit" if nullable else f"write at most {MAX_DURATION_DAYS}d"
+            hint = f"write at most {MAX_DURATION_DAYS}d" + (f", or null for {null_means}" if null_means else "")
             self.error(ptr, f"invalid duration {self.q(ptr, value)}: {exc}", hint, "duration")
             return None
 
@@ -117,7 +117,7 @@ def build_workflow(data: dict[str, Any], source: Path, pos: Positions, environme
     defaults = TaskDefaults(
         retries=td["retries"],
         retry_delay=ctx.duration("/defaults/retry_delay", td["retry_delay"]),
-        execution_timeout=ctx.duration("/defaults/execution_timeout", td["execution_timeout"], nullable=True),
+        execution_timeout=ctx.duration("/defaults/execution_timeout", td["execution_timeout"], null_means="no limit"),
     )
 
     seen: dict[str, str] = {}  # id -> pointer of its first definition
@@ -154,7 +154,7 @@ def build_workflow(data: dict[str, Any], source: Path, pos: Positions, environme
                 job_type=merged["job_type"].upper() if merged["job_type"] else None,
                 wait=merged["wait"],
                 poll_interval=ctx.duration(where("poll_interval"), merged["poll_interval"]),
-                timeout=ctx.duration(where("timeout"), merged["timeout"], nullable=True),
+                timeout=ctx.duration(where("timeout"), merged["timeout"], null_means="the 7-day default"),
                 on_completed_with_failures=merged["on_completed_with_failures"],
                 if_running=merged["if_running"],
             )

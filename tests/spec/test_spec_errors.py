@@ -74,7 +74,7 @@ EXPECTED = {
     ],
     "huge_duration.yaml": [
         (2, 22, "duration", "longer than the 365-day limit", "/defaults/execution_timeout"),
-        (6, 14, "duration", "use null for no limit", "/syncs/0/timeout"),
+        (6, 14, "duration", "or null for the 7-day default", "/syncs/0/timeout"),
         (7, 20, "duration", "write at most 365d", "/syncs/0/poll_interval"),
     ],
     "pipeline_id_too_large.yaml": [(3, 18, "range", "pipeline_id must be at most 9223372036854775807", "/syncs/0/pipeline_id")],
