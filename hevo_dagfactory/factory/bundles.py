@@ -14,7 +14,7 @@ import os
 import shutil
 from pathlib import Path
 
-from hevo_dagfactory.factory import cache
+from hevo_dagfactory.factory import cache, dagindex
 
 
 def index_hints(root: Path, dag_id: str) -> list[str]:
@@ -35,7 +35,7 @@ def index_hints(root: Path, dag_id: str) -> list[str]:
         return []
     for entry in folders:
         folder = Path(entry.path)
-        rel = cache.index_entry(cache.read_index_bytes(folder), dag_id)
+        rel = dagindex.index_entry(dagindex.read_index_bytes(folder), dag_id)
         if rel is not None:
             try:
                 mtime = (folder / "index.tsv").stat().st_mtime_ns

@@ -348,60 +348,6 @@ def _is_within(path: Path, root: Path) -> bool:
         return False
 
 
-# --- the dag_id index: which file held which dag_id in the folder's last full parse ----------
-def read_index_bytes(folder: Path | None) -> bytes:
-    """The raw ``index.tsv`` of a cache folder (``\n`` then ``dag_id<TAB>file\n`` rows), or b""."""
-    if folder is None:
-        return b""
-    try:
-        with open(folder / "index.tsv", "rb") as fh:
-            return fh.read()
-    except OSError:
-        return b""
-
-
-def index_entry(data: bytes, dag_id: str) -> str | None:
-    """The file recorded for ``dag_id`` in raw index data, found by a plain byte search."""
-    needle = b"\n" + dag_id.encode() + b"\t"
-    at = data.find(needle)
-    if at < 0:
-        return None
-    start = at + len(needle)
-    return data[start:data.index(b"\n", start)].decode("utf-8", "surrogateescape")
-
-
-def index_lookup(root: Path, dag_id: str) -> str | None:
-    """The file (relative to ``root``) that held ``dag_id`` in the last full parse of ``root``.
-
-    A plain-text search, no unpickling: this runs before every task a worker starts.
-    """
-    return index_entry(read_index_bytes(root_dir(root)), dag_id)
-
-
-def read_index(root: Path) -> dict[str, str]:
-    """dag_id → workflow file (relative to root) from the last full parse of ``root``."""
-    out = {}
-    for line in read_index_bytes(root_dir(root)).decode("utf-8", "surrogateescape").split("\n"):
-        if "\t" in line:
-            dag_id, rel = line.split("\t", 1)
-            out[dag_id] = rel
-    return out
-
-
-def write_index(root: Path, index: dict[str, str]) -> None:
-    """Record the index (only when it changed). Names with a tab or newline are left out (never found)."""
-    folder = root_dir(root)
-    if folder is None:
-        return
-    rows = sorted((d, r) for d, r in index.items() if not any(c in d + r for c in "\t\n"))
-    data = ("\n" + "".join(f"{d}\t{r}\n" for d, r in rows)).encode("utf-8", "surrogateescape")
-    if read_index_bytes(folder) != data:
-        try:
-            atomic_write(folder / "index.tsv", data)
-        except Exception:  # noqa: BLE001
-            log.debug("could not write the dag_id index of %s", root, exc_info=True)
-
-
 # --- bundle versions -------------------------------------------------------------------------
 def maybe_prune(now: float | None = None) -> int:
     """Run ``bundles.prune`` when an hour has passed since the last run (one stat otherwise)."""

@@ -22,7 +22,7 @@ from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
-from hevo_dagfactory.factory import cache
+from hevo_dagfactory.factory import cache, dagindex
 from hevo_dagfactory.factory import plan as build_plan
 from hevo_dagfactory.provider.compat import DAG, check_dag_like_dagbag, get_parsing_context
 
@@ -194,7 +194,7 @@ class _Loader:
         when no candidate holds ``wanted``; the caller then analyses every file but still builds
         only ``wanted``.
         """
-        rel = cache.index_lookup(self.root, wanted)
+        rel = dagindex.index_lookup(self.root, wanted)
         if rel is not None:
             return self._only_from(self.root / rel, wanted, hinted=False)
         from hevo_dagfactory.factory import bundles
@@ -283,7 +283,7 @@ class _Loader:
                 dags.update(_accepted({pid: placeholder_dag(pid, self.rel(path), lines)}))
         for path in list(self._unstored):  # models whose DAG was not built in this run
             self._store_model(Path(path))
-        cache.write_index(self.root, index)
+        dagindex.write_index(self.root, index)
         return dags
 
     def _build(self, path: Path, result: Any, key: tuple | None) -> Any:
