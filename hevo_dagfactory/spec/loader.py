@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hevo_dagfactory.spec import schema as S
 from hevo_dagfactory.spec.build import build_workflow
 from hevo_dagfactory.spec.discover import (
     DEFAULTS_NAMES,

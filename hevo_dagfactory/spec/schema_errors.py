@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from hevo_dagfactory.spec.errors import ConfigError
-from hevo_dagfactory.spec.interpolate import has_unresolved
 from hevo_dagfactory.spec.positions import Positions
 from hevo_dagfactory.spec.yamlsafe import pointer_escape
 
