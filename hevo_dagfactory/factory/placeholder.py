@@ -11,11 +11,14 @@ fails with those errors if someone triggers it.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
 from hevo_dagfactory.factory import docs
-from hevo_dagfactory.provider.compat import DAG, AirflowFailException, BaseOperator
+from hevo_dagfactory.provider.compat import DAG, AirflowFailException, BaseOperator, check_dag_like_dagbag
+
+log = logging.getLogger("hevo_dagfactory.factory")
 
 CONFIG_ERROR_TAG = "config-error"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -83,3 +86,34 @@ def placeholder_dag(dag_id: str, source_name: str, lines: list[str]) -> DAG:
     )
     WorkflowConfigErrorOperator(task_id="config_error", dag=dag, error_text=text)
     return dag
+
+
+def accepted_placeholder(dag_id: str, source_name: str, lines: list[str]) -> dict[str, DAG]:
+    """``{dag_id: placeholder}`` if Airflow's DagBag checks accept it, else ``{}`` and an ERROR line.
+
+    Why: a cluster policy may refuse any DAG, placeholders included (say, one that demands an
+    owner e-mail). Handing Airflow a DAG it rejects would stale every DAG of the loader file, so a
+    refused placeholder is dropped; the file's errors then show only in this ERROR log line.
+    """
+    dag = placeholder_dag(dag_id, source_name, lines)
+    try:
+        if check_dag_like_dagbag(dag):
+            return {dag_id: dag}
+    except Exception as exc:  # noqa: BLE001 - see the docstring
+        log.error(
+            "hevo-dagfactory: Airflow also rejects the placeholder DAG %r (%s), so it is not shown; "
+            "what it stands for: %s",
+            dag_id,
+            rejection_reason(exc),
+            dag.description,
+        )
+    return {}
+
+
+def rejection_reason(exc: BaseException) -> str:
+    """Airflow's reason for refusing a DAG, with what to do when it comes from a cluster policy."""
+    text = f"{type(exc).__name__}: {exc}"
+    if type(exc).__name__.startswith("AirflowClusterPolicy"):
+        text += (" (a cluster policy of this Airflow, in airflow_local_settings.py, refuses the DAG: change "
+                 "the workflow file so that it complies, or ask your Airflow administrators)")
+    return text
