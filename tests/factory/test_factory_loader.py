@@ -201,3 +201,34 @@ def test_safe_mode_needs_the_word_airflow_in_the_loader(tmp_path):
     commented = dags_folder_with_loader(tmp_path / "commented")
     good_workflow(commented, "beside")
     assert dagbag(commented).dag_ids == ["beside"]
+
+
+def test_the_garbage_collector_is_paused_while_building_and_left_as_found(tmp_path, monkeypatch):
+    import gc
+
+    from hevo_dagfactory import load_workflows
+    from hevo_dagfactory.factory import STEP_BUILDERS
+
+    seen: list[bool] = []
+    real = STEP_BUILDERS["bash"]
+
+    def recording_builder(ctx, model, task_id):
+        seen.append(gc.isenabled())
+        return real(ctx, model, task_id)
+
+    monkeypatch.setitem(STEP_BUILDERS, "bash", recording_builder)
+    step = "steps:\n  - {id: s, bash: 'true'}\n"
+    write(tmp_path, "one.yaml", "dag_id: one\nschedule: null\nstart_date: 2026-01-01\n" + step)
+    assert gc.isenabled()
+    load_workflows(tmp_path, {"__file__": str(tmp_path / "l.py")})
+    assert seen == [False]
+    assert gc.isenabled()
+
+    write(tmp_path, "two.yaml", "dag_id: two\nschedule: null\nstart_date: 2026-01-01\n" + step)
+    gc.disable()
+    try:
+        load_workflows(tmp_path, {"__file__": str(tmp_path / "l.py")})
+        assert not gc.isenabled()  # a caller that turned it off keeps it off
+    finally:
+        gc.enable()
+    assert seen == [False, False]  # only the new file was built; the first one replayed its plan
