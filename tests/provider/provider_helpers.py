@@ -84,3 +84,31 @@ def slow_polls_once_polling(sim: Any, pipeline_id: str, delay_s: float = 30.0) -
     thread = threading.Thread(target=watch, daemon=True)
     thread.start()
     return thread
+
+
+def poll_in_thread(o: Any) -> tuple[Any, list[BaseException]]:
+    """Run a blocking-mode operator's ``execute`` in a thread; return once it is polling its job.
+
+    Returns (thread, errors): whatever ``execute`` raised lands in ``errors``.
+    """
+    import threading
+    import time
+
+    errors: list[BaseException] = []
+    # Airflow 2.x's ExecutorSafeguard keeps its state in a thread-local of the importing thread:
+    # from another thread call the operator's own execute (what the wrapper would call).
+    execute = getattr(type(o).execute, "__wrapped__", type(o).execute)
+
+    def run() -> None:
+        try:
+            execute(o, make_context())
+        except BaseException as exc:  # noqa: BLE001 - the poll ends once the job ends
+            errors.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    end = time.time() + 10
+    while o._running is None and time.time() < end:
+        time.sleep(0.02)
+    assert o._running is not None, f"the operator never started polling: {errors!r}"
+    return thread, errors

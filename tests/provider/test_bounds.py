@@ -19,7 +19,7 @@ from hevo_dagfactory.provider import HevoJobSensor, HevoJobTrigger, HevoPipeline
 from hevo_dagfactory.provider.compat import TaskDeferred
 from hevo_dagfactory.provider.results import HevoJobFailed
 from hevo_dagfactory.simulator import PipelineScript
-from provider_helpers import SECRET, RecordingTI, make_context, slow_polls_once_polling
+from provider_helpers import SECRET, RecordingTI, make_context, poll_in_thread, slow_polls_once_polling
 
 try:  # the alarm Airflow wraps execute() in for execution_timeout (test-only import)
     from airflow.sdk.execution_time.timeout import timeout as airflow_timeout
@@ -85,34 +85,11 @@ def test_blocking_timeout_leaves_an_attached_foreign_job_running(hevo_conn, pipe
     assert hevo_conn.sim.cancel_posts(pipeline_id) == 0 and job_status(hevo_conn, pipeline_id) == "IN_PROGRESS"
 
 
-def _poll_in_thread(o: HevoPipelineOperator):
-    import threading
-
-    errors: list[BaseException] = []
-    # Airflow 2.x's ExecutorSafeguard keeps its state in a thread-local of the importing thread:
-    # from another thread call the operator's own execute (what the wrapper would call).
-    execute = getattr(type(o).execute, "__wrapped__", type(o).execute)
-
-    def run():
-        try:
-            execute(o, make_context())
-        except BaseException as exc:  # noqa: BLE001 - the poll ends once the job ends
-            errors.append(exc)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    end = time.time() + 10
-    while o._running is None and time.time() < end:
-        time.sleep(0.02)
-    assert o._running is not None, f"the operator never started polling: {errors!r}"
-    return thread, errors
-
-
 def test_worker_kill_cancels_without_a_connection_lookup(hevo_conn, pipeline_id, monkeypatch):
     """on_kill runs in the SIGTERM handler with seconds to spare: the settings were resolved at start."""
     hevo_conn.sim.add_pipeline(pipeline_id, PipelineScript(job_duration_s=30))
     o = op(pipeline_id, deferrable=False, timeout=20)
-    thread, errors = _poll_in_thread(o)
+    thread, errors = poll_in_thread(o)
     monkeypatch.delenv("AIRFLOW_CONN_HEVO_AIRFLOW_CONN_ID")  # a lookup now would fail
     o.on_kill()
     assert hevo_conn.sim.cancel_posts(pipeline_id) == 1
@@ -123,7 +100,7 @@ def test_worker_kill_cancels_without_a_connection_lookup(hevo_conn, pipeline_id,
 def test_worker_kill_leaves_an_attached_foreign_job_running(hevo_conn, pipeline_id):
     hevo_conn.sim.add_pipeline(pipeline_id, PipelineScript(running_job=True, running_job_duration_s=2))
     o = op(pipeline_id, deferrable=False, timeout=20)
-    thread, _ = _poll_in_thread(o)
+    thread, _ = poll_in_thread(o)
     o.on_kill()
     assert hevo_conn.sim.cancel_posts(pipeline_id) == 0
     thread.join(15)

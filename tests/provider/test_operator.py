@@ -15,7 +15,7 @@ from hevo_dagfactory.provider import HevoJobTrigger, HevoPipelineOperator
 from hevo_dagfactory.provider.operators.pipeline import DEFAULT_TIMEOUT_S, DEFER_BACKSTOP_S
 from hevo_dagfactory.provider.results import HevoJobFailed
 from hevo_dagfactory.simulator import PipelineScript
-from provider_helpers import SECRET, RecordingTI, make_context
+from provider_helpers import SECRET, RecordingTI, make_context, poll_in_thread
 
 
 def op(pipeline_id: str, **kwargs) -> HevoPipelineOperator:
@@ -295,28 +295,9 @@ def test_execute_complete_fails_closed_on_unknown_events(hevo_conn, pipeline_id,
 
 
 def test_worker_kill_cancels_the_job_in_blocking_mode(hevo_conn, pipeline_id):
-    import threading
-
     add(hevo_conn, pipeline_id, job_duration_s=30)
     o = op(pipeline_id, deferrable=False, poll_interval=0.1, timeout=20)
-    errors: list[BaseException] = []
-
-    # Airflow 2.x's ExecutorSafeguard wrapper keeps its state in a thread-local that only the importing
-    # thread has, so from this thread we call the operator's own execute (what the wrapper would call).
-    execute = getattr(type(o).execute, "__wrapped__", type(o).execute)
-
-    def run():
-        try:
-            execute(o, make_context())
-        except BaseException as exc:  # the poll ends once Hevo reports the job cancelled
-            errors.append(exc)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    deadline = time.time() + 10
-    while o._running is None and time.time() < deadline:
-        time.sleep(0.05)
-    assert o._running is not None, f"the operator never started polling: {errors!r}"
+    thread, errors = poll_in_thread(o)  # the poll ends once Hevo reports the job cancelled
     o.on_kill()
     assert hevo_conn.sim.cancel_posts(pipeline_id) == 1
     thread.join(15)
