@@ -107,13 +107,18 @@ def test_a_job_that_refused_our_first_post_is_never_ours(hevo_sim, make_client):
 def test_after_a_lost_answer_a_running_job_in_the_skew_band_is_ours_after_the_remaining_looks(hevo_sim, make_client):
     """Our first POST started a job but answered 502; the job appears late, the re-POST is refused.
     Hevo's clock is 2 s behind, so the running job is only MAYBE ours: it is taken as ours (no
-    if_running=fail refusal) after `attempts` looks found nothing better."""
-    hevo_sim.sim.add_pipeline(1, PipelineScript(sync_now_error_after_start=1, job_appear_delay_s=0.5,
-                                                clock_offset_s=-2.0, job_duration_s=5))
-    started = make_client(discovery=REFUSAL_POLICY).start_job(1, if_running="fail")
+    if_running=fail refusal) after `attempts` looks found nothing better.
+
+    Timing: the 8 looks after the 502 take 7 x 0.1 s plus the calls, so they end well before the job
+    appears at 1.5 s (on a loaded machine 0.5 s was too close: the job showed up during them and was
+    taken without the re-POST this test is about); the 16 looks after the refusal reach past 1.5 s."""
+    hevo_sim.sim.add_pipeline(1, PipelineScript(sync_now_error_after_start=1, job_appear_delay_s=1.5,
+                                                clock_offset_s=-2.0, job_duration_s=8))
+    policy = DiscoveryPolicy(attempts=8, interval_s=0.1, skew_ms=5_000, tolerance_ms=100)
+    started = make_client(discovery=policy).start_job(1, if_running="fail")
     assert started.job.job_id == hevo_sim.sim.jobs(1)[0]["job_id"] and not started.attached
     assert hevo_sim.sim.sync_now_posts(1) == 2 and len(hevo_sim.sim.jobs(1)) == 1
-    assert len(_looks_once_listed(hevo_sim.sim, 1)) >= 4  # up to 8 looks from the first sighting on
+    assert len(_looks_once_listed(hevo_sim.sim, 1, delay=1.5)) >= 4  # up to 8 looks from the first sighting on
 
 
 def test_with_clocks_in_step_a_running_job_after_a_lost_answer_is_ours_at_once(hevo_sim, make_client):
