@@ -74,15 +74,35 @@ class SimProcess:
 
     def __init__(self, waits: int, window_s: float, job_s: float, seed: int) -> None:
         rng = random.Random(seed)
-        pipelines = {str(1000 + i): {"running_job": True, "running_job_duration_s": job_s * rng.uniform(0.67, 1.33)}
-                     for i in range(waits)}
-        self._file = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
+        pipelines = {
+            str(1000 + i): {"running_job": True, "running_job_duration_s": job_s * rng.uniform(0.67, 1.33)}
+            for i in range(waits)
+        }
+        self._file = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)  # noqa: SIM115 - kept for the simulator's life
         json.dump(pipelines, self._file)
         self._file.close()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "hevo_dagfactory", "simulator", "--port", "0", "--pipelines", self._file.name,
-             "--api-key", KEY, "--rate-per-minute", "100", "--rate-window", str(window_s)],
-            stdout=subprocess.PIPE, text=True, cwd=ROOT, env={**os.environ, "HEVO_SIM_API_SECRET": SECRET})
+            [
+                sys.executable,
+                "-m",
+                "hevo_dagfactory",
+                "simulator",
+                "--port",
+                "0",
+                "--pipelines",
+                self._file.name,
+                "--api-key",
+                KEY,
+                "--rate-per-minute",
+                "100",
+                "--rate-window",
+                str(window_s),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env={**os.environ, "HEVO_SIM_API_SECRET": SECRET},
+        )
         line = self.proc.stdout.readline().strip()
         if not line.startswith("simulator listening on "):
             self.close()
@@ -92,8 +112,10 @@ class SimProcess:
 
     def job_ids(self) -> dict[str, str]:
         with requests.Session() as session:
-            return {pid: session.get(f"{self.url}/_sim/pipelines/{pid}/jobs", timeout=10).json()["data"][0]["job_id"]
-                    for pid in self.pipelines}
+            return {
+                pid: session.get(f"{self.url}/_sim/pipelines/{pid}/jobs", timeout=10).json()["data"][0]["job_id"]
+                for pid in self.pipelines
+            }
 
     def stats(self) -> dict:
         return requests.get(f"{self.url}/_sim/stats", timeout=10).json()
@@ -132,8 +154,9 @@ async def wait_ours(url: str, pid: str, job_id: str, poll_s: float, window_s: fl
     from hevo_dagfactory.hevo import AsyncEdgeClient
 
     try:
-        async with AsyncEdgeClient(url, KEY, SECRET, rate_per_minute=100, rate_window_s=window_s,
-                                   retry=retry) as client:  # one client per wait, as one per trigger
+        async with AsyncEdgeClient(
+            url, KEY, SECRET, rate_per_minute=100, rate_window_s=window_s, retry=retry
+        ) as client:  # one client per wait, as one per trigger
             while True:
                 job = await client.get_job(pid, job_id)
                 out["polls"] += 1
@@ -212,11 +235,22 @@ def child(role: str, url: str, jobs_file: str, poll_s: float, window_s: float, s
     cpu0, wall0 = cpu_s(), time.monotonic()
     peak = asyncio.run(main())
     wall, cpu = time.monotonic() - wall0, cpu_s() - cpu0
-    print(json.dumps({
-        "wall_s": wall, "cpu_s": cpu, "cpu_pct": max(0.0, 100 * cpu / wall - idle_cpu_pct),
-        "rss_above_idle_mb": peak - idle_rss, "polls": out["polls"], "errors": len(out["errors"]),
-        "error_types": sorted(set(out["errors"])), "hit_429": out["hit_429"], "seen_late_s": out["seen_late_s"],
-    }), flush=True)
+    print(
+        json.dumps(
+            {
+                "wall_s": wall,
+                "cpu_s": cpu,
+                "cpu_pct": max(0.0, 100 * cpu / wall - idle_cpu_pct),
+                "rss_above_idle_mb": peak - idle_rss,
+                "polls": out["polls"],
+                "errors": len(out["errors"]),
+                "error_types": sorted(set(out["errors"])),
+                "hit_429": out["hit_429"],
+                "seen_late_s": out["seen_late_s"],
+            }
+        ),
+        flush=True,
+    )
 
 
 def run_side(role: str, args: argparse.Namespace, window_s: float, job_s: float, poll_s: float) -> dict:
@@ -227,8 +261,23 @@ def run_side(role: str, args: argparse.Namespace, window_s: float, job_s: float,
             json.dump(jobs, fh)
         try:
             proc = subprocess.run(
-                [sys.executable, __file__, "--child", role, "--url", sim.url, "--jobs", fh.name,
-                 "--scale", str(args.scale)], capture_output=True, text=True, cwd=ROOT, timeout=1800)
+                [
+                    sys.executable,
+                    __file__,
+                    "--child",
+                    role,
+                    "--url",
+                    sim.url,
+                    "--jobs",
+                    fh.name,
+                    "--scale",
+                    str(args.scale),
+                ],
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+                timeout=1800,
+            )
         finally:
             os.unlink(fh.name)
         if proc.returncode != 0:
@@ -240,14 +289,19 @@ def run_side(role: str, args: argparse.Namespace, window_s: float, job_s: float,
         sim.close()
     arrivals = [e["time"] for e in log]
     late = [v * args.scale for v in result["seen_late_s"]]
-    result.update({
-        "label": role, "requests": len(arrivals), "rate_limited": stats["rate_limited"],
-        "max_in_window": max_in_window(arrivals, window_s),
-        "completed": len(result["seen_late_s"]),
-        "failed_waits": args.waits - len(result["seen_late_s"]),
-        "cpu_ms_per_request": 1000 * result["cpu_s"] / max(1, len(arrivals)),
-        "late_p50": pct(late, 0.5), "late_max": max(late) if late else float("nan"),
-    })
+    result.update(
+        {
+            "label": role,
+            "requests": len(arrivals),
+            "rate_limited": stats["rate_limited"],
+            "max_in_window": max_in_window(arrivals, window_s),
+            "completed": len(result["seen_late_s"]),
+            "failed_waits": args.waits - len(result["seen_late_s"]),
+            "cpu_ms_per_request": 1000 * result["cpu_s"] / max(1, len(arrivals)),
+            "late_p50": pct(late, 0.5),
+            "late_max": max(late) if late else float("nan"),
+        }
+    )
     return result
 
 
@@ -265,10 +319,12 @@ def main() -> int:
         child(args.child, args.url, args.jobs, poll_s, window_s, args.scale)
         return 0
 
-    print(f"{args.waits} waits, one API key, limit 100 requests per {window_s:g} s window (= 100/min scaled "
-          f"x{args.scale:g}); jobs {job_s:g} s ±33 % (= 5 min), poll every {poll_s:g} s (= 15 s); "
-          f"RetryPolicy times / {args.scale:g}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
-          flush=True)
+    print(
+        f"{args.waits} waits, one API key, limit 100 requests per {window_s:g} s window (= 100/min scaled "
+        f"x{args.scale:g}); jobs {job_s:g} s ±33 % (= 5 min), poll every {poll_s:g} s (= 15 s); "
+        f"RetryPolicy times / {args.scale:g}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
+        flush=True,
+    )
     results = []
     for role in ("ours", "naive"):
         results.append(run_side(role, args, window_s, job_s, poll_s))
@@ -294,8 +350,10 @@ def main() -> int:
     for title, key, fmt in rows:
         print(f"{title:<{width}}  {fmt.format(ours[key]):>14}  {fmt.format(naive[key]):>16}")
     real_cpu = ours["cpu_pct"] / args.scale
-    print(f"{'CPU % of one core at real time (/ scale)':<{width}}  {real_cpu:>14.2f}  "
-          f"{naive['cpu_pct'] / args.scale:>16.2f}")
+    print(
+        f"{'CPU % of one core at real time (/ scale)':<{width}}  {real_cpu:>14.2f}  "
+        f"{naive['cpu_pct'] / args.scale:>16.2f}"
+    )
     if ours["error_types"] or naive["error_types"]:
         print(f"error types: ours {ours['error_types']}, naive {naive['error_types']}")
     print(f"naive: {naive['hit_429']} of {args.waits} waits hit a 429 (each fails its task in Hevo's provider)")

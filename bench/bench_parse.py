@@ -292,8 +292,14 @@ def task_start_wall(folder: Path, extra_env: dict[str, str] | None = None) -> fl
     """
     code = TASK_RUNNER_PREIMPORT + "import sys\nDagBag(dag_folder=sys.argv[1], safe_mode=True)\n"
     started = time.perf_counter()
-    subprocess.run([PYTHON, "-c", code, str(folder)], env=_child_env(extra_env), cwd=REPO,
-                   check=True, capture_output=True, timeout=900)
+    subprocess.run(
+        [PYTHON, "-c", code, str(folder)],
+        env=_child_env(extra_env),
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        timeout=900,
+    )
     return time.perf_counter() - started
 
 
@@ -322,9 +328,21 @@ def ensure_dagfactory() -> str | None:
     if (DAGFACTORY_DIR / "dagfactory" / "__init__.py").exists():
         return None
     proc = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-deps",
-         "--target", str(DAGFACTORY_DIR), "dag-factory==1.1.0"],
-        capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--target",
+            str(DAGFACTORY_DIR),
+            "dag-factory==1.1.0",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     if proc.returncode != 0:
         return f"pip install dag-factory==1.1.0 failed: {proc.stderr.strip()[-300:]}"
@@ -345,17 +363,22 @@ def main() -> int:
     parser.add_argument("--workflows", type=int, default=1000)
     parser.add_argument("--repeat", "--runs", type=int, default=5, help="runs per figure (median shown)")
     parser.add_argument("--skip-dagfactory", action="store_true")
-    parser.add_argument("--python", default=sys.executable,
-                        help="interpreter of the measured processes, e.g. .venv-af2/bin/python for Airflow 2.11")
+    parser.add_argument(
+        "--python",
+        default=sys.executable,
+        help="interpreter of the measured processes, e.g. .venv-af2/bin/python for Airflow 2.11",
+    )
     args = parser.parse_args()
     global PYTHON
     PYTHON = args.python
     n = args.workflows
     began = time.perf_counter()
     paths = generate(n)
-    print(f"{n} workflows (2 Hevo syncs + dbt + bash each) in {WORK.relative_to(REPO)}/; median of "
-          f"{args.repeat} fresh processes per figure; Airflow and the operators imported before timing.",
-          flush=True)
+    print(
+        f"{n} workflows (2 Hevo syncs + dbt + bash each) in {WORK.relative_to(REPO)}/; median of "
+        f"{args.repeat} fresh processes per figure; Airflow and the operators imported before timing.",
+        flush=True,
+    )
 
     shutil.rmtree(WORK / "model-cache", ignore_errors=True)
     cold = run_child(paths["ours"])
@@ -399,24 +422,38 @@ def main() -> int:
 
     print()
     print(f"1) DagBag fill, {n} workflows        hand-written   hevo-dagfactory   dag-factory 1.1")
-    print(f"   warm (cache filled)               {_fmt(hand['fill'])}     {_fmt(warm['fill'])}        "
-          f"{_fmt(dagfactory['fill']) if dagfactory else df_note}")
+    print(
+        f"   warm (cache filled)               {_fmt(hand['fill'])}     {_fmt(warm['fill'])}        "
+        f"{_fmt(dagfactory['fill']) if dagfactory else df_note}"
+    )
     df_ratio = f"{dagfactory['fill'] / hand['fill']:5.2f}x" if dagfactory else "n/a"
-    print(f"   ratio to hand-written                 1.00x          {warm['fill'] / hand['fill']:5.2f}x"
-          f"            {df_ratio}")
-    print(f"   cold (first parse, empty cache)                      {_fmt(cold['fill'])}  "
-          f"({cold['fill'] / hand['fill']:.2f}x)")
-    print(f"   DAGs / tasks                          {hand['dags']}/{hand['tasks']}      {warm['dags']}/{warm['tasks']}"
-          + (f"          {dagfactory['dags']}/{dagfactory['tasks']}" if dagfactory else ""))
+    print(
+        f"   ratio to hand-written                 1.00x          {warm['fill'] / hand['fill']:5.2f}x"
+        f"            {df_ratio}"
+    )
+    print(
+        f"   cold (first parse, empty cache)                      {_fmt(cold['fill'])}  "
+        f"({cold['fill'] / hand['fill']:.2f}x)"
+    )
+    print(
+        f"   DAGs / tasks                          {hand['dags']}/{hand['tasks']}      {warm['dags']}/{warm['tasks']}"
+        + (f"          {dagfactory['dags']}/{dagfactory['tasks']}" if dagfactory else "")
+    )
     print()
     print(f"2) One DAG for a task ({target})    hand-written 1-DAG file   hevo-dagfactory ({n} files)   ratio")
-    print(f"   DagBag fill                       {_fmt_ms(single_hand['fill'])}              "
-          f"{_fmt_ms(single_ours['fill'])}                {single_ours['fill'] / single_hand['fill']:5.2f}x")
-    print(f"   same, hevo_dagfactory already imported                     "
-          f"{_fmt_ms(single_ours_warm_imports['fill'])}                "
-          f"{single_ours_warm_imports['fill'] / single_hand['fill']:5.2f}x")
-    print(f"   whole task-start process          {_fmt(start_hand)}              {_fmt(start_ours)}"
-          f"                {start_ours / start_hand:5.2f}x")
+    print(
+        f"   DagBag fill                       {_fmt_ms(single_hand['fill'])}              "
+        f"{_fmt_ms(single_ours['fill'])}                {single_ours['fill'] / single_hand['fill']:5.2f}x"
+    )
+    print(
+        f"   same, hevo_dagfactory already imported                     "
+        f"{_fmt_ms(single_ours_warm_imports['fill'])}                "
+        f"{single_ours_warm_imports['fill'] / single_hand['fill']:5.2f}x"
+    )
+    print(
+        f"   whole task-start process          {_fmt(start_hand)}              {_fmt(start_ours)}"
+        f"                {start_ours / start_hand:5.2f}x"
+    )
     print()
     print("targets: 1) warm <= 1.20x hand-written; 2) <= 1.50x a single hand-written DAG file")
     print(f"bench_parse finished in {time.perf_counter() - began:.0f} s")

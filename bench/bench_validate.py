@@ -97,13 +97,16 @@ def main() -> int:
         folder.mkdir()
         generate(folder, args.files)
         env = {k: v for k, v in os.environ.items() if k not in ("HEVO_DAGFACTORY_ENV", "PYTHONDONTWRITEBYTECODE")}
-        subprocess.run([*cmd, "validate", "-q", str(folder / "bench_0000.yaml")], capture_output=True, env=env,
-                       timeout=60)  # writes the bytecode caches, as the first run after an install does
+        subprocess.run(
+            [*cmd, "validate", "-q", str(folder / "bench_0000.yaml")], capture_output=True, env=env, timeout=60
+        )  # writes the bytecode caches, as the first run after an install does
         walls, cpus = [], []
         for _ in range(args.runs):
             before = os.times()
             t0 = time.perf_counter()
-            proc = subprocess.run([*cmd, "validate", "-q", str(folder)], capture_output=True, text=True, env=env, timeout=120)
+            proc = subprocess.run(
+                [*cmd, "validate", "-q", str(folder)], capture_output=True, text=True, env=env, timeout=120
+            )
             walls.append(time.perf_counter() - t0)
             after = os.times()
             cpus.append(after.children_user - before.children_user + after.children_system - before.children_system)
@@ -112,7 +115,9 @@ def main() -> int:
                 print(f"validate exited {proc.returncode}; the generated files should be valid", file=sys.stderr)
                 return 1
         t0 = time.perf_counter()
-        startup = subprocess.run([*cmd, "validate", "-q", str(folder / "bench_0000.yaml")], capture_output=True, env=env, timeout=60)
+        startup = subprocess.run(
+            [*cmd, "validate", "-q", str(folder / "bench_0000.yaml")], capture_output=True, env=env, timeout=60
+        )
         one_file = time.perf_counter() - t0
         assert startup.returncode == 0, startup.stderr
         sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

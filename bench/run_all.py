@@ -37,8 +37,13 @@ def main() -> int:
     af2_python, passthrough = _split_args(sys.argv[1:])
     runs = [(name, [], name) for name in BENCHES]
     if af2_python:
-        runs.append(("bench_parse.py", ["--python", af2_python, "--skip-dagfactory", "--repeat", "3"],
-                     "bench_parse.py on Airflow 2.11"))
+        runs.append(
+            (
+                "bench_parse.py",
+                ["--python", af2_python, "--skip-dagfactory", "--repeat", "3"],
+                "bench_parse.py on Airflow 2.11",
+            )
+        )
     for name, extra, label in runs:
         path = HERE / name
         if not path.exists():

@@ -8,8 +8,8 @@ base URL, ``hevo_sim.host``/``hevo_sim.port`` the parts an Airflow connection ne
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import pytest
 

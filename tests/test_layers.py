@@ -18,12 +18,31 @@ PACKAGE = Path(__file__).resolve().parents[1] / "hevo_dagfactory"
 COMPAT = PACKAGE / "provider" / "compat"  # a package: every module of it may check the version
 
 BANNED = {
-    "spec": ("airflow", "requests", "aiohttp", "hevo_dagfactory.hevo", "hevo_dagfactory.provider",
-             "hevo_dagfactory.factory", "hevo_dagfactory.simulator", "hevo_dagfactory.demo"),
-    "hevo": ("airflow", "hevo_dagfactory.spec", "hevo_dagfactory.provider", "hevo_dagfactory.factory",
-             "hevo_dagfactory.simulator", "hevo_dagfactory.demo"),
-    "simulator": ("airflow", "hevo_dagfactory.spec", "hevo_dagfactory.provider", "hevo_dagfactory.factory",
-                  "hevo_dagfactory.demo"),
+    "spec": (
+        "airflow",
+        "requests",
+        "aiohttp",
+        "hevo_dagfactory.hevo",
+        "hevo_dagfactory.provider",
+        "hevo_dagfactory.factory",
+        "hevo_dagfactory.simulator",
+        "hevo_dagfactory.demo",
+    ),
+    "hevo": (
+        "airflow",
+        "hevo_dagfactory.spec",
+        "hevo_dagfactory.provider",
+        "hevo_dagfactory.factory",
+        "hevo_dagfactory.simulator",
+        "hevo_dagfactory.demo",
+    ),
+    "simulator": (
+        "airflow",
+        "hevo_dagfactory.spec",
+        "hevo_dagfactory.provider",
+        "hevo_dagfactory.factory",
+        "hevo_dagfactory.demo",
+    ),
     "provider": ("hevo_dagfactory.spec", "hevo_dagfactory.factory", "hevo_dagfactory.demo"),
     "factory": ("hevo_dagfactory.demo",),
     # The harness asks compat.stack_profile() in a child process; importing provider or factory would import
@@ -72,8 +91,10 @@ _ORDERING = (ast.Lt, ast.LtE, ast.Gt, ast.GtE)
 
 
 def _is_int_tuple(node: ast.AST) -> bool:
-    return isinstance(node, ast.Tuple) and bool(node.elts) and all(
-        isinstance(e, ast.Constant) and type(e.value) is int for e in node.elts
+    return (
+        isinstance(node, ast.Tuple)
+        and bool(node.elts)
+        and all(isinstance(e, ast.Constant) and type(e.value) is int for e in node.elts)
     )
 
 
@@ -89,13 +110,15 @@ def version_checks(source: str) -> list[str]:
         if isinstance(node, ast.ImportFrom):
             module = node.module or ""
             names = [a.name for a in node.names]
-            if module == "airflow" and {"__version__", "version"} & set(names) or module == "airflow.version":
+            if (module == "airflow" and {"__version__", "version"} & set(names)) or module == "airflow.version":
                 found.append(f"{line}: imports Airflow's version ({module})")
-            if module == "packaging.version" or module == "packaging" and "version" in names:
+            if module == "packaging.version" or (module == "packaging" and "version" in names):
                 found.append(f"{line}: imports packaging.version")
             found += [f"{line}: imports {n}" for n in names if _VERSION_NAMES.match(n)]
         elif isinstance(node, ast.Import):
-            found += [f"{line}: imports {a.name}" for a in node.names if a.name in ("airflow.version", "packaging.version")]
+            found += [
+                f"{line}: imports {a.name}" for a in node.names if a.name in ("airflow.version", "packaging.version")
+            ]
         elif isinstance(node, ast.Attribute):
             if node.attr == "__version__" and isinstance(node.value, ast.Name) and node.value.id == "airflow":
                 found.append(f"{line}: reads airflow.__version__")
@@ -108,7 +131,11 @@ def version_checks(source: str) -> list[str]:
             python_version = any("version_info" in ast.dump(o) for o in operands)  # sys.version_info is Python's
             if any(_is_version_text(o) for o in operands):
                 found.append(f"{line}: compares with a version string")
-            elif not python_version and any(isinstance(op, _ORDERING) for op in node.ops) and any(map(_is_int_tuple, operands)):
+            elif (
+                not python_version
+                and any(isinstance(op, _ORDERING) for op in node.ops)
+                and any(map(_is_int_tuple, operands))
+            ):
                 found.append(f"{line}: orders against a version tuple")
         elif isinstance(node, ast.Call):
             func = node.func
@@ -162,7 +189,9 @@ def test_version_check_finder_leaves_other_versions_alone() -> None:
         "ok = str(status).startswith('5')\nn = name == 'v2'\n"
     )
     assert version_checks(clean) == []
-    assert version_checks((COMPAT / "version.py").read_text("utf-8")), "compat itself must trip the finder (it holds the checks)"
+    assert version_checks((COMPAT / "version.py").read_text("utf-8")), (
+        "compat itself must trip the finder (it holds the checks)"
+    )
 
 
 def test_demo_imports_no_airflow_even_indirectly() -> None:

@@ -57,14 +57,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--configs", type=Path, default=None, help="workflow folder (default: ./configs)")
     parser.add_argument("--dags", type=Path, default=None, help="Airflow dags folder (default: ./dags)")
     parser.add_argument(
-        "--home", type=Path, default=Path(".demo") / "airflow-home",
+        "--home",
+        type=Path,
+        default=Path(".demo") / "airflow-home",
         help="AIRFLOW_HOME for the demo; recreated on every run (default: .demo/airflow-home)",
     )
     parser.add_argument("--keep", action="store_true", help="leave Airflow running afterwards (Ctrl-C stops it)")
     parser.add_argument("--job-seconds", type=float, default=3.0, help="how long each simulated Hevo job runs")
     parser.add_argument("--timeout", type=float, default=300.0, help="give up after this many seconds of runs")
     parser.add_argument(
-        "--real-hevo", action="store_true",
+        "--real-hevo",
+        action="store_true",
         help="sync real pipelines: no simulator; the workflows' connections come from your AIRFLOW_CONN_* variables",
     )
 
@@ -170,8 +173,11 @@ def run(args: argparse.Namespace) -> int:
         with stack:
             console.print(f"Stack up in {time.monotonic() - started:.0f}s.\n{stack.describe()}")
             runner = DemoRunner(
-                stack.api, stack.simulator.admin if stack.simulator else None, plan,
-                job_seconds=args.job_seconds, timeout_s=args.timeout,
+                stack.api,
+                stack.simulator.admin if stack.simulator else None,
+                plan,
+                job_seconds=args.job_seconds,
+                timeout_s=args.timeout,
             )
             runner.script_pipelines()
             runner.start()
@@ -201,6 +207,7 @@ def run(args: argparse.Namespace) -> int:
         console.print("\ninterrupted: every process the demo started has been stopped")
         return 130
     except (DemoError, StackError, AirflowApiError, TimeoutError) as exc:
-        console.print(f"[red]demo failed: {exc}[/]\nEverything the demo started has been stopped. Logs: {home / 'logs'}")
+        console.print(
+            f"[red]demo failed: {exc}[/]\nEverything the demo started has been stopped. Logs: {home / 'logs'}"
+        )
         return 1
-

@@ -68,9 +68,15 @@ def run_once(argv: Sequence[str], *, env: dict[str, str], cwd: Path, log: Path, 
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as out:
         try:
-            proc = subprocess.run(  # noqa: S603 - argv is built by us, never by a shell
-                list(argv), env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                timeout=timeout, start_new_session=True,
+            proc = subprocess.run(
+                list(argv),
+                env=env,
+                cwd=cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                timeout=timeout,
+                start_new_session=True,
             )
         except subprocess.TimeoutExpired as exc:
             raise StackError(f"{what} took over {timeout:.0f}s; see {log}:\n{tail(log)}") from exc
@@ -107,7 +113,7 @@ class ManagedProcess:
                 shown = shown.replace(secret, "***")
             log.write(f"\n==> starting {self.name}: {shown}\n".encode())
             log.flush()
-            self.proc = subprocess.Popen(  # noqa: S603 - argv is built by us, never by a shell
+            self.proc = subprocess.Popen(
                 self.argv,
                 env=self.env,
                 cwd=self.cwd,
@@ -169,9 +175,7 @@ class ManagedProcess:
     def describe_failure(self, what: str) -> str:
         code = self.proc.poll() if self.proc else None
         status = f"exited with code {code}" if code is not None else "is still running"
-        return (
-            f"{what}: {self.name} {status}. Its log is {self.log_path}; last lines:\n{self.log_tail()}"
-        )
+        return f"{what}: {self.name} {status}. Its log is {self.log_path}; last lines:\n{self.log_tail()}"
 
 
 def stop_all(procs: Sequence[ManagedProcess], grace_s: float = 10.0) -> None:

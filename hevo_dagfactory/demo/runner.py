@@ -56,8 +56,8 @@ def real_hevo_env(plan: DemoPlan, environ: dict[str, str]) -> dict[str, str]:
     missing = [c for c in plan.connection_ids if not environ.get(connection_env_var(c))]
     if missing:
         examples = "\n".join(
-            f"  export {connection_env_var(c)}='{{\"conn_type\": \"hevo\", \"login\": \"<API key>\", "
-            f"\"password\": \"<API secret>\", \"extra\": {{\"region\": \"us\"}}}}'"
+            f'  export {connection_env_var(c)}=\'{{"conn_type": "hevo", "login": "<API key>", '
+            f'"password": "<API secret>", "extra": {{"region": "us"}}}}\''
             for c in missing
         )
         raise DemoError(
@@ -173,7 +173,9 @@ class DemoRunner:
             run_after = _parse_ts(dag.get("next_dagrun_run_after"))
             self.api.unpause(dag_id)
             if run_after is not None and run_after <= now:
-                self.notes.append(f"{dag_id}: started by its own schedule on unpause (interval {run_after:%Y-%m-%d %H:%M})")
+                self.notes.append(
+                    f"{dag_id}: started by its own schedule on unpause (interval {run_after:%Y-%m-%d %H:%M})"
+                )
                 continue
             # A logical date, as the UI's trigger form sets one: templates like {{ ds }} then render.
             run_id = self.api.trigger(dag_id, logical_date=datetime.now(timezone.utc))

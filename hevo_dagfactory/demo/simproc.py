@@ -65,8 +65,18 @@ class SimulatorProcess:
     ):
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        argv = [sys.executable, "-m", "hevo_dagfactory", "simulator", "--port", str(self.port),
-                "--api-key", api_key, "--rate-per-minute", str(rate_per_minute)]
+        argv = [
+            sys.executable,
+            "-m",
+            "hevo_dagfactory",
+            "simulator",
+            "--port",
+            str(self.port),
+            "--api-key",
+            api_key,
+            "--rate-per-minute",
+            str(rate_per_minute),
+        ]
         # The secret goes through the environment, so it is in neither the process list nor the log.
         env = {**env, "HEVO_SIM_API_SECRET": api_secret}
         self.proc = ManagedProcess(

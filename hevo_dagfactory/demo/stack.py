@@ -122,8 +122,12 @@ class AirflowStack:
         """What the profile's ``{name}`` fields stand for in this stack."""
         pw_file = self.profile["password_file"]
         return {
-            "api_url": self.api_url, "api_port": str(self.api_port), "home": str(self.home),
-            "logs_dir": str(self.logs_dir), "user": ADMIN_USER, "password": self.password,
+            "api_url": self.api_url,
+            "api_port": str(self.api_port),
+            "home": str(self.home),
+            "logs_dir": str(self.logs_dir),
+            "user": ADMIN_USER,
+            "password": self.password,
             "password_file": str(self.home / pw_file) if pw_file else "",
         }
 
@@ -134,8 +138,12 @@ class AirflowStack:
         if self.with_simulator and self.simulator is None:
             raise StackError("start the simulator before building the Airflow environment")
         env = airflow_env(
-            self.profile, self._values(),
-            home=self.home, dags_folder=self.dags_folder, logs_dir=self.logs_dir, dbt_calls_log=self.dbt_calls_log,
+            self.profile,
+            self._values(),
+            home=self.home,
+            dags_folder=self.dags_folder,
+            logs_dir=self.logs_dir,
+            dbt_calls_log=self.dbt_calls_log,
         )
         if self.simulator is not None:  # the workflows' Hevo connection points at the simulator
             env[f"AIRFLOW_CONN_{CONN_ID.upper()}"] = connection_json(self.simulator.port, self.api_key, self.api_secret)
@@ -210,8 +218,12 @@ class AirflowStack:
 
     def _airflow_once(self, name: str, args: list[str], timeout: float) -> None:
         run_once(
-            [sys.executable, "-m", "airflow", *args], env=self.env(), cwd=self.home,
-            log=self.logs_dir / f"{name}.log", timeout=timeout, what=f"airflow {' '.join(args[:2])}",
+            [sys.executable, "-m", "airflow", *args],
+            env=self.env(),
+            cwd=self.home,
+            log=self.logs_dir / f"{name}.log",
+            timeout=timeout,
+            what=f"airflow {' '.join(args[:2])}",
         )
 
     def start(self) -> None:
@@ -246,8 +258,15 @@ class AirflowStack:
             health = self.api.health()
             return all((health.get(c) or {}).get("status") == "healthy" for c in components)
 
-        wait_until(healthy, timeout=timeout, what="Airflow to report healthy", watch=list(self.procs.values()), interval=1.0)
-        wait_until(lambda: self.api.login() is None, timeout=30, what=f"the {self.ui_name} login", watch=[self.procs[self.ui_name]])
+        wait_until(
+            healthy, timeout=timeout, what="Airflow to report healthy", watch=list(self.procs.values()), interval=1.0
+        )
+        wait_until(
+            lambda: self.api.login() is None,
+            timeout=30,
+            what=f"the {self.ui_name} login",
+            watch=[self.procs[self.ui_name]],
+        )
 
     def stop(self) -> None:
         """Stop every process we started; safe to call twice.

@@ -33,8 +33,14 @@ def clean_env() -> dict[str, str]:
 def connection_json(sim_port: int, api_key: str, api_secret: str) -> str:
     """The Hevo connection the workflows use: an HTTP connection to the simulator, key as login."""
     return json.dumps(
-        {"conn_type": "http", "host": "127.0.0.1", "port": sim_port, "schema": "http",
-         "login": api_key, "password": api_secret}
+        {
+            "conn_type": "http",
+            "host": "127.0.0.1",
+            "port": sim_port,
+            "schema": "http",
+            "login": api_key,
+            "password": api_secret,
+        }
     )
 
 
@@ -42,15 +48,21 @@ def ask_profile(home: Path, python: str = sys.executable, timeout: float = 120.0
     """``compat.stack_profile()`` as the interpreter ``python`` answers it (a child process, about 2 s)."""
     home.mkdir(parents=True, exist_ok=True)
     env = clean_env()
-    env.update({
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-    })
+    env.update(
+        {
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        }
+    )
     try:
-        proc = subprocess.run(  # noqa: S603 - our own module, run by our own interpreter
+        proc = subprocess.run(
             [python, "-m", "hevo_dagfactory.provider.compat"],
-            env=env, cwd=home, capture_output=True, text=True, timeout=timeout,
+            env=env,
+            cwd=home,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
     except subprocess.TimeoutExpired as exc:
         raise StackError(f"{python} took over {timeout:.0f}s to say which Airflow stack it needs") from exc

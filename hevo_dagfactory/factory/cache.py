@@ -57,7 +57,7 @@ PRUNE_EVERY_S = 3600.0  # how often bundles.prune looks for folders of removed c
 #: kept pickled so every hit gets its own copy (Airflow may change the objects of a plan).
 _MEMORY: dict[str, tuple[tuple, bytes]] = {}
 _fingerprint: str | None = None
-_disk_dir: Path | None | bool = False  # False = not resolved yet, None = disabled
+_disk_dir: Path | bool | None = False  # False = not resolved yet, None = disabled
 _root_dirs: dict[str, Path | None] = {}
 
 
@@ -74,8 +74,13 @@ def code_fingerprint() -> str:
 
         pkg = os.path.dirname(hevo_dagfactory.__file__)
         parts = [f"{_FORMAT}:{hevo_dagfactory.__version__}"]
-        for folder in (os.path.join(pkg, "spec"), os.path.join(pkg, "factory"), os.path.join(pkg, "schemas"),
-                       os.path.join(pkg, "provider", "compat"), os.path.join(os.path.dirname(pkg), "schemas")):
+        for folder in (
+            os.path.join(pkg, "spec"),
+            os.path.join(pkg, "factory"),
+            os.path.join(pkg, "schemas"),
+            os.path.join(pkg, "provider", "compat"),
+            os.path.join(os.path.dirname(pkg), "schemas"),
+        ):
             _stat_tree(parts, folder)
         for file in (_airflow_init(),):
             try:
@@ -199,7 +204,7 @@ def relative(root: Path, path: Path) -> str | None:
     prefix, text = os.path.join(str(root), ""), str(path)
     if not text.startswith(prefix):
         return None
-    rel = text[len(prefix):]
+    rel = text[len(prefix) :]
     return rel.replace(os.sep, "/") if os.sep != "/" else rel
 
 
@@ -244,7 +249,7 @@ def lookup(root: Path, path: Path, key: tuple) -> tuple[bool, Any]:
             return True, stored[1]
     except FileNotFoundError:
         pass
-    except Exception:  # noqa: BLE001 - a corrupt or outdated entry is a miss, never an error
+    except Exception:
         log.debug("ignoring unreadable cache entry %s", entry, exc_info=True)
     return False, None
 
@@ -253,7 +258,7 @@ def store(root: Path, path: Path, key: tuple, value: Any) -> bool:
     """Remember ``value`` for ``path``; False (and nothing stored) if it cannot be pickled."""
     try:
         data = pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception:  # noqa: BLE001 - e.g. a plug-in builder's unpicklable argument
+    except Exception:
         log.debug("cannot cache the result for %s", path, exc_info=True)
         return False
     _MEMORY[str(path)] = (key, data)
@@ -261,7 +266,7 @@ def store(root: Path, path: Path, key: tuple, value: Any) -> bool:
     if entry is not None:
         try:
             atomic_write(entry, data)
-        except Exception:  # noqa: BLE001 - the cache is an optimisation
+        except Exception:
             log.debug("could not write cache entry %s", entry, exc_info=True)
     return True
 

@@ -87,9 +87,7 @@ def join_argv(argv: Iterable[Any]) -> str:
     Call it on RENDERED arguments (see the module docstring); on unrendered ones it gives the
     line as written in the file, which is what the DAG shows before a run.
     """
-    return shlex.join(
-        json.dumps(_plain(a), sort_keys=True) if isinstance(a, Mapping) else str(a) for a in argv
-    )
+    return shlex.join(json.dumps(_plain(a), sort_keys=True) if isinstance(a, Mapping) else str(a) for a in argv)
 
 
 def dbt_command(step: Any, base_dir: Path | None = None) -> str:

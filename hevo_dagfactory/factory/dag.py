@@ -12,8 +12,8 @@ from typing import Any
 
 from hevo_dagfactory.factory import docs
 from hevo_dagfactory.factory import plan as build_plan
-from hevo_dagfactory.provider.compat import DAG, Asset, AssetAll, AssetAny, needs_start_date, schedule_argument
 from hevo_dagfactory.factory.steps import SYNC_KIND, BuildContext, build_task, emits_asset
+from hevo_dagfactory.provider.compat import DAG, Asset, AssetAll, AssetAny, needs_start_date, schedule_argument
 
 #: Tag every generated DAG carries (plus ``region:<r>``), so the UI can filter on it.
 HEVO_TAG = "hevo"
@@ -72,10 +72,19 @@ def build_dag_and_plan(workflow: Any, *, source_name: str | None = None) -> tupl
     if needs_start_date(dag_kwargs["schedule"], wf.start_date):
         from hevo_dagfactory.spec.errors import ConfigError, ConfigErrors
 
-        raise ConfigErrors([ConfigError(
-            "this Airflow (2.x) cannot schedule a workflow without a start_date", name, None, None, "/schedule",
-            hint="add e.g. 'start_date: 2026-01-01' (Airflow 3 schedules it from now without one)",
-            error_type="needs_start_date")])
+        raise ConfigErrors(
+            [
+                ConfigError(
+                    "this Airflow (2.x) cannot schedule a workflow without a start_date",
+                    name,
+                    None,
+                    None,
+                    "/schedule",
+                    hint="add e.g. 'start_date: 2026-01-01' (Airflow 3 schedules it from now without one)",
+                    error_type="needs_start_date",
+                )
+            ]
+        )
     plan = build_plan.start(wf.dag_id, dag_kwargs)
     dag = DAG(**dag_kwargs)
     ctx = BuildContext(workflow=wf, dag=dag, base_dir=wf.source.parent, plan=plan)

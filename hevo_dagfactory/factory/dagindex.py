@@ -33,7 +33,7 @@ def index_entry(data: bytes, dag_id: str) -> str | None:
     if at < 0:
         return None
     start = at + len(needle)
-    return data[start:data.index(b"\n", start)].decode("utf-8", "surrogateescape")
+    return data[start : data.index(b"\n", start)].decode("utf-8", "surrogateescape")
 
 
 def index_lookup(root: Path, dag_id: str) -> str | None:
@@ -54,5 +54,5 @@ def write_index(root: Path, index: dict[str, str]) -> None:
     if read_index_bytes(folder) != data:
         try:
             cache.atomic_write(folder / "index.tsv", data)
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.debug("could not write the dag_id index of %s", root, exc_info=True)

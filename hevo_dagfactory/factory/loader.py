@@ -77,7 +77,7 @@ def load_workflows(
     try:
         with _gc_paused():
             dags, stats = _Loader(root).run(get_parsing_context().dag_id)
-    except Exception as exc:  # noqa: BLE001 - an exception here would stale every DAG of the loader
+    except Exception as exc:
         log.exception("hevo-dagfactory: loading workflow files from %s failed", root)
         from hevo_dagfactory.factory.placeholder import accepted_placeholder, placeholder_dag_id
 
@@ -263,8 +263,13 @@ class _Loader:
             if dag_id in good:
                 first = self.rel(good[dag_id][0])
                 broken.append(
-                    (path, [f"{self.rel(path)}: dag_id {dag_id!r} is already used by {first}; "
-                            "give one of the two files another dag_id"])
+                    (
+                        path,
+                        [
+                            f"{self.rel(path)}: dag_id {dag_id!r} is already used by {first}; "
+                            "give one of the two files another dag_id"
+                        ],
+                    )
                 )
             else:
                 good[dag_id] = (path, result, key)
@@ -324,7 +329,7 @@ class _Loader:
                 dag = build_plan.materialize(result)
                 replayed = True
                 self.stats["replayed"] += 1
-            except Exception:  # noqa: BLE001 - a plan that no longer replays: build from the file
+            except Exception:
                 log.debug("replaying the cached plan of %s failed; validating it again", path, exc_info=True)
                 result, _ = _validate(path)
                 if isinstance(result, list):
@@ -339,7 +344,7 @@ class _Loader:
             except ConfigErrors as exc:  # valid file, but this Airflow cannot run it as written
                 self._build_error = self.error_lines(path, list(exc.errors))
                 return None
-            except Exception as exc:  # noqa: BLE001 - one bad workflow must not stale the others
+            except Exception as exc:
                 log.debug("building %s failed", path, exc_info=True)
                 self._build_error = [
                     f"{rel}: the DAG could not be built from this file: {type(exc).__name__}: {exc} "
@@ -350,7 +355,7 @@ class _Loader:
         try:
             # A replayed plan passed validate() and the cycle check before it was stored.
             accepted = check_dag_like_dagbag(dag, structure=not replayed)
-        except Exception as exc:  # noqa: BLE001 - the DagBag would record it against the loader file
+        except Exception as exc:
             from hevo_dagfactory.factory.placeholder import rejection_reason
 
             log.debug("Airflow's checks rejected the DAG of %s", path, exc_info=True)
@@ -381,14 +386,16 @@ def _validate(path: Path) -> tuple[Any, bool]:
         return load_file(path), True
     except ConfigErrors as exc:
         return list(exc.errors), True
-    except Exception as exc:  # noqa: BLE001 - a validator bug must not hide the other files
+    except Exception as exc:
         log.debug("validating %s crashed", path, exc_info=True)
 
         class _Crash:
             # The exception's type only: its text may quote a value of the file, and values can
             # hold interpolated secrets (the traceback goes to the DEBUG log above).
-            message = (f"could not validate the file ({type(exc).__name__}): a bug in hevo-dagfactory, "
-                       "please report it together with the file")
+            message = (
+                f"could not validate the file ({type(exc).__name__}): a bug in hevo-dagfactory, "
+                "please report it together with the file"
+            )
             line_number = column_number = pointer = suggestion = None
 
         return [_Crash()], False

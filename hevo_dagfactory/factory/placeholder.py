@@ -114,6 +114,8 @@ def rejection_reason(exc: BaseException) -> str:
     """Airflow's reason for refusing a DAG, with what to do when it comes from a cluster policy."""
     text = f"{type(exc).__name__}: {exc}"
     if type(exc).__name__.startswith("AirflowClusterPolicy"):
-        text += (" (a cluster policy of this Airflow, in airflow_local_settings.py, refuses the DAG: change "
-                 "the workflow file so that it complies, or ask your Airflow administrators)")
+        text += (
+            " (a cluster policy of this Airflow, in airflow_local_settings.py, refuses the DAG: change "
+            "the workflow file so that it complies, or ask your Airflow administrators)"
+        )
     return text

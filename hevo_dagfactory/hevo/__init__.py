@@ -19,8 +19,19 @@ if TYPE_CHECKING:  # for type checkers and IDEs only; at runtime see __getattr__
     from .aclient import AsyncEdgeClient
     from .budget import RateBudget, budget_for, reset_budgets
     from .client import EdgeClient
-    from .errors import (HevoAuthError, HevoBadRequest, HevoError, HevoJobInProgress, HevoJobNotFound, HevoNotFound,
-                         HevoPermissionError, HevoRateLimited, HevoServerError, HevoTransportError, is_transient)
+    from .errors import (
+        HevoAuthError,
+        HevoBadRequest,
+        HevoError,
+        HevoJobInProgress,
+        HevoJobNotFound,
+        HevoNotFound,
+        HevoPermissionError,
+        HevoRateLimited,
+        HevoServerError,
+        HevoTransportError,
+        is_transient,
+    )
     from .models import RESYNC_JOB_TYPES, Job, JobOutcome, JobPage, StartedJob, classify, expected_job_types
     from .regions import REGIONS, base_url
     from .retry import RetryPolicy, parse_retry_after
@@ -32,9 +43,19 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "aclient": ("AsyncEdgeClient",),
     "budget": ("RateBudget", "budget_for", "reset_budgets"),
     "client": ("EdgeClient",),
-    "errors": ("HevoAuthError", "HevoBadRequest", "HevoError", "HevoJobInProgress", "HevoJobNotFound",
-               "HevoNotFound", "HevoPermissionError", "HevoRateLimited", "HevoServerError", "HevoTransportError",
-               "is_transient"),
+    "errors": (
+        "HevoAuthError",
+        "HevoBadRequest",
+        "HevoError",
+        "HevoJobInProgress",
+        "HevoJobNotFound",
+        "HevoNotFound",
+        "HevoPermissionError",
+        "HevoRateLimited",
+        "HevoServerError",
+        "HevoTransportError",
+        "is_transient",
+    ),
     "models": ("RESYNC_JOB_TYPES", "Job", "JobOutcome", "JobPage", "StartedJob", "classify", "expected_job_types"),
     "regions": ("REGIONS", "base_url"),
     "retry": ("RetryPolicy", "parse_retry_after"),
@@ -44,16 +65,39 @@ _LAZY: dict[str, str] = {name: module for module, names in _MODULES.items() for 
 
 #: Submodules the eager ``__init__`` used to import as a side effect; they stay reachable as
 #: attributes of the package without an explicit ``import``.
-_SUBMODULES = frozenset({"aclient", "base", "budget", "client", "endpoints", "errors", "models", "regions", "retry",
-                         "start"})
+_SUBMODULES = frozenset(
+    {"aclient", "base", "budget", "client", "endpoints", "errors", "models", "regions", "retry", "start"}
+)
 
 __all__ = [
-    "REGIONS", "base_url",
-    "HevoError", "HevoBadRequest", "HevoAuthError", "HevoPermissionError", "HevoNotFound", "HevoRateLimited",
-    "HevoServerError", "HevoTransportError", "HevoJobInProgress", "HevoJobNotFound", "is_transient",
-    "Job", "JobPage", "JobOutcome", "StartedJob", "classify", "expected_job_types", "RESYNC_JOB_TYPES",
-    "EdgeClient", "AsyncEdgeClient", "RetryPolicy", "parse_retry_after", "DiscoveryPolicy",
-    "RateBudget", "budget_for", "reset_budgets",
+    "REGIONS",
+    "RESYNC_JOB_TYPES",
+    "AsyncEdgeClient",
+    "DiscoveryPolicy",
+    "EdgeClient",
+    "HevoAuthError",
+    "HevoBadRequest",
+    "HevoError",
+    "HevoJobInProgress",
+    "HevoJobNotFound",
+    "HevoNotFound",
+    "HevoPermissionError",
+    "HevoRateLimited",
+    "HevoServerError",
+    "HevoTransportError",
+    "Job",
+    "JobOutcome",
+    "JobPage",
+    "RateBudget",
+    "RetryPolicy",
+    "StartedJob",
+    "base_url",
+    "budget_for",
+    "classify",
+    "expected_job_types",
+    "is_transient",
+    "parse_retry_after",
+    "reset_budgets",
 ]
 
 

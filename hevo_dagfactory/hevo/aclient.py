@@ -8,7 +8,8 @@ the loop they were created in) and closed by ``async with`` or :meth:`aclose`.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 
@@ -50,8 +51,10 @@ class AsyncEdgeClient(ClientConfig):
         if self._session is None or self._session.closed:
             self._loop = loop
             self._session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=self.timeout), trust_env=True,
-                connector=aiohttp.TCPConnector(limit=100, ttl_dns_cache=300))
+                timeout=aiohttp.ClientTimeout(total=self.timeout),
+                trust_env=True,
+                connector=aiohttp.TCPConnector(limit=100, ttl_dns_cache=300),
+            )
             self._own_session = True
         return self._session
 
@@ -61,16 +64,23 @@ class AsyncEdgeClient(ClientConfig):
         session = self._ensure_session()
         slot = await self.budget.acquire_async()
         try:
-            async with session.request(call.method, url, params=call.params, json=call.json,
-                                       headers=self._headers) as resp:
+            async with session.request(
+                call.method, url, params=call.params, json=call.json, headers=self._headers
+            ) as resp:
                 text = await resp.text(errors="replace")
                 status, retry_after = resp.status, resp.headers.get("Retry-After")
         except asyncio.TimeoutError:
-            raise transport_error("timeout", f"no answer within {self.timeout:g} s", method=call.method, url=url,
-                                  secrets=self._secrets) from None
+            raise transport_error(
+                "timeout", f"no answer within {self.timeout:g} s", method=call.method, url=url, secrets=self._secrets
+            ) from None
         except aiohttp.ClientError as exc:
-            raise transport_error("connection", type(exc).__name__ + ": " + str(exc)[:200], method=call.method,
-                                  url=url, secrets=self._secrets) from None
+            raise transport_error(
+                "connection",
+                type(exc).__name__ + ": " + str(exc)[:200],
+                method=call.method,
+                url=url,
+                secrets=self._secrets,
+            ) from None
         finally:
             self.budget.done(slot)  # the budget counts the request until one window after its answer
         data = self.decode(status, text, retry_after, method=call.method, url=url)
@@ -99,7 +109,9 @@ class AsyncEdgeClient(ClientConfig):
     async def list_jobs(self, pipeline_id: Any, limit: int = 10, cursor: str | None = None) -> JobPage:
         return await self.call(ep.list_jobs(pipeline_id, limit, cursor))
 
-    async def iter_jobs(self, pipeline_id: Any, page_size: int = 50, max_pages: int | None = None) -> AsyncIterator[Job]:
+    async def iter_jobs(
+        self, pipeline_id: Any, page_size: int = 50, max_pages: int | None = None
+    ) -> AsyncIterator[Job]:
         cursor, pages = None, 0
         while True:
             page = await self.list_jobs(pipeline_id, limit=page_size, cursor=cursor)
@@ -125,13 +137,27 @@ class AsyncEdgeClient(ClientConfig):
     async def run_now_classic(self, pipeline_id: Any) -> dict[str, Any]:
         return await self.call(ep.run_now_classic(pipeline_id))
 
-    async def start_job(self, pipeline_id: Any, action: str = "sync_now", job_type: str | None = None,
-                        resync_mode: str = "EVOLVE_AND_MERGE", if_running: str = "attach", attach_only: bool = False,
-                        since_ms: int | None = None) -> StartedJob:
+    async def start_job(
+        self,
+        pipeline_id: Any,
+        action: str = "sync_now",
+        job_type: str | None = None,
+        resync_mode: str = "EVOLVE_AND_MERGE",
+        if_running: str = "attach",
+        attach_only: bool = False,
+        since_ms: int | None = None,
+    ) -> StartedJob:
         """Start (or attach to) a job without ever starting two; see :mod:`.start` for the rules."""
-        flow = start_job_flow(pipeline_id, action=action, job_type=job_type, resync_mode=resync_mode,
-                              if_running=if_running, attach_only=attach_only, since_ms=since_ms,
-                              discovery=self.discovery)
+        flow = start_job_flow(
+            pipeline_id,
+            action=action,
+            job_type=job_type,
+            resync_mode=resync_mode,
+            if_running=if_running,
+            attach_only=attach_only,
+            since_ms=since_ms,
+            discovery=self.discovery,
+        )
         value: Any = None
         error: HevoError | None = None
         while True:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from .budget import DEFAULT_RATE_PER_MINUTE, DEFAULT_WINDOW_S, RateBudget, budget_for
@@ -22,15 +23,29 @@ USER_AGENT = "hevo-dagfactory"
 class ClientConfig:
     """Settings and helpers common to both clients (not used directly)."""
 
-    def __init__(self, base_url: str, api_key: str, api_secret: str, *, timeout: float = 30.0,
-                 rate_per_minute: int = DEFAULT_RATE_PER_MINUTE, headers: Mapping[str, str] | None = None,
-                 retry: RetryPolicy | None = None, discovery: DiscoveryPolicy | None = None,
-                 rate_window_s: float = DEFAULT_WINDOW_S, connection_id: str | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        api_secret: str,
+        *,
+        timeout: float = 30.0,
+        rate_per_minute: int = DEFAULT_RATE_PER_MINUTE,
+        headers: Mapping[str, str] | None = None,
+        retry: RetryPolicy | None = None,
+        discovery: DiscoveryPolicy | None = None,
+        rate_window_s: float = DEFAULT_WINDOW_S,
+        connection_id: str | None = None,
+    ) -> None:
         if not base_url or "://" not in base_url:
-            raise ValueError(f"base_url must look like 'https://eu.hevodata.com', got {base_url!r}; build it with hevo.base_url().")
+            raise ValueError(
+                f"base_url must look like 'https://eu.hevodata.com', got {base_url!r}; build it with hevo.base_url()."
+            )
         if not api_key or not api_secret:
-            raise ValueError("Hevo API key and secret are both required"
-                             + (f"; set login and password of connection '{connection_id}'." if connection_id else "."))
+            raise ValueError(
+                "Hevo API key and secret are both required"
+                + (f"; set login and password of connection '{connection_id}'." if connection_id else ".")
+            )
         self.base_url = base_url.rstrip("/")
         self.host = urlsplit(self.base_url).netloc
         self.api_key = api_key
@@ -73,18 +88,24 @@ class ClientConfig:
             try:
                 return json.loads(text)
             except ValueError:
-                raise transport_error("malformed", f"HTTP {status} with a body that is not JSON: {text[:200]!r}",
-                                      method=method, url=url, secrets=self._secrets) from None
+                raise transport_error(
+                    "malformed",
+                    f"HTTP {status} with a body that is not JSON: {text[:200]!r}",
+                    method=method,
+                    url=url,
+                    secrets=self._secrets,
+                ) from None
         retry_after = parse_retry_after(retry_after_header)
         if status == 429:
             self.pause_after_429(retry_after)
-        raise error_for_response(status, text, method=method, url=url, where=self.where,
-                                 secrets=self._secrets, retry_after=retry_after)
+        raise error_for_response(
+            status, text, method=method, url=url, where=self.where, secrets=self._secrets, retry_after=retry_after
+        )
 
     def parse(self, call: Any, data: Any, *, url: str) -> Any:
         try:
             return call.parse(data)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            raise transport_error("malformed", f"unexpected answer shape ({exc})", method=call.method, url=url,
-                                  secrets=self._secrets) from None
-
+            raise transport_error(
+                "malformed", f"unexpected answer shape ({exc})", method=call.method, url=url, secrets=self._secrets
+            ) from None

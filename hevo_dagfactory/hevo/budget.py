@@ -61,11 +61,11 @@ _STAGGER_S = 1e-6
 class Slot:
     """One booked request. ``wait``: seconds to sleep before asking :meth:`RateBudget.ready`."""
 
-    __slots__ = ("seq", "t", "state", "sent_at", "wait")
+    __slots__ = ("sent_at", "seq", "state", "t", "wait")
 
     def __init__(self, seq: int, t: float, wait: float) -> None:
         self.seq = seq
-        self.t = t            # booked: estimated send time; sent: send time; done: answer time
+        self.t = t  # booked: estimated send time; sent: send time; done: answer time
         self.state = _BOOKED
         self.sent_at = 0.0
         self.wait = wait
@@ -77,8 +77,14 @@ class Slot:
 class RateBudget:
     """At most ``limit`` requests per rolling ``window_s`` (plus the safety margin), counted as they really go."""
 
-    def __init__(self, limit: int = DEFAULT_RATE_PER_MINUTE, window_s: float = DEFAULT_WINDOW_S,
-                 *, margin: float = SAFETY_MARGIN, clock=time.monotonic) -> None:
+    def __init__(
+        self,
+        limit: int = DEFAULT_RATE_PER_MINUTE,
+        window_s: float = DEFAULT_WINDOW_S,
+        *,
+        margin: float = SAFETY_MARGIN,
+        clock=time.monotonic,
+    ) -> None:
         if limit < 1:
             raise ValueError(f"rate_per_minute must be at least 1, got {limit}")
         if window_s <= 0:
@@ -273,8 +279,9 @@ def budget_key(host: str) -> str:
     return f"{name}:{port}"
 
 
-def budget_for(host: str, api_key: str, rate_per_minute: int = DEFAULT_RATE_PER_MINUTE,
-               window_s: float = DEFAULT_WINDOW_S) -> RateBudget:
+def budget_for(
+    host: str, api_key: str, rate_per_minute: int = DEFAULT_RATE_PER_MINUTE, window_s: float = DEFAULT_WINDOW_S
+) -> RateBudget:
     """The one process-wide budget of ``(host, api_key)``; created on first use.
 
     If clients of one key ask for different settings, the budget keeps the lowest limit and the
@@ -290,8 +297,13 @@ def budget_for(host: str, api_key: str, rate_per_minute: int = DEFAULT_RATE_PER_
         if rate_per_minute < budget.limit:
             budget.set_limit(rate_per_minute)
         if float(window_s) > budget.window_s:
-            log.warning("Clients of one Hevo API key on %s asked for rate windows of %g s and %g s; the "
-                        "shared budget uses the longer.", key[0], budget.window_s, float(window_s))
+            log.warning(
+                "Clients of one Hevo API key on %s asked for rate windows of %g s and %g s; the "
+                "shared budget uses the longer.",
+                key[0],
+                budget.window_s,
+                float(window_s),
+            )
             budget.set_window(window_s)
         return budget
 

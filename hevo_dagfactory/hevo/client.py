@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import requests
 
@@ -39,15 +40,31 @@ class EdgeClient(ClientConfig):
         url = self.url(call.path)
         slot = self.budget.acquire()
         try:
-            resp = self._session.request(call.method, url, params=call.params, json=call.json,
-                                         headers=self._headers, timeout=(self.timeout, self.timeout))
+            resp = self._session.request(
+                call.method,
+                url,
+                params=call.params,
+                json=call.json,
+                headers=self._headers,
+                timeout=(self.timeout, self.timeout),
+            )
             text = resp.text
         except requests.Timeout as exc:
-            raise transport_error("timeout", f"no answer within {self.timeout:g} s ({type(exc).__name__})",
-                                  method=call.method, url=url, secrets=self._secrets) from None
+            raise transport_error(
+                "timeout",
+                f"no answer within {self.timeout:g} s ({type(exc).__name__})",
+                method=call.method,
+                url=url,
+                secrets=self._secrets,
+            ) from None
         except requests.RequestException as exc:
-            raise transport_error("connection", type(exc).__name__ + ": " + str(exc)[:200], method=call.method,
-                                  url=url, secrets=self._secrets) from None
+            raise transport_error(
+                "connection",
+                type(exc).__name__ + ": " + str(exc)[:200],
+                method=call.method,
+                url=url,
+                secrets=self._secrets,
+            ) from None
         finally:
             self.budget.done(slot)  # the budget counts the request until one window after its answer
         data = self.decode(resp.status_code, text, resp.headers.get("Retry-After"), method=call.method, url=url)
@@ -104,13 +121,27 @@ class EdgeClient(ClientConfig):
     def run_now_classic(self, pipeline_id: Any) -> dict[str, Any]:
         return self.call(ep.run_now_classic(pipeline_id))
 
-    def start_job(self, pipeline_id: Any, action: str = "sync_now", job_type: str | None = None,
-                  resync_mode: str = "EVOLVE_AND_MERGE", if_running: str = "attach", attach_only: bool = False,
-                  since_ms: int | None = None) -> StartedJob:
+    def start_job(
+        self,
+        pipeline_id: Any,
+        action: str = "sync_now",
+        job_type: str | None = None,
+        resync_mode: str = "EVOLVE_AND_MERGE",
+        if_running: str = "attach",
+        attach_only: bool = False,
+        since_ms: int | None = None,
+    ) -> StartedJob:
         """Start (or attach to) a job without ever starting two; see :mod:`.start` for the rules."""
-        flow = start_job_flow(pipeline_id, action=action, job_type=job_type, resync_mode=resync_mode,
-                              if_running=if_running, attach_only=attach_only, since_ms=since_ms,
-                              discovery=self.discovery)
+        flow = start_job_flow(
+            pipeline_id,
+            action=action,
+            job_type=job_type,
+            resync_mode=resync_mode,
+            if_running=if_running,
+            attach_only=attach_only,
+            since_ms=since_ms,
+            discovery=self.discovery,
+        )
         value: Any = None
         error: HevoError | None = None
         while True:

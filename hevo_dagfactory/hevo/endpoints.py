@@ -7,8 +7,9 @@ model, two thin transports), so paths and parsing cannot drift between them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import quote
 
 from .models import Job, JobPage
@@ -56,8 +57,9 @@ def resync(pipeline_id: Any, resync_mode: str = "EVOLVE_AND_MERGE") -> ApiCall:
     mode = str(resync_mode).strip().upper()
     if mode not in RESYNC_MODES:
         raise ValueError(f"unknown resync_mode {resync_mode!r}; use one of {', '.join(RESYNC_MODES)}.")
-    return ApiCall("POST", f"{EDGE}/pipelines/{_seg(pipeline_id)}/actions/resync",
-                   json={"resync_mode": mode}, idempotent=False)
+    return ApiCall(
+        "POST", f"{EDGE}/pipelines/{_seg(pipeline_id)}/actions/resync", json={"resync_mode": mode}, idempotent=False
+    )
 
 
 def enable_pipeline(pipeline_id: Any) -> ApiCall:
@@ -65,13 +67,18 @@ def enable_pipeline(pipeline_id: Any) -> ApiCall:
 
 
 def disable_pipeline(pipeline_id: Any, cancel_active_jobs: bool = False) -> ApiCall:
-    return ApiCall("POST", f"{EDGE}/pipelines/{_seg(pipeline_id)}/actions/disable",
-                   json={"cancel_active_jobs": bool(cancel_active_jobs)}, idempotent=False)
+    return ApiCall(
+        "POST",
+        f"{EDGE}/pipelines/{_seg(pipeline_id)}/actions/disable",
+        json={"cancel_active_jobs": bool(cancel_active_jobs)},
+        idempotent=False,
+    )
 
 
 def list_jobs(pipeline_id: Any, limit: int = 10, cursor: str | None = None) -> ApiCall:
-    return ApiCall("GET", f"{EDGE}/pipelines/{_seg(pipeline_id)}/jobs", params=_page(limit, cursor),
-                   parse=JobPage.from_api)
+    return ApiCall(
+        "GET", f"{EDGE}/pipelines/{_seg(pipeline_id)}/jobs", params=_page(limit, cursor), parse=JobPage.from_api
+    )
 
 
 def get_job(pipeline_id: Any, job_id: Any) -> ApiCall:
@@ -79,8 +86,7 @@ def get_job(pipeline_id: Any, job_id: Any) -> ApiCall:
 
 
 def cancel_job(pipeline_id: Any, job_id: Any) -> ApiCall:
-    return ApiCall("POST", f"{EDGE}/pipelines/{_seg(pipeline_id)}/jobs/{_seg(job_id)}/actions/cancel",
-                   idempotent=False)
+    return ApiCall("POST", f"{EDGE}/pipelines/{_seg(pipeline_id)}/jobs/{_seg(job_id)}/actions/cancel", idempotent=False)
 
 
 def run_now_classic(pipeline_id: Any) -> ApiCall:

@@ -45,8 +45,16 @@ class HevoError(Exception):
 
     default_hint = "See the Hevo response above."
 
-    def __init__(self, message: str, *, status: int | None = None, body: str | None = None,
-                 method: str | None = None, url: str | None = None, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        body: str | None = None,
+        method: str | None = None,
+        url: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
@@ -111,7 +119,9 @@ class HevoTransportError(HevoError):
     ``kind`` is ``"connection"``, ``"timeout"`` or ``"malformed"``.
     """
 
-    default_hint = "Check network access to {host} (proxy, firewall, DNS) and the connection's host; transient faults are retried."
+    default_hint = (
+        "Check network access to {host} (proxy, firewall, DNS) and the connection's host; transient faults are retried."
+    )
 
     def __init__(self, message: str, *, kind: str = "connection", **kw: Any) -> None:
         super().__init__(message, **kw)
@@ -121,7 +131,9 @@ class HevoTransportError(HevoError):
 class HevoJobInProgress(HevoError):
     """A job of the pipeline is already running, so no new sync was started. ``job`` is that job if known."""
 
-    default_hint = "Wait for the running job, cancel it in the Hevo UI, or set if_running: attach to wait for it instead."
+    default_hint = (
+        "Wait for the running job, cancel it in the Hevo UI, or set if_running: attach to wait for it instead."
+    )
 
     def __init__(self, message: str, *, job: Any = None, **kw: Any) -> None:
         super().__init__(message, **kw)
@@ -149,8 +161,16 @@ def looks_like_job_in_progress(body: str | None) -> bool:
     return any(marker in text for marker in JOB_IN_PROGRESS_MARKERS)
 
 
-def error_for_response(status: int, body: str | None, *, method: str, url: str, where: str,
-                       secrets: tuple[str | None, ...] = (), retry_after: float | None = None) -> HevoError:
+def error_for_response(
+    status: int,
+    body: str | None,
+    *,
+    method: str,
+    url: str,
+    where: str,
+    secrets: tuple[str | None, ...] = (),
+    retry_after: float | None = None,
+) -> HevoError:
     """Build the typed error for a non-2xx answer. ``where`` names the credentials (e.g. "connection 'hevo_default'")."""
     body = redact(body or "", *secrets) if body is not None else None
     if status in (409, 500, 503) and looks_like_job_in_progress(body):
@@ -168,11 +188,17 @@ def error_for_response(status: int, body: str | None, *, method: str, url: str, 
     return cls(redact(message, *secrets), status=status, body=body, method=method, url=url, retry_after=retry_after)
 
 
-def transport_error(kind: str, detail: str, *, method: str, url: str, secrets: tuple[str | None, ...] = ()) -> HevoTransportError:
+def transport_error(
+    kind: str, detail: str, *, method: str, url: str, secrets: tuple[str | None, ...] = ()
+) -> HevoTransportError:
     """Build a :class:`HevoTransportError` for a request that got no usable answer."""
     host = url.split("/")[2] if url.count("/") >= 2 else url
-    what = {"timeout": "timed out", "malformed": "got a malformed answer", "connection": "could not connect"}.get(kind, kind)
-    message = f"Hevo request {method} {url} {what}: {detail}. " + HevoTransportError.default_hint.format(host=host, where="")
+    what = {"timeout": "timed out", "malformed": "got a malformed answer", "connection": "could not connect"}.get(
+        kind, kind
+    )
+    message = f"Hevo request {method} {url} {what}: {detail}. " + HevoTransportError.default_hint.format(
+        host=host, where=""
+    )
     return HevoTransportError(redact(message, *secrets), kind=kind, method=method, url=url)
 
 

@@ -30,7 +30,9 @@ class JobOutcome(str, enum.Enum):
 
 SUCCESS_STATUSES = frozenset({"COMPLETED"})
 COMPLETED_WITH_FAILURES_STATUSES = frozenset({"COMPLETED_WITH_FAILURES"})
-FAILED_STATUSES = frozenset({"FAILED", "CANCELLED", "SKIPPED", "DEFERRED", "DEFERRED_WITH_FAILURES", "DEFERRED_WITH_FAILURE"})
+FAILED_STATUSES = frozenset(
+    {"FAILED", "CANCELLED", "SKIPPED", "DEFERRED", "DEFERRED_WITH_FAILURES", "DEFERRED_WITH_FAILURE"}
+)
 #: Running statuses we know. QUEUED and PENDING come from Hevo's provider docs only. "UNKNOWN" is not
 #: here: it is what a job without a status gets, and like any other unknown status it is warned about.
 RUNNING_STATUSES = frozenset({"IN_PROGRESS", "CANCELLING", "QUEUED", "PENDING"})
@@ -42,8 +44,13 @@ _warned: set[str] = set()
 def is_known_status(status: str | None) -> bool:
     """True for a job status we know the meaning of (unknown ones count as running, with a warning)."""
     key = (status or "").strip().upper()
-    return (key in SUCCESS_STATUSES or key in COMPLETED_WITH_FAILURES_STATUSES or key in FAILED_STATUSES
-            or key.startswith("DEFERRED") or key in RUNNING_STATUSES)
+    return (
+        key in SUCCESS_STATUSES
+        or key in COMPLETED_WITH_FAILURES_STATUSES
+        or key in FAILED_STATUSES
+        or key.startswith("DEFERRED")
+        or key in RUNNING_STATUSES
+    )
 
 
 def classify(status: str | None) -> JobOutcome:
@@ -62,8 +69,9 @@ def classify(status: str | None) -> JobOutcome:
     if key not in RUNNING_STATUSES and key not in _warned:
         _warned.add(key)
         if key in ("", MISSING_STATUS):
-            log.warning("A Hevo job came without a status (%r): treated as still running until the task's "
-                        "timeout.", status)
+            log.warning(
+                "A Hevo job came without a status (%r): treated as still running until the task's timeout.", status
+            )
         else:
             log.warning("Unknown Hevo job status %r: treated as still running until the task's timeout.", status)
     return JobOutcome.RUNNING
@@ -185,7 +193,9 @@ class JobPage:
             raise ValueError(f"expected a jobs page, got {type(data).__name__}")
         if not isinstance(items, list):
             raise ValueError("jobs page 'data' is not a list")
-        jobs = [Job.from_api(item) for item in items if isinstance(item, dict) and (item.get("job_id") or item.get("id"))]
+        jobs = [
+            Job.from_api(item) for item in items if isinstance(item, dict) and (item.get("job_id") or item.get("id"))
+        ]
         return cls(jobs=jobs, next_cursor=_str(cursor) if cursor else None, has_more=more and bool(cursor))
 
 

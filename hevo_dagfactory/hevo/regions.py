@@ -22,8 +22,9 @@ REGIONS: dict[str, str] = {
 _ALIASES = {"apac": "asia"}
 
 
-def base_url(region: str | None = None, host: str | None = None, scheme: str = "https",
-             port: int | str | None = None) -> str:
+def base_url(
+    region: str | None = None, host: str | None = None, scheme: str = "https", port: int | str | None = None
+) -> str:
     """Return ``scheme://host[:port]`` (no trailing slash, no path) for a region or an explicit host.
 
     ``host`` wins over ``region``. A host given as a full URL keeps its own scheme and port unless
@@ -31,7 +32,9 @@ def base_url(region: str | None = None, host: str | None = None, scheme: str = "
     """
     scheme = (scheme or "https").strip().lower().rstrip(":/") or "https"
     if scheme not in ("http", "https"):
-        raise ValueError(f"Hevo URL scheme must be 'http' or 'https', got {scheme!r}; fix the connection's schema field.")
+        raise ValueError(
+            f"Hevo URL scheme must be 'http' or 'https', got {scheme!r}; fix the connection's schema field."
+        )
     if host is not None and str(host).strip():
         raw = str(host).strip()
         if "://" in raw:
@@ -42,7 +45,9 @@ def base_url(region: str | None = None, host: str | None = None, scheme: str = "
             parts = urlsplit("//" + raw)
             hostname, url_port = parts.hostname, parts.port
         if not hostname:
-            raise ValueError(f"cannot read a host name from {raw!r}; give e.g. 'eu.hevodata.com' or 'http://127.0.0.1:8080'.")
+            raise ValueError(
+                f"cannot read a host name from {raw!r}; give e.g. 'eu.hevodata.com' or 'http://127.0.0.1:8080'."
+            )
         chosen_port = _port(port) if port not in (None, "") else url_port
         if ":" in hostname:  # IPv6 literal
             hostname = f"[{hostname}]"
@@ -55,7 +60,9 @@ def base_url(region: str | None = None, host: str | None = None, scheme: str = "
     key = str(region).strip().lower()
     key = _ALIASES.get(key, key)
     if key not in REGIONS:
-        raise ValueError(f"unknown Hevo region {region!r}; use one of: {', '.join(sorted(REGIONS))}, or give an explicit host.")
+        raise ValueError(
+            f"unknown Hevo region {region!r}; use one of: {', '.join(sorted(REGIONS))}, or give an explicit host."
+        )
     chosen_port = _port(port) if port not in (None, "") else None
     return f"{scheme}://{REGIONS[key]}" + (f":{chosen_port}" if chosen_port else "")
 

@@ -34,9 +34,11 @@ down could matter.
 from __future__ import annotations
 
 import copy
+import itertools
 import time
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Generator, Iterable
+from typing import Any
 
 from . import endpoints as ep
 from .errors import HevoError, HevoJobInProgress, HevoJobNotFound, HevoNotFound, HevoServerError, HevoTransportError
@@ -115,11 +117,12 @@ def _describe(types: frozenset[str]) -> str:
 def _newest_first(jobs: list[Job]) -> bool:
     """True if every job has a ``created_ts`` and they never get newer down the list."""
     stamps = [j.created_ts for j in jobs]
-    return None not in stamps and all(a >= b for a, b in zip(stamps, stamps[1:]))  # type: ignore[operator]
+    return None not in stamps and all(a >= b for a, b in itertools.pairwise(stamps))  # type: ignore[operator]
 
 
-def _scan(pipeline_id: Any, discovery: DiscoveryPolicy, enough: Callable[[list[Job]], bool]
-          ) -> Generator[Op, Any, list[Job]]:
+def _scan(
+    pipeline_id: Any, discovery: DiscoveryPolicy, enough: Callable[[list[Job]], bool]
+) -> Generator[Op, Any, list[Job]]:
     """Read the jobs list, following cursors up to ``max_pages`` pages.
 
     Hevo does not document the order, so paging stops early only when every job read so far is
@@ -154,8 +157,8 @@ NOT_OURS, OURS, MAYBE_OURS = 0, 1, 2
 class _Judge:
     """Tells whether a job may be the one our POST at ``trigger_ms`` (our clock) started."""
 
-    known: frozenset[str]   # ids listed before the POST
-    floor: int | None       # created_ts (Hevo's clock) of the newest job listed before the POST
+    known: frozenset[str]  # ids listed before the POST
+    floor: int | None  # created_ts (Hevo's clock) of the newest job listed before the POST
     trigger_ms: int
     discovery: DiscoveryPolicy
 
@@ -182,10 +185,18 @@ class _Judge:
         return oldest < bound
 
 
-def start_job_flow(pipeline_id: Any, *, action: str = "sync_now", job_type: str | None = None,
-                   resync_mode: str = "EVOLVE_AND_MERGE", if_running: str = "attach",
-                   attach_only: bool = False, since_ms: int | None = None,
-                   discovery: DiscoveryPolicy = DEFAULT_DISCOVERY, clock=_now_ms) -> Flow:
+def start_job_flow(
+    pipeline_id: Any,
+    *,
+    action: str = "sync_now",
+    job_type: str | None = None,
+    resync_mode: str = "EVOLVE_AND_MERGE",
+    if_running: str = "attach",
+    attach_only: bool = False,
+    since_ms: int | None = None,
+    discovery: DiscoveryPolicy = DEFAULT_DISCOVERY,
+    clock=_now_ms,
+) -> Flow:
     """The start-job state machine; see the module docstring. Returns a :class:`StartedJob`."""
     if if_running not in IF_RUNNING:
         raise ValueError(f"if_running must be 'attach' or 'fail', got {if_running!r}")
@@ -203,8 +214,11 @@ def start_job_flow(pipeline_id: Any, *, action: str = "sync_now", job_type: str 
             return StartedJob(running, attached=True, triggered_at_ms=clock())
         raise _in_progress(label, running, expected)
     if attach_only and since_ms is not None:
-        prior = _newest(j for j in before if j.type_key in expected and j.created_ts is not None
-                        and j.created_ts >= since_ms - discovery.skew_ms)
+        prior = _newest(
+            j
+            for j in before
+            if j.type_key in expected and j.created_ts is not None and j.created_ts >= since_ms - discovery.skew_ms
+        )
         if prior is not None and prior.outcome is JobOutcome.SUCCESS:
             return StartedJob(prior, attached=True, triggered_at_ms=clock())
 
@@ -219,8 +233,9 @@ def start_job_flow(pipeline_id: Any, *, action: str = "sync_now", job_type: str 
             body = yield trigger
         except HevoJobInProgress as exc:
             # Only a job an earlier POST of ours may have started (its answer was lost) can be ours.
-            mine, other, ours = yield from _find_running(pipeline_id, expected, discovery,
-                                                         judge if last_error is not None else None)
+            mine, other, ours = yield from _find_running(
+                pipeline_id, expected, discovery, judge if last_error is not None else None
+            )
             if mine is not None:
                 if ours or attach_only or if_running == "attach":
                     return StartedJob(mine, attached=not ours, triggered_at_ms=first_trigger_ms)
@@ -229,7 +244,12 @@ def start_job_flow(pipeline_id: Any, *, action: str = "sync_now", job_type: str 
                 f"Hevo refused to start a {_describe(expected)} job on {label} because a job is in progress"
                 + (f" (job {other.job_id}, type {other.type}, status {other.status})" if other else "")
                 + f": {exc.body or exc.message}. Wait for that job or cancel it in the Hevo UI, then retry.",
-                job=other, status=exc.status, body=exc.body, method=exc.method, url=exc.url) from exc
+                job=other,
+                status=exc.status,
+                body=exc.body,
+                method=exc.method,
+                url=exc.url,
+            ) from exc
         except HevoError as exc:
             if not _is_ambiguous(exc):
                 raise
@@ -253,11 +273,14 @@ def start_job_flow(pipeline_id: Any, *, action: str = "sync_now", job_type: str 
             f"Hevo accepted the {trigger.path.rsplit('/', 1)[-1]} request for {label}, but no "
             f"{_describe(expected)} job created after it appeared in the jobs list within ~{waited:g} s. "
             "Look at the pipeline's Jobs tab in the Hevo UI; if the job type is spelled differently there, "
-            "set job_type; if jobs appear slowly, raise the discovery attempts.")
+            "set job_type; if jobs appear slowly, raise the discovery attempts."
+        )
     assert last_error is not None
     final = copy.copy(last_error)  # same type and fields (e.g. a transport error's kind), clearer message
-    final.message = (f"{last_error.message} No job appeared in {label}'s jobs list after {discovery.max_posts} "
-                     "attempt(s) to start it, so as far as Hevo shows, no sync is running.")
+    final.message = (
+        f"{last_error.message} No job appeared in {label}'s jobs list after {discovery.max_posts} "
+        "attempt(s) to start it, so as far as Hevo shows, no sync is running."
+    )
     final.args = (final.message,)
     raise final from last_error
 
@@ -266,7 +289,9 @@ def _in_progress(label: str, job: Job, expected: frozenset[str]) -> HevoJobInPro
     return HevoJobInProgress(
         f"A {job.type or _describe(expected)} job ({job.job_id}, status {job.status}) is already running on {label}, "
         "and if_running is 'fail', so no new sync was started. Wait for it or cancel it in the Hevo UI, "
-        "or set if_running: attach to wait for the running job instead.", job=job)
+        "or set if_running: attach to wait for the running job instead.",
+        job=job,
+    )
 
 
 def _holders(body: Any) -> list[dict[str, Any]]:
@@ -302,8 +327,9 @@ def _job_in_answer(body: Any, expected: frozenset[str]) -> Job | None:
     return None
 
 
-def _discover(pipeline_id: Any, expected: frozenset[str], judge: _Judge,
-              discovery: DiscoveryPolicy) -> Generator[Op, Any, Job | None]:
+def _discover(
+    pipeline_id: Any, expected: frozenset[str], judge: _Judge, discovery: DiscoveryPolicy
+) -> Generator[Op, Any, Job | None]:
     """Our job (any status): the newest one the judge calls OURS, or at the end the newest MAYBE_OURS."""
     fallback: Job | None = None
     for attempt in range(discovery.attempts):
@@ -325,8 +351,9 @@ def _discover(pipeline_id: Any, expected: frozenset[str], judge: _Judge,
     return fallback
 
 
-def _find_running(pipeline_id: Any, expected: frozenset[str], discovery: DiscoveryPolicy,
-                  judge: _Judge | None) -> Generator[Op, Any, tuple[Job | None, Job | None, bool]]:
+def _find_running(
+    pipeline_id: Any, expected: frozenset[str], discovery: DiscoveryPolicy, judge: _Judge | None
+) -> Generator[Op, Any, tuple[Job | None, Job | None, bool]]:
     """After "a job is in progress": (running job of the expected type, else the running job of another
     type, and whether the first is ours). ``judge`` None: it cannot be ours.
 
@@ -368,8 +395,9 @@ def _find_running(pipeline_id: Any, expected: frozenset[str], discovery: Discove
     return None, other, False
 
 
-def _fetch(pipeline_id: Any, job_id: str, expected: frozenset[str], trigger_ms: int,
-           discovery: DiscoveryPolicy) -> Generator[Op, Any, Job]:
+def _fetch(
+    pipeline_id: Any, job_id: str, expected: frozenset[str], trigger_ms: int, discovery: DiscoveryPolicy
+) -> Generator[Op, Any, Job]:
     """Read the job named in the sync-now answer; it may take a moment to become readable."""
     for attempt in range(discovery.attempts):
         if attempt:
@@ -379,5 +407,10 @@ def _fetch(pipeline_id: Any, job_id: str, expected: frozenset[str], trigger_ms: 
         except HevoNotFound:
             continue
     # Hevo named the job, so it exists; let the waiter poll it (a lasting 404 will fail it there).
-    return Job(job_id=job_id, status="IN_PROGRESS", type=sorted(expected)[0], created_ts=trigger_ms,
-               raw={"job_id": job_id, "note": "named by the sync-now answer, not yet readable"})
+    return Job(
+        job_id=job_id,
+        status="IN_PROGRESS",
+        type=sorted(expected)[0],
+        created_ts=trigger_ms,
+        raw={"job_id": job_id, "note": "named by the sync-now answer, not yet readable"},
+    )

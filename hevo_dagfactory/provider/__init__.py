@@ -69,21 +69,15 @@ def get_provider_info() -> dict[str, Any]:
             }
         ],
         "extra-links": [LINK_CLASS],
-        "hooks": [
-            {"integration-name": "Hevo Data", "python-modules": ["hevo_dagfactory.provider.hooks.hevo"]}
-        ],
+        "hooks": [{"integration-name": "Hevo Data", "python-modules": ["hevo_dagfactory.provider.hooks.hevo"]}],
         "operators": [
             {
                 "integration-name": "Hevo Data",
                 "python-modules": ["hevo_dagfactory.provider.operators.pipeline"],
             }
         ],
-        "sensors": [
-            {"integration-name": "Hevo Data", "python-modules": ["hevo_dagfactory.provider.sensors.job"]}
-        ],
-        "triggers": [
-            {"integration-name": "Hevo Data", "python-modules": ["hevo_dagfactory.provider.triggers.job"]}
-        ],
+        "sensors": [{"integration-name": "Hevo Data", "python-modules": ["hevo_dagfactory.provider.sensors.job"]}],
+        "triggers": [{"integration-name": "Hevo Data", "python-modules": ["hevo_dagfactory.provider.triggers.job"]}],
     }
 
 

@@ -58,9 +58,7 @@ def job_result(
         "job_url": job_url(ui_base, pipeline_id, job.get("job_id")),
     }
     for key, value in sorted(job.items()):
-        if (key.startswith("events_") or key.startswith("objects_")) and (
-            value is None or isinstance(value, (int, float))
-        ):
+        if key.startswith(("events_", "objects_")) and (value is None or isinstance(value, (int, float))):
             result[key] = value
     return result
 

@@ -66,6 +66,5 @@ def owns_job(
     if created_ms is not None and run_started_ms is not None and created_ms >= run_started_ms - skew_ms:
         return True, f"adopted by this {kind.name} try from an earlier execution of this task"
     return False, (
-        f"found running by this {kind.name} try but not created during this DAG run: "
-        "not this task's to cancel"
+        f"found running by this {kind.name} try but not created during this DAG run: not this task's to cancel"
     )

@@ -8,4 +8,4 @@ mirrored by the other.
 from .script import PipelineScript
 from .server import Simulator, http_date
 
-__all__ = ["Simulator", "PipelineScript", "http_date"]
+__all__ = ["PipelineScript", "Simulator", "http_date"]

@@ -17,15 +17,26 @@ from .server import Simulator
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0 = pick a free one; default 0)")
-    parser.add_argument("--pipelines", type=Path, default=None,
-                        help="JSON or YAML file: {pipeline_id: {PipelineScript fields}} (default: pipeline 1 with defaults)")
+    parser.add_argument(
+        "--pipelines",
+        type=Path,
+        default=None,
+        help="JSON or YAML file: {pipeline_id: {PipelineScript fields}} (default: pipeline 1 with defaults)",
+    )
     parser.add_argument("--api-key", default="test-key", help="accepted API key (default test-key)")
-    parser.add_argument("--api-secret", default=None,
-                        help="accepted API secret (default: $HEVO_SIM_API_SECRET, else test-secret; the variable "
-                             "keeps it out of the process list)")
+    parser.add_argument(
+        "--api-secret",
+        default=None,
+        help="accepted API secret (default: $HEVO_SIM_API_SECRET, else test-secret; the variable "
+        "keeps it out of the process list)",
+    )
     parser.add_argument("--rate-per-minute", type=int, default=100, help="requests per window per key (default 100)")
-    parser.add_argument("--rate-window", type=float, default=60.0,
-                        help="length of the rate window in seconds (default 60; benchmarks scale it down)")
+    parser.add_argument(
+        "--rate-window",
+        type=float,
+        default=60.0,
+        help="length of the rate window in seconds (default 60; benchmarks scale it down)",
+    )
 
 
 def load_pipelines(path: Path) -> dict[str, PipelineScript]:

@@ -76,8 +76,9 @@ class _Handlers:
         pid = request.match_info["pid"]
         pipe = self.state.pipelines.get(pid)
         if pipe is None:
-            raise web.HTTPNotFound(text=json.dumps({"message": f"Pipeline with id {pid} not found"}),
-                                   content_type="application/json")
+            raise web.HTTPNotFound(
+                text=json.dumps({"message": f"Pipeline with id {pid} not found"}), content_type="application/json"
+            )
         return pipe
 
     async def list_pipelines(self, request: web.Request) -> web.Response:
@@ -87,7 +88,7 @@ class _Handlers:
         offset, limit = window
         with self.state.lock:
             pipes = list(self.state.pipelines.values())
-            data = [p.to_api() for p in pipes[offset:offset + limit]]
+            data = [p.to_api() for p in pipes[offset : offset + limit]]
         return _paged(data, offset, limit, len(pipes))
 
     async def get_pipeline(self, request: web.Request) -> web.Response:
@@ -156,7 +157,7 @@ class _Handlers:
         with self.state.lock:
             pipe = self._pipe(request)
             jobs = pipe.listed_jobs(now)
-            page = [j.to_api(now) for j in jobs[offset:offset + limit]]
+            page = [j.to_api(now) for j in jobs[offset : offset + limit]]
         return _paged(page, offset, limit, len(jobs))
 
     def _job(self, request: web.Request, now: float):
@@ -165,8 +166,9 @@ class _Handlers:
         for job in pipe.jobs:
             if job.job_id == jid and job.visible(now):
                 return pipe, job
-        raise web.HTTPNotFound(text=json.dumps({"message": f"Job with id {jid} not found"}),
-                               content_type="application/json")
+        raise web.HTTPNotFound(
+            text=json.dumps({"message": f"Job with id {jid} not found"}), content_type="application/json"
+        )
 
     async def get_job(self, request: web.Request) -> web.Response:
         now = time.time()

@@ -10,8 +10,15 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-TERMINAL_STATUSES = ("COMPLETED", "COMPLETED_WITH_FAILURES", "FAILED", "CANCELLED", "SKIPPED",
-                     "DEFERRED", "DEFERRED_WITH_FAILURES")
+TERMINAL_STATUSES = (
+    "COMPLETED",
+    "COMPLETED_WITH_FAILURES",
+    "FAILED",
+    "CANCELLED",
+    "SKIPPED",
+    "DEFERRED",
+    "DEFERRED_WITH_FAILURES",
+)
 RESYNC_TYPES = {"EVOLVE_AND_MERGE": "RESYNC_WITH_EVOLVE", "DROP_AND_LOAD": "RESYNC_WITH_DROP_AND_LOAD"}
 JOBS_ORDERS = ("newest_first", "oldest_first")
 
@@ -23,38 +30,38 @@ class PipelineScript:
     # the jobs a trigger creates
     job_duration_s: float = 0.5
     final_status: str = "COMPLETED"
-    return_job_id: bool = False          # sync-now/resync answer carries {"job_id": ...}
-    answer_status: str | None = None     # ... and this "status" too (e.g. "success": an acknowledgement)
-    job_appear_delay_s: float = 0.0      # the job is invisible (list and get) for this long
-    job_type: str | None = None          # type reported for resync jobs (default by resync_mode)
-    status: str = "INITIALIZED"          # pipeline status; sync-now/resync need INITIALIZED
+    return_job_id: bool = False  # sync-now/resync answer carries {"job_id": ...}
+    answer_status: str | None = None  # ... and this "status" too (e.g. "success": an acknowledgement)
+    job_appear_delay_s: float = 0.0  # the job is invisible (list and get) for this long
+    job_type: str | None = None  # type reported for resync jobs (default by resync_mode)
+    status: str = "INITIALIZED"  # pipeline status; sync-now/resync need INITIALIZED
     name: str = "simulated pipeline"
     # an already running job when the pipeline is added: True = INCREMENTAL, or a type name
     running_job: bool | str | None = None
     running_job_duration_s: float | None = None  # default: job_duration_s
-    in_progress_status: int = 500        # status of the "A job is in progress" refusal (409, 500 or 503)
+    in_progress_status: int = 500  # status of the "A job is in progress" refusal (409, 500 or 503)
     # the jobs list and the clock behind it
-    jobs_order: str = "newest_first"     # order of GET .../jobs: newest_first or oldest_first
-    past_jobs: int = 0                   # finished INCREMENTAL jobs, one a minute, before the pipeline was added
-    clock_offset_s: float = 0.0          # Hevo's clock minus ours in job timestamps (negative: Hevo runs behind)
+    jobs_order: str = "newest_first"  # order of GET .../jobs: newest_first or oldest_first
+    past_jobs: int = 0  # finished INCREMENTAL jobs, one a minute, before the pipeline was added
+    clock_offset_s: float = 0.0  # Hevo's clock minus ours in job timestamps (negative: Hevo runs behind)
     # one-shot: the next sync-now/resync first adds a finished job of the same type created this many
     # seconds before the POST (Hevo's scheduler ran one just before ours); it appears with the same delay
     scheduled_job_before_post_s: float | None = None
     # faults
     sync_now_error_after_start: int = 0  # start the job, then answer error_status anyway (n times)
     error_status: int = 502
-    fail_next: int = 0                   # answer fail_status without acting (n requests)
+    fail_next: int = 0  # answer fail_status without acting (n requests)
     fail_status: int = 503
-    drop_next: int = 0                   # close the connection without an answer, without acting
-    slow_next: int = 0                   # act, then wait delay_s before answering
+    drop_next: int = 0  # close the connection without an answer, without acting
+    slow_next: int = 0  # act, then wait delay_s before answering
     delay_s: float = 1.0
-    malformed_next: int = 0              # act, then answer 200 with a body that is not JSON
-    rate_limit_next: int = 0             # answer 429 + Retry-After without acting
-    retry_after: str | None = "1"        # Retry-After value for rate_limit_next ("1", or an HTTP date)
-    faults_on: str = "all"               # which requests the fault counters hit: all | get | post
+    malformed_next: int = 0  # act, then answer 200 with a body that is not JSON
+    rate_limit_next: int = 0  # answer 429 + Retry-After without acting
+    retry_after: str | None = "1"  # Retry-After value for rate_limit_next ("1", or an HTTP date)
+    faults_on: str = "all"  # which requests the fault counters hit: all | get | post
     # counts reported on finished jobs
     events_ingested: int = 1000
-    events_failed: int | None = None     # default: 10 for COMPLETED_WITH_FAILURES/FAILED, else 0
+    events_failed: int | None = None  # default: 10 for COMPLETED_WITH_FAILURES/FAILED, else 0
     objects_success: int = 5
     objects_failed: int | None = None
 

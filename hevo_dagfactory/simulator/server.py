@@ -16,7 +16,8 @@ import math
 import socket
 import threading
 import time
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from aiohttp import web
 
@@ -39,8 +40,14 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
 class Simulator:
     """A local Hevo Edge API. ``with sim.serve_in_thread() as url`` or ``await sim.start(port)``."""
 
-    def __init__(self, api_key: str = "test-key", api_secret: str = "test-secret", rate_per_minute: int = 100,
-                 *, rate_window_s: float = 60.0) -> None:
+    def __init__(
+        self,
+        api_key: str = "test-key",
+        api_secret: str = "test-secret",
+        rate_per_minute: int = 100,
+        *,
+        rate_window_s: float = 60.0,
+    ) -> None:
         self.api_key = api_key
         self.state = SimState(api_key, api_secret, rate_per_minute, rate_window_s)
         self.url: str | None = None
@@ -152,7 +159,7 @@ class Simulator:
             asyncio.set_event_loop(loop)
             try:
                 loop.run_until_complete(self.start(port))
-            except BaseException as exc:  # reported to the caller below
+            except BaseException as exc:  # noqa: BLE001 - reported to the caller below
                 failure.append(exc)
                 ready.set()
                 loop.close()
@@ -179,8 +186,13 @@ class Simulator:
     # -- the request pipeline ----------------------------------------------------------------------
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
-        entry = {"method": request.method, "path": request.path, "status": None, "time": time.time(),
-                 "pipeline_id": request.match_info.get("pid")}
+        entry = {
+            "method": request.method,
+            "path": request.path,
+            "status": None,
+            "time": time.time(),
+            "pipeline_id": request.match_info.get("pid"),
+        }
         if not request.path.startswith("/_sim/"):
             with self.state.lock:
                 self.state.request_log.append(entry)
@@ -245,8 +257,13 @@ class Simulator:
             script = pipe.script
             if script.faults_on != "all" and script.faults_on != method.lower():
                 return None
-            for attr, name in (("rate_limit_next", "rate_limit"), ("fail_next", "fail"), ("drop_next", "drop"),
-                               ("slow_next", "slow"), ("malformed_next", "malformed")):
+            for attr, name in (
+                ("rate_limit_next", "rate_limit"),
+                ("fail_next", "fail"),
+                ("drop_next", "drop"),
+                ("slow_next", "slow"),
+                ("malformed_next", "malformed"),
+            ):
                 if getattr(script, attr) > 0:
                     setattr(script, attr, getattr(script, attr) - 1)
                     return name

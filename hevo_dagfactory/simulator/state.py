@@ -28,7 +28,7 @@ def now_ms() -> int:
 class SimJob:
     job_id: str
     type: str
-    created: float          # wall clock (s)
+    created: float  # wall clock (s)
     duration_s: float
     final_status: str
     appear_at: float
@@ -52,7 +52,9 @@ class SimJob:
         if self.cancel_at is not None:
             end = min(end, self.cancel_at + CANCEL_DELAY_S)
         done = now >= end
-        progress = 1.0 if done else max(0.0, min(1.0, (now - self.created) / self.duration_s if self.duration_s else 1.0))
+        progress = (
+            1.0 if done else max(0.0, min(1.0, (now - self.created) / self.duration_s if self.duration_s else 1.0))
+        )
         ingested = int(self.script.events_ingested * progress)
         failed = self.script.failed_events() if done and status != "CANCELLED" else 0
         offset = self.script.clock_offset_s  # Hevo's clock minus ours
@@ -72,7 +74,9 @@ class SimJob:
             "billable_events": ingested,
             "non_billable_events": 0,
             "duration": int((min(now, end) - self.created) * 1000),
-            "min_latency": 100, "max_latency": 5000, "mean_latency": 1500,
+            "min_latency": 100,
+            "max_latency": 5000,
+            "mean_latency": 1500,
         }
 
 
@@ -94,12 +98,19 @@ class PipelineState:
                 return job
         return None
 
-    def new_job(self, job_type: str, now: float, *, duration_s: float | None = None,
-                created: float | None = None) -> SimJob:
+    def new_job(
+        self, job_type: str, now: float, *, duration_s: float | None = None, created: float | None = None
+    ) -> SimJob:
         script = self.script
-        job = SimJob(job_id=str(uuid.uuid4()), type=job_type, created=now if created is None else created,
-                     duration_s=script.job_duration_s if duration_s is None else duration_s,
-                     final_status=script.final_status, appear_at=now + script.job_appear_delay_s, script=script)
+        job = SimJob(
+            job_id=str(uuid.uuid4()),
+            type=job_type,
+            created=now if created is None else created,
+            duration_s=script.job_duration_s if duration_s is None else duration_s,
+            final_status=script.final_status,
+            appear_at=now + script.job_appear_delay_s,
+            script=script,
+        )
         self.jobs.append(job)
         return job
 
@@ -170,7 +181,11 @@ class SimState:
                 job.appear_at = job.created
                 job.final_status = "COMPLETED"
             if script.running_job_type:
-                duration = script.running_job_duration_s if script.running_job_duration_s is not None else script.job_duration_s
+                duration = (
+                    script.running_job_duration_s
+                    if script.running_job_duration_s is not None
+                    else script.job_duration_s
+                )
                 job = state.new_job(script.running_job_type, now, duration_s=duration + 1.0, created=now - 1.0)
                 job.appear_at = now - 1.0
                 job.final_status = "COMPLETED"

@@ -60,10 +60,26 @@ _LAZY: dict[str, str] = {
 
 #: Submodules the eager ``__init__`` used to import as a side effect; ``spec.loader`` etc. stay
 #: reachable as attributes of the package without an explicit ``import``.
-_SUBMODULES = frozenset({
-    "build", "discover", "environments", "errors", "fastcheck", "graph", "interpolate", "kinds", "loader", "model",
-    "patterns", "positions", "schema", "schema_errors", "values", "yamlsafe",
-})
+_SUBMODULES = frozenset(
+    {
+        "build",
+        "discover",
+        "environments",
+        "errors",
+        "fastcheck",
+        "graph",
+        "interpolate",
+        "kinds",
+        "loader",
+        "model",
+        "patterns",
+        "positions",
+        "schema",
+        "schema_errors",
+        "values",
+        "yamlsafe",
+    }
+)
 
 __all__ = [
     "ENV_VAR",

@@ -67,14 +67,18 @@ class _Ctx:
             return None
 
 
-def build_workflow(data: dict[str, Any], source: Path, pos: Positions, environment: str | None) -> tuple[Workflow | None, list[ConfigError]]:
+def build_workflow(
+    data: dict[str, Any], source: Path, pos: Positions, environment: str | None
+) -> tuple[Workflow | None, list[ConfigError]]:
     """Check and convert one merged workflow; returns ``(None, errors)`` when anything is wrong."""
     ctx = _Ctx(pos)
     top = {**S.defaults_of("#"), **data}
 
     dag_id = top.get("dag_id") or source.stem
     if "dag_id" not in data and not _DAG_ID.fullmatch(dag_id):
-        ctx.error("", f"the file name {source.name!r} is not a valid dag_id", "rename the file or set 'dag_id:'", "dag_id")
+        ctx.error(
+            "", f"the file name {source.name!r} is not a valid dag_id", "rename the file or set 'dag_id:'", "dag_id"
+        )
 
     tz_name = "UTC" if top["timezone"].upper() == "UTC" else top["timezone"]
     tz = None
@@ -93,8 +97,12 @@ def build_workflow(data: dict[str, Any], source: Path, pos: Positions, environme
         if problem:
             # croniter's complaint quotes the expression, which must not show a variable's value
             detail = f": {problem}" if pos.written("/schedule") is None else ""
-            ctx.error("/schedule", f"invalid cron expression {ctx.q('/schedule', schedule)}{detail}",
-                      "use 5 fields: minute hour day-of-month month day-of-week, e.g. '0 6 * * *'", "cron")
+            ctx.error(
+                "/schedule",
+                f"invalid cron expression {ctx.q('/schedule', schedule)}{detail}",
+                "use 5 fields: minute hour day-of-month month day-of-week, e.g. '0 6 * * *'",
+                "cron",
+            )
     elif isinstance(schedule, dict):
         schedule = AssetSchedule(tuple(schedule["assets"]), bool(schedule.get("any", False)))
 
@@ -105,12 +113,20 @@ def build_workflow(data: dict[str, Any], source: Path, pos: Positions, environme
                 dates[key] = parse_datetime(str(top[key]), tz)
             except (ValueError, OverflowError) as exc:
                 detail = f": {exc}" if pos.written(f"/{key}") is None else ""
-                ctx.error(f"/{key}", f"{key} {ctx.q(f'/{key}', top[key])} is not a valid date{detail}",
-                          "write an existing date such as 2026-01-31", "date")
+                ctx.error(
+                    f"/{key}",
+                    f"{key} {ctx.q(f'/{key}', top[key])} is not a valid date{detail}",
+                    "write an existing date such as 2026-01-31",
+                    "date",
+                )
     if dates["start_date"] and dates["end_date"] and dates["start_date"] >= dates["end_date"]:
         shown = {k: pos.written(f"/{k}") or top[k] for k in dates}
-        ctx.error("/end_date", f"end_date {shown['end_date']} is not after start_date {shown['start_date']}",
-                  "move end_date later or remove it", "date_range")
+        ctx.error(
+            "/end_date",
+            f"end_date {shown['end_date']} is not after start_date {shown['start_date']}",
+            "move end_date later or remove it",
+            "date_range",
+        )
 
     hevo = HevoSettings(**{**S.defaults_of("#/properties/hevo"), **top.get("hevo", {})})
     td = {**S.defaults_of("#/properties/defaults"), **top.get("defaults", {})}
@@ -125,8 +141,12 @@ def build_workflow(data: dict[str, Any], source: Path, pos: Positions, environme
     def claim(task_id: str, ptr: str) -> None:
         if task_id in seen:
             first = pos.at(seen[task_id])
-            ctx.error(f"{ptr}/id", f"duplicate id {ctx.q(f'{ptr}/id', task_id)} (first used at line {first[1]})",
-                      "give every sync and step its own id", "duplicate_id")
+            ctx.error(
+                f"{ptr}/id",
+                f"duplicate id {ctx.q(f'{ptr}/id', task_id)} (first used at line {first[1]})",
+                "give every sync and step its own id",
+                "duplicate_id",
+            )
         else:
             seen[task_id] = ptr
 
@@ -170,13 +190,19 @@ def build_workflow(data: dict[str, Any], source: Path, pos: Positions, environme
         body_ptr = f"{ptr}/{kind.name}"
         for rel, text in matching(kind.single_line, raw[kind.name]):
             if "\n" in text or "\r" in text:
-                ctx.error(f"{body_ptr}/{rel}" if rel else body_ptr, "the value contains a line break",
-                          "write it on one line; check for a '|' block or a \\n escape", "unsafe_value")
+                ctx.error(
+                    f"{body_ptr}/{rel}" if rel else body_ptr,
+                    "the value contains a line break",
+                    "write it on one line; check for a '|' block or a \\n escape",
+                    "unsafe_value",
+                )
         body = kind.parse(raw[kind.name], BodyContext(body_ptr, folder, ctx.error))
         steps.append(Step(raw["id"], kind.name, body, after))
 
     if not syncs and not steps:
-        ctx.error("", "the workflow has no syncs and no steps", "add a 'syncs:' list, and 'steps:' to run after them", "empty")
+        ctx.error(
+            "", "the workflow has no syncs and no steps", "add a 'syncs:' list, and 'steps:' to run after them", "empty"
+        )
 
     ids = list(seen)
     for i, step in enumerate(steps):
@@ -186,23 +212,35 @@ def build_workflow(data: dict[str, Any], source: Path, pos: Positions, environme
                 plain = [t for t in ids if id_text(t) == t]  # never suggest an id a variable supplied
                 hint = did_you_mean(ref, plain) if pos.written(ref_ptr) is None else None
                 hint = hint or f"known ids: {', '.join(id_text(t) for t in ids)}"
-                ctx.error(ref_ptr, f"step {id_text(step.id)!r} runs after unknown id {ctx.q(ref_ptr, ref)}", hint,
-                          "unknown_reference")
+                ctx.error(
+                    ref_ptr,
+                    f"step {id_text(step.id)!r} runs after unknown id {ctx.q(ref_ptr, ref)}",
+                    hint,
+                    "unknown_reference",
+                )
     step_index = {s.id: i for i, s in enumerate(steps)}
     cycle = find_cycle({s.id: [a for a in (s.after or ()) if a in step_index] for s in steps})
     if cycle:
         first = step_index[cycle[0]]
         path = " -> ".join(id_text(t) for t in cycle)
-        ctx.error(f"/steps/{first}/after", f"dependency cycle: {path} (each runs after the next)",
-                  "remove one of these 'after' entries", "cycle")
+        ctx.error(
+            f"/steps/{first}/after",
+            f"dependency cycle: {path} (each runs after the next)",
+            "remove one of these 'after' entries",
+            "cycle",
+        )
 
     if isinstance(schedule, AssetSchedule):
         for ptr, text in _template_strings(top["steps"]):
             name = _dated_variable(text)
             if name:
-                ctx.error(ptr, f"'{{{{ {name} }}}}' is undefined in runs started by an Asset event "
-                          "(Airflow 3 gives them no logical date)",
-                          "use the run's start time instead, e.g. '{{ dag_run.run_after | ds }}'", "template_date")
+                ctx.error(
+                    ptr,
+                    f"'{{{{ {name} }}}}' is undefined in runs started by an Asset event "
+                    "(Airflow 3 gives them no logical date)",
+                    "use the run's start time instead, e.g. '{{ dag_run.run_after | ds }}'",
+                    "template_date",
+                )
 
     if ctx.errors:
         return None, ctx.errors

@@ -29,12 +29,14 @@ def environment_name_problem(environment: str) -> str | None:
     if compiled(pattern).search(environment):
         return None
     close = did_you_mean(environment.lower(), STANDARD_ENVIRONMENTS)
-    return ("environment names are lower-case letters, digits, '_' and '-', starting with a letter"
-            + (f"; {close}" if close else ""))
+    return "environment names are lower-case letters, digits, '_' and '-', starting with a letter" + (
+        f"; {close}" if close else ""
+    )
 
 
-def unknown_environment(environment: str, declared: Iterable[str], shown: str,
-                        key_mark: tuple[int, int] | None) -> ConfigError | None:
+def unknown_environment(
+    environment: str, declared: Iterable[str], shown: str, key_mark: tuple[int, int] | None
+) -> ConfigError | None:
     """The error for a file loaded in an environment it does not know, or None.
 
     ``declared``: overlay names of the file and its folder's defaults file; ``key_mark``: where the
@@ -48,7 +50,15 @@ def unknown_environment(environment: str, declared: Iterable[str], shown: str,
     if problem is None:
         close = did_you_mean(environment, known)
         problem = (f"{close} Otherwise d" if close else "D") + (
-            f"eclare it: add '{environment}: {{}}' under 'environments:' in this file or its folder's defaults file")
+            f"eclare it: add '{environment}: {{}}' under 'environments:' in this file or its folder's defaults file"
+        )
     line, col = key_mark or (1, 1)
-    return ConfigError(f"unknown environment {environment!r} (from {ENV_VAR} or --env); known here: {', '.join(known)}",
-                       shown, line, col, "/environments" if key_mark else None, problem, "environment")
+    return ConfigError(
+        f"unknown environment {environment!r} (from {ENV_VAR} or --env); known here: {', '.join(known)}",
+        shown,
+        line,
+        col,
+        "/environments" if key_mark else None,
+        problem,
+        "environment",
+    )

@@ -117,7 +117,7 @@ def display_path(path: Path | str) -> str:
         cwd = os.getcwd()
         absolute = os.path.abspath(p)  # no file system calls: the common case, a path below cwd
         if absolute.startswith(cwd.rstrip(os.sep) + os.sep):
-            return absolute[len(cwd.rstrip(os.sep)) + 1:]
+            return absolute[len(cwd.rstrip(os.sep)) + 1 :]
         return str(p.resolve().relative_to(_real(cwd)))  # a path through a symlink into cwd
     except (ValueError, OSError):
         return str(p)

@@ -27,10 +27,22 @@ from hevo_dagfactory.spec.patterns import compiled as ecma_regex
 Check = Callable[[Any], bool]
 
 #: keywords that never affect validity
-ANNOTATIONS = frozenset({
-    "$schema", "$id", "$comment", "$defs", "title", "description", "examples", "default", "errorMessage",
-    "deprecated", "readOnly", "writeOnly",
-})
+ANNOTATIONS = frozenset(
+    {
+        "$schema",
+        "$id",
+        "$comment",
+        "$defs",
+        "title",
+        "description",
+        "examples",
+        "default",
+        "errorMessage",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+    }
+)
 
 
 class Unsupported(Exception):

@@ -30,7 +30,7 @@ def find_cycle(upstream: Mapping[str, Sequence[str]]) -> list[str] | None:
                 stack[-1] = (node, idx + 1)
                 nxt = nexts[idx]
                 if color[nxt] == GREY:
-                    return path[path.index(nxt):] + [nxt]
+                    return path[path.index(nxt) :] + [nxt]
                 if color[nxt] == WHITE:
                     color[nxt] = GREY
                     stack.append((nxt, 0))

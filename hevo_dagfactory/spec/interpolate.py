@@ -45,8 +45,9 @@ def variable_names(raw: str) -> list[str]:
     return _VAR_NAME.findall(raw)
 
 
-def expand_string(value: str, env: Mapping[str, str], ptr: str, report: Report | None,
-                  used: Expansions | None = None) -> str:
+def expand_string(
+    value: str, env: Mapping[str, str], ptr: str, report: Report | None, used: Expansions | None = None
+) -> str:
     """Expand one string. With ``report=None`` unset variables stay as written (lenient mode)."""
     if "$" not in value:
         return value
@@ -98,8 +99,14 @@ def expand_string(value: str, env: Mapping[str, str], ptr: str, report: Report |
     return out
 
 
-def expand(data: Any, env: Mapping[str, str], ptr: str, report: Report | None,
-           skip: Callable[[str], bool] | None = None, used: Expansions | None = None) -> Any:
+def expand(
+    data: Any,
+    env: Mapping[str, str],
+    ptr: str,
+    report: Report | None,
+    skip: Callable[[str], bool] | None = None,
+    used: Expansions | None = None,
+) -> Any:
     """Return ``data`` with every string value expanded; mapping keys are never touched.
 
     ``skip(ptr)`` marks subtrees expanded leniently (unset variables kept as written,

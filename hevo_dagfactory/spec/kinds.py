@@ -14,7 +14,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +47,12 @@ class BodyContext:
         if text.startswith("~"):
             user = text[1:].split("/", 1)[0]
             problem = "no such user on this machine" if user else "HOME is not set and the user has no home folder"
-            self.error(rel, f"cannot expand '~{user}': {problem}",
-                       "write an absolute path, or a path relative to this file's folder", "path")
+            self.error(
+                rel,
+                f"cannot expand '~{user}': {problem}",
+                "write an absolute path, or a path relative to this file's folder",
+                "path",
+            )
             return None
         # Lexically normalised, symlinks kept: a link such as "current" is followed when the task runs,
         # not frozen to its target at parse time (and no file system call per file).
@@ -87,9 +91,10 @@ def kind_of(raw_step: dict[str, Any]) -> StepKind:
     raise LookupError(f"step kind {extra[0] if extra else '?'!r} is in the schema but has no parser in spec.kinds")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _compiled(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
     """One regex for a kind's patterns: ``*`` is one segment; a final ``**`` is anything below (or nothing)."""
+
     def one(pattern: str) -> str:
         segs = pattern.split("/") if pattern else []
         if "**" in segs[:-1]:
@@ -127,6 +132,7 @@ def matching(patterns: tuple[str, ...], body: Any) -> Iterator[tuple[str, str]]:
 
 # --- dbt -------------------------------------------------------------------------------------
 
+
 def _tuple(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -134,8 +140,10 @@ def _tuple(value: Any) -> tuple[str, ...]:
 
 
 def _env(raw: dict[str, Any] | None) -> dict[str, str]:
-    return {key: value if isinstance(value, str) else (str(value).lower() if isinstance(value, bool) else str(value))
-            for key, value in (raw or {}).items()}
+    return {
+        key: value if isinstance(value, str) else (str(value).lower() if isinstance(value, bool) else str(value))
+        for key, value in (raw or {}).items()
+    }
 
 
 def _dbt(raw: dict[str, Any], ctx: BodyContext) -> DbtStep:
@@ -157,14 +165,28 @@ def _dbt(raw: dict[str, Any], ctx: BodyContext) -> DbtStep:
 
 # Every dbt value but ``vars`` is one argument of the command line; ``vars`` is passed as one JSON
 # argument, where a line break is written ``\n``, so multi-line vars are fine.
-DBT = register_step_kind(StepKind(
-    "dbt", _dbt,
-    single_line=("command", "select", "select/*", "exclude", "exclude/*", "selector", "target",
-                 "project_dir", "profiles_dir", "env/*"),
-))
+DBT = register_step_kind(
+    StepKind(
+        "dbt",
+        _dbt,
+        single_line=(
+            "command",
+            "select",
+            "select/*",
+            "exclude",
+            "exclude/*",
+            "selector",
+            "target",
+            "project_dir",
+            "profiles_dir",
+            "env/*",
+        ),
+    )
+)
 
 
 # --- bash ------------------------------------------------------------------------------------
+
 
 def _bash(raw: str | dict[str, Any], ctx: BodyContext) -> BashStep:
     if isinstance(raw, str):

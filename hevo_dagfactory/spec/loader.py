@@ -28,8 +28,13 @@ from hevo_dagfactory.spec.discover import (
     is_candidate_name,
     looks_like_workflow,
 )
+from hevo_dagfactory.spec.environments import (
+    ENV_VAR,
+    STANDARD_ENVIRONMENTS,
+    environment_name_problem,
+    unknown_environment,
+)
 from hevo_dagfactory.spec.errors import ConfigError, ConfigErrors, display_path
-from hevo_dagfactory.spec.environments import ENV_VAR, STANDARD_ENVIRONMENTS, environment_name_problem, unknown_environment
 from hevo_dagfactory.spec.interpolate import Expansions, expand, has_unresolved, scrub
 from hevo_dagfactory.spec.model import Workflow
 from hevo_dagfactory.spec.positions import Positions
@@ -38,8 +43,15 @@ from hevo_dagfactory.spec.yamlsafe import Document, file_kind, load_document
 
 #: top-level keys whose mappings are merged key by key; every other key is replaced whole
 MERGED_KEYS = ("hevo", "defaults", "sync_defaults")
-__all__ = ["ENV_VAR", "STANDARD_ENVIRONMENTS", "LoadResult", "current_environment", "environment_name_problem",
-           "load_file", "load_paths"]
+__all__ = [
+    "ENV_VAR",
+    "STANDARD_ENVIRONMENTS",
+    "LoadResult",
+    "current_environment",
+    "environment_name_problem",
+    "load_file",
+    "load_paths",
+]
 
 
 @dataclass
@@ -86,7 +98,9 @@ def _other_env(environment: str | None) -> Any:
     return skip, under_other
 
 
-def _read_layer(path: Path, kind: str, environment: str | None, osenv: Mapping[str, str]) -> tuple[_Layer | None, list[ConfigError]]:
+def _read_layer(
+    path: Path, kind: str, environment: str | None, osenv: Mapping[str, str]
+) -> tuple[_Layer | None, list[ConfigError]]:
     """One file checked on its own: syntax, top-level shape, variables, schema."""
     shown = display_path(path)
     doc, errors = load_document(path, shown)
@@ -95,13 +109,31 @@ def _read_layer(path: Path, kind: str, environment: str | None, osenv: Mapping[s
     if doc.data is None:
         if kind == "defaults":
             return _Layer(path, shown, doc, {}), []
-        return None, [ConfigError("the file is empty", shown, 1, 1, None,
-                                  "write a workflow; hevo-dagfactory new NAME writes a starter", "empty")]
+        return None, [
+            ConfigError(
+                "the file is empty",
+                shown,
+                1,
+                1,
+                None,
+                "write a workflow; hevo-dagfactory new NAME writes a starter",
+                "empty",
+            )
+        ]
     if not isinstance(doc.data, dict):
         line, col = doc.marks.get("", (1, 1))
         what = "a list" if isinstance(doc.data, list) else "a single value"
-        return None, [ConfigError(f"the top level is {what}, not a mapping of settings", shown, line, col, None,
-                                  "start with 'key: value' lines such as 'syncs:' and 'steps:'", "not_mapping")]
+        return None, [
+            ConfigError(
+                f"the top level is {what}, not a mapping of settings",
+                shown,
+                line,
+                col,
+                None,
+                "start with 'key: value' lines such as 'syncs:' and 'steps:'",
+                "not_mapping",
+            )
+        ]
     pos = Positions(shown)
     used = Expansions()
     pos.add(doc, shown, raw=used.raw)  # filled by expand() below
@@ -151,9 +183,17 @@ class _DefaultsCache:
             path = defaults_file(folder)
             if path is not None:
                 if all((folder / n).is_file() for n in DEFAULTS_NAMES):
-                    errors.append(ConfigError(f"both {DEFAULTS_NAMES[0]} and {DEFAULTS_NAMES[1]} exist",
-                                              display_path(folder / DEFAULTS_NAMES[1]), 1, 1, None,
-                                              "keep one defaults file per folder", "defaults"))
+                    errors.append(
+                        ConfigError(
+                            f"both {DEFAULTS_NAMES[0]} and {DEFAULTS_NAMES[1]} exist",
+                            display_path(folder / DEFAULTS_NAMES[1]),
+                            1,
+                            1,
+                            None,
+                            "keep one defaults file per folder",
+                            "defaults",
+                        )
+                    )
                 layer, more = _read_layer(path, "defaults", self.environment, self.osenv)
                 errors += more
             self.entries[folder] = (layer, errors)
@@ -166,8 +206,9 @@ class _DefaultsCache:
         return list(self.read)
 
 
-def _load_one(path: Path, environment: str | None, osenv: Mapping[str, str], cache: _DefaultsCache,
-              source: Path | None = None) -> tuple[Workflow | None, list[ConfigError], tuple[str, int | None, int | None, str | None] | None, bool]:
+def _load_one(
+    path: Path, environment: str | None, osenv: Mapping[str, str], cache: _DefaultsCache, source: Path | None = None
+) -> tuple[Workflow | None, list[ConfigError], tuple[str, int | None, int | None, str | None] | None, bool]:
     """Returns (workflow, errors, (file, line, col, dag_id as written if a variable set it), defaults_broken).
 
     A bug of ours must not become a traceback for the user nor hide the other files'
@@ -178,13 +219,27 @@ def _load_one(path: Path, environment: str | None, osenv: Mapping[str, str], cac
         return _load_one_unguarded(path, environment, osenv, cache, source or path.resolve())
     except Exception as exc:  # noqa: BLE001 - last-resort guard, see docstring
         # The exception text is not shown: it may quote a value that came from a variable.
-        return None, [ConfigError(f"internal error while checking this file ({type(exc).__name__})",
-                                  display_path(path), 1, 1, None,
-                                  "please report this together with the file", "internal")], None, False
+        return (
+            None,
+            [
+                ConfigError(
+                    f"internal error while checking this file ({type(exc).__name__})",
+                    display_path(path),
+                    1,
+                    1,
+                    None,
+                    "please report this together with the file",
+                    "internal",
+                )
+            ],
+            None,
+            False,
+        )
 
 
-def _load_one_unguarded(path: Path, environment: str | None, osenv: Mapping[str, str], cache: _DefaultsCache,
-                        source: Path) -> tuple[Workflow | None, list[ConfigError], tuple[str, int | None, int | None, str | None] | None, bool]:
+def _load_one_unguarded(
+    path: Path, environment: str | None, osenv: Mapping[str, str], cache: _DefaultsCache, source: Path
+) -> tuple[Workflow | None, list[ConfigError], tuple[str, int | None, int | None, str | None] | None, bool]:
     layer, errors = _read_layer(path, "workflow", environment, osenv)
     base, base_errors = cache.get(path.parent)
     if base_errors:
@@ -259,7 +314,9 @@ class _RealPaths:
         return found
 
 
-def _expand_paths(paths: Iterable[Path | str], sniff_files: bool = False, real: _RealPaths | None = None) -> tuple[list[Path], list[Path], list[Path], list[ConfigError]]:
+def _expand_paths(
+    paths: Iterable[Path | str], sniff_files: bool = False, real: _RealPaths | None = None
+) -> tuple[list[Path], list[Path], list[Path], list[ConfigError]]:
     """(workflow files, explicit defaults files, skipped files, errors for paths that are no file or folder)."""
     files: list[Path] = []
     defaults: list[Path] = []
@@ -281,8 +338,10 @@ def _expand_paths(paths: Iterable[Path | str], sniff_files: bool = False, real: 
             for f in found:
                 add(files, f)
             found_set = set(found)
-            skipped += sorted((c for c in p.iterdir() if is_candidate_name(c) and c not in found_set and c.is_file()),
-                              key=lambda c: c.name)
+            skipped += sorted(
+                (c for c in p.iterdir() if is_candidate_name(c) and c not in found_set and c.is_file()),
+                key=lambda c: c.name,
+            )
         elif p.is_file():
             if p.name in DEFAULTS_NAMES:
                 add(defaults, p)
@@ -327,17 +386,34 @@ def load_paths(paths: Iterable[Path | str], *, env: str | None = None, sniff_fil
             if folder_key not in reported_defaults:
                 reported_defaults.add(folder_key)
                 errors += cache.get(path.parent)[1]
-            errors.append(ConfigError("not loaded because the folder's defaults file has errors",
-                                      display_path(path), 1, 1, None, "fix the defaults file first", "defaults"))
+            errors.append(
+                ConfigError(
+                    "not loaded because the folder's defaults file has errors",
+                    display_path(path),
+                    1,
+                    1,
+                    None,
+                    "fix the defaults file first",
+                    "defaults",
+                )
+            )
             continue
         if workflow is None:
             continue
         if workflow.dag_id in dag_ids:
             first_path, _ = dag_ids[workflow.dag_id]
             file, line, col, written = where or (display_path(path), 1, 1, None)
-            errors.append(ConfigError(f"dag_id {(written or workflow.dag_id)!r} is already used by {display_path(first_path)}",
-                                      file, line, col, "/dag_id", "give each workflow its own dag_id (or file name)",
-                                      "duplicate_dag_id"))
+            errors.append(
+                ConfigError(
+                    f"dag_id {(written or workflow.dag_id)!r} is already used by {display_path(first_path)}",
+                    file,
+                    line,
+                    col,
+                    "/dag_id",
+                    "give each workflow its own dag_id (or file name)",
+                    "duplicate_dag_id",
+                )
+            )
             continue
         dag_ids[workflow.dag_id] = (path, where)
         workflows.append(workflow)

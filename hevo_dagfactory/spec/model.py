@@ -10,10 +10,11 @@ without Airflow.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal, Mapping, Union
+from typing import Any, Literal
 
 SyncAction = Literal["sync_now", "resync"]
 WaitMode = Literal["deferrable", "poll", "none"]
@@ -35,7 +36,7 @@ class AssetSchedule:
     any: bool = False
 
 
-Schedule = Union[str, None, AssetSchedule]
+Schedule = str | None | AssetSchedule
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ meaning differs and that the schema does not use (``[]``, ``\\D`` inside a class
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 
 #: ECMA-262 WhiteSpace and LineTerminator code points (what ``\\s`` means there)
 _SPACE = "\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
@@ -65,7 +65,7 @@ def ecma_to_python(pattern: str) -> str:
     return "".join(out)
 
 
-@lru_cache(maxsize=None)
+@cache
 def compiled(pattern: str) -> re.Pattern[str]:
     """``pattern`` (ECMA-262) compiled once per process; use ``.search`` as JSON Schema does."""
     return re.compile(ecma_to_python(pattern))

@@ -16,7 +16,7 @@ Where = tuple[str, "int | None", "int | None"]
 
 
 class _Layer:
-    __slots__ = ("marks", "key_marks", "shown", "src", "dst", "raw")
+    __slots__ = ("dst", "key_marks", "marks", "raw", "shown", "src")
 
     def __init__(self, doc: Document, shown: str, src: str, dst: str, raw: Mapping[str, str]):
         self.marks, self.key_marks, self.shown = doc.marks, doc.key_marks, shown
@@ -30,7 +30,7 @@ class _Layer:
         """
         if self.dst and not (ptr == self.dst or ptr.startswith(self.dst + "/")):
             return None
-        rest = ptr[len(self.dst):]
+        rest = ptr[len(self.dst) :]
         if self.src and not rest:
             return None
         return self.src + rest
@@ -47,8 +47,9 @@ class Positions:
         self.default_file = default_file
         self.layers: list[_Layer] = []
 
-    def add(self, doc: Document, shown: str, src: str = "", dst: str = "",
-            raw: Mapping[str, str] | None = None) -> None:
+    def add(
+        self, doc: Document, shown: str, src: str = "", dst: str = "", raw: Mapping[str, str] | None = None
+    ) -> None:
         """Record ``doc``'s positions (and ``raw``, its expanded strings) under ``src`` as under ``dst``."""
         self.layers.append(_Layer(doc, shown, src, dst, raw if raw is not None else {}))
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +35,7 @@ def schema_path() -> Path:
     for candidate in (_PKG / "schemas" / SCHEMA_FILENAME, _PKG.parent / "schemas" / SCHEMA_FILENAME):
         if candidate.is_file():
             return candidate
-    raise FileNotFoundError(
-        f"{SCHEMA_FILENAME} is missing from the installation; reinstall hevo-dagfactory"
-    )
+    raise FileNotFoundError(f"{SCHEMA_FILENAME} is missing from the installation; reinstall hevo-dagfactory")
 
 
 _override: str | None = None  # schema text in use instead of the installed file (see using_schema)
@@ -69,13 +67,13 @@ def _resolve(pointer: str) -> dict[str, Any]:
     return node
 
 
-@lru_cache(maxsize=None)
+@cache
 def section(pointer: str) -> dict[str, Any]:
     """The (ref-resolved) schema object at a ``#/...`` pointer, e.g. ``#/$defs/sync``."""
     return _resolve(pointer)
 
 
-@lru_cache(maxsize=None)
+@cache
 def defaults_of(pointer: str) -> dict[str, Any]:
     """``{property: default}`` for the object schema at ``pointer`` (only those with a default)."""
     props = section(pointer).get("properties", {})
@@ -88,7 +86,7 @@ def defaults_of(pointer: str) -> dict[str, Any]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def enum_of(pointer: str) -> tuple[Any, ...]:
     return tuple(section(pointer)["enum"])
 

@@ -127,8 +127,7 @@ def _convert(err: Any, pos: Positions, ignore: Callable[[str, Any], bool] | None
         missing = [k for k in schema.get("required", []) if k not in err.instance]
         where_name = f"'{name}'" if path else "the file"
         return [
-            mk(f"missing required key {k!r} in {where_name}", ptr, f"add '{k}: ...'", "missing_key")
-            for k in missing
+            mk(f"missing required key {k!r} in {where_name}", ptr, f"add '{k}: ...'", "missing_key") for k in missing
         ]
     if kw == "enum":
         allowed = [str(v) for v in schema.get("enum", [])]

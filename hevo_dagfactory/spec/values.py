@@ -87,6 +87,6 @@ def cron_problem(expression: str) -> str | None:
 
     try:
         croniter(expression)
-    except Exception as exc:  # croniter raises several types (CroniterBadCronError, ValueError, ...)
+    except Exception as exc:  # noqa: BLE001 - croniter raises several types (CroniterBadCronError, ValueError, ...)
         return str(exc) or "invalid cron expression"
     return None

@@ -53,6 +53,7 @@ class _Loader(_Base):  # type: ignore[misc, valid-type]
             tag = _TAGS[key] = super().resolve(kind, value, implicit)
         return tag
 
+
 #: Files larger than this are refused before parsing (a workflow is a few KiB).
 MAX_FILE_BYTES = 1024 * 1024
 #: Upper bound on values produced from one file, counting alias expansions.
@@ -106,8 +107,13 @@ class _Builder:
         self.errors.append(ConfigError(message, self.path, m.line + 1, m.column + 1, pointer or None, hint, kind))
 
     def nul(self, node: yaml.Node, ptr: str, what: str = "value") -> None:
-        self.err(node, f"the {what} contains a NUL character", ptr,
-                 "remove the \\0 (or \\x00, \\u0000) escape; no value may hold a NUL", "unsafe_value")
+        self.err(
+            node,
+            f"the {what} contains a NUL character",
+            ptr,
+            "remove the \\0 (or \\x00, \\u0000) escape; no value may hold a NUL",
+            "unsafe_value",
+        )
 
     def build(self, node: yaml.Node, ptr: str) -> Any:
         self.count += 1
@@ -183,7 +189,7 @@ class _Builder:
             self.key_marks[child] = (km.line + 1, km.column + 1)
             out[key] = self.build(value_node, child)
         # `<<: *base` merge keys: explicit keys win, then earlier merged mappings win.
-        for key_node, value_node in merged:
+        for _key_node, value_node in merged:
             sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
             for src in sources:
                 if not isinstance(src, yaml.MappingNode):
@@ -194,8 +200,13 @@ class _Builder:
         return out
 
 
-_FILE_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
-               (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 
 def file_kind(mode: int) -> str:
@@ -211,6 +222,7 @@ def read_text(path: Path, shown: str) -> tuple[str | None, list[ConfigError]]:
     fstat of the opened file says what it is, and reading one byte over the limit tells a large file
     without reading all of it.
     """
+
     def refused(message: str, hint: str, kind: str) -> tuple[None, list[ConfigError]]:
         return None, [ConfigError(message, shown, 1, 1, hint=hint, error_type=kind)]
 
@@ -221,8 +233,9 @@ def read_text(path: Path, shown: str) -> tuple[str | None, list[ConfigError]]:
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            return refused(f"cannot read {file_kind(mode)}: workflow files must be regular files",
-                           "name a .yaml file", "io")
+            return refused(
+                f"cannot read {file_kind(mode)}: workflow files must be regular files", "name a .yaml file", "io"
+            )
         with os.fdopen(fd, "rb", closefd=False) as fh:
             raw = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
@@ -230,7 +243,9 @@ def read_text(path: Path, shown: str) -> tuple[str | None, list[ConfigError]]:
     finally:
         os.close(fd)
     if len(raw) > MAX_FILE_BYTES:
-        return refused(f"file is larger than the {MAX_FILE_BYTES} byte limit", "split it into several workflow files", "size")
+        return refused(
+            f"file is larger than the {MAX_FILE_BYTES} byte limit", "split it into several workflow files", "size"
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -286,8 +301,14 @@ def _too_deep(text: str) -> ConfigError | None:
 
 
 def _too_deep_error(line0: int, col0: int) -> ConfigError:
-    return ConfigError(f"the YAML nests deeper than {MAX_DEPTH} levels", "", line0 + 1, col0 + 1,
-                       hint="flatten the file", error_type="too_deep")
+    return ConfigError(
+        f"the YAML nests deeper than {MAX_DEPTH} levels",
+        "",
+        line0 + 1,
+        col0 + 1,
+        hint="flatten the file",
+        error_type="too_deep",
+    )
 
 
 def _deeper_than_max(text: str, loader_cls: type) -> ConfigError | None:
@@ -386,7 +407,9 @@ def parse_text(text: str, path: Path, shown: str) -> tuple[Document | None, list
             )
         ]
     except RecursionError:
-        return None, [ConfigError("the YAML nests too deeply", shown, 1, 1, hint="flatten the file", error_type="too_deep")]
+        return None, [
+            ConfigError("the YAML nests too deeply", shown, 1, 1, hint="flatten the file", error_type="too_deep")
+        ]
     if builder.errors:
         return None, builder.errors
     return Document(path, data, builder.marks, builder.key_marks), []

@@ -47,7 +47,10 @@ def test_stack_env_is_isolated_local_and_carries_the_given_connection(tmp_path, 
     monkeypatch.setenv("AIRFLOW__CORE__DAGS_FOLDER", "/somewhere/else")
     monkeypatch.setenv("HEVO_DAGFACTORY_ENV", "prod")
     stack = AirflowStack(
-        tmp_path / "home", dags_folder=tmp_path / "dags", config_dir=tmp_path / "cfg", with_simulator=False,
+        tmp_path / "home",
+        dags_folder=tmp_path / "dags",
+        config_dir=tmp_path / "cfg",
+        with_simulator=False,
         extra_env={"AIRFLOW_CONN_HEVO_AIRFLOW_CONN_ID": '{"conn_type": "hevo"}'},
     )
     env = stack.env()
@@ -79,7 +82,9 @@ def test_stack_env_is_isolated_local_and_carries_the_given_connection(tmp_path, 
             value = env[f"AIRFLOW__{section}__{key}"]
             assert "{" not in value, (section, key, value)
             if "{random}" not in raw:  # random secrets differ on every fill
-                assert value == profile_env({"env": {section: {key: raw}}}, stack._values())[f"AIRFLOW__{section}__{key}"]
+                assert (
+                    value == profile_env({"env": {section: {key: raw}}}, stack._values())[f"AIRFLOW__{section}__{key}"]
+                )
 
 
 def test_planned_processes_follow_the_profile(tmp_path):
@@ -117,8 +122,12 @@ def test_fresh_home_refuses_to_wipe_a_folder_it_did_not_make(tmp_path):
 def test_managed_process_stop_reaches_grandchildren(tmp_path):
     marker = tmp_path / "grandchild.pid"
     proc = ManagedProcess(
-        "sleeper", ["sh", "-c", f"sleep 300 & echo $! > {marker}; wait"],
-        env=dict(os.environ), cwd=tmp_path, log_path=tmp_path / "sleeper.log", redact=["sleep"],
+        "sleeper",
+        ["sh", "-c", f"sleep 300 & echo $! > {marker}; wait"],
+        env=dict(os.environ),
+        cwd=tmp_path,
+        log_path=tmp_path / "sleeper.log",
+        redact=["sleep"],
     ).start()
     deadline = time.monotonic() + 10
     while not marker.exists() or not marker.read_text().strip():

@@ -37,7 +37,10 @@ def af2_python() -> str:
         pytest.skip(f"no Airflow 2.11 virtualenv at {AF2_PYTHON}: `make install-af2` creates it (`make test` does)")
     version = subprocess.run(
         [str(AF2_PYTHON), "-c", "from importlib.metadata import version; print(version('apache-airflow'))"],
-        capture_output=True, text=True, timeout=60, check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     ).stdout.strip()
     assert version.startswith("2.11."), f"{AF2_PYTHON} has Airflow {version}, not 2.11"
     return str(AF2_PYTHON)

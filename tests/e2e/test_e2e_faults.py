@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 
 import pytest
-from .e2e_helpers import TRIGGER_CLASSPATH, dbt_calls, describe, run_dag
 
 from hevo_dagfactory.demo.procs import wait_until
+
+from .e2e_helpers import TRIGGER_CLASSPATH, dbt_calls, describe, run_dag
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

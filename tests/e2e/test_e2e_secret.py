@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from .e2e_helpers import describe, run_dag
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from .e2e_helpers import TRIGGER_CLASSPATH, dbt_calls, describe, run_dag
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

@@ -13,8 +13,13 @@ def private_cache(tmp_path_factory, monkeypatch):
     from hevo_dagfactory.factory import cache
 
     monkeypatch.setenv("HEVO_DAGFACTORY_CACHE_DIR", str(tmp_path_factory.mktemp("model-cache")))
-    for var in ("_AIRFLOW_PARSING_CONTEXT_DAG_ID", "_AIRFLOW_PARSING_CONTEXT_TASK_ID",
-                "HEVO_DAGFACTORY_CONFIG_DIR", "HEVO_DAGFACTORY_ENV", "HEVO_DAGFACTORY_CACHE"):
+    for var in (
+        "_AIRFLOW_PARSING_CONTEXT_DAG_ID",
+        "_AIRFLOW_PARSING_CONTEXT_TASK_ID",
+        "HEVO_DAGFACTORY_CONFIG_DIR",
+        "HEVO_DAGFACTORY_ENV",
+        "HEVO_DAGFACTORY_CACHE",
+    ):
         monkeypatch.delenv(var, raising=False)
     cache.reset(disk=True)
     yield

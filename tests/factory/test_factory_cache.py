@@ -35,8 +35,9 @@ def test_a_new_process_reuses_the_validated_models(tmp_path):
     )
     env = {**os.environ}
     runs = [
-        subprocess.run([sys.executable, "-c", script], env=env, cwd=REPO, capture_output=True, text=True,
-                       timeout=120).stdout.split()[-3:]
+        subprocess.run(
+            [sys.executable, "-c", script], env=env, cwd=REPO, capture_output=True, text=True, timeout=120
+        ).stdout.split()[-3:]
         for _ in range(2)
     ]
     assert runs == [["0", "3", "3"], ["3", "0", "3"]]

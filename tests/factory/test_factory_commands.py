@@ -57,20 +57,22 @@ def test_dbt_values_cannot_inject_shell_commands(tmp_path, fake_dbt_on_path):
         "dag_id": "inject",
         "schedule": None,
         "start_date": "2026-01-01",
-        "steps": [{
-            "id": "dbt_step",
-            "dbt": {
-                "command": "build",
-                "select": [f"x; touch {markers[0]}", "tag:ok"],
-                "exclude": [f"$(touch {markers[1]})"],
-                "selector": f"`touch {markers[2]}`",
-                "vars": {"q": f"it's \"quoted\" $(touch {markers[3]})"},
-                "target": f"prod && touch {markers[4]}",
-                "threads": 2,
-                "full_refresh": True,
-                "env": {"ARGV_OUT": str(argv_out)},
-            },
-        }],
+        "steps": [
+            {
+                "id": "dbt_step",
+                "dbt": {
+                    "command": "build",
+                    "select": [f"x; touch {markers[0]}", "tag:ok"],
+                    "exclude": [f"$(touch {markers[1]})"],
+                    "selector": f"`touch {markers[2]}`",
+                    "vars": {"q": f'it\'s "quoted" $(touch {markers[3]})'},
+                    "target": f"prod && touch {markers[4]}",
+                    "threads": 2,
+                    "full_refresh": True,
+                    "env": {"ARGV_OUT": str(argv_out)},
+                },
+            }
+        ],
     }
     folder = tmp_path / "wf"
     write(folder, "inject.yaml", yaml.safe_dump(wf, sort_keys=False))  # no quoting mistakes in the test itself
@@ -81,19 +83,26 @@ def test_dbt_values_cannot_inject_shell_commands(tmp_path, fake_dbt_on_path):
     assert [m for m in markers if m.exists()] == []
     assert json.loads(argv_out.read_text()) == [
         "build",
-        "--select", f"x; touch {markers[0]}", "tag:ok",
-        "--exclude", f"$(touch {markers[1]})",
-        "--selector", f"`touch {markers[2]}`",
-        "--vars", json.dumps({"q": f"it's \"quoted\" $(touch {markers[3]})"}),
-        "--target", f"prod && touch {markers[4]}",
+        "--select",
+        f"x; touch {markers[0]}",
+        "tag:ok",
+        "--exclude",
+        f"$(touch {markers[1]})",
+        "--selector",
+        f"`touch {markers[2]}`",
+        "--vars",
+        json.dumps({"q": f'it\'s "quoted" $(touch {markers[3]})'}),
+        "--target",
+        f"prod && touch {markers[4]}",
         "--full-refresh",
-        "--threads", "2",
+        "--threads",
+        "2",
     ]
 
 
 #: The audit's payloads: a run conf value, and a quote written in the file that only Jinja produces.
 CONF_PAYLOAD = "x'; touch {marker}; echo '"
-FILE_PAYLOAD = "{{{{ \"%c\" % 39 }}}}; touch {marker}; echo {{{{ \"%c\" % 39 }}}}"
+FILE_PAYLOAD = '{{{{ "%c" % 39 }}}}; touch {marker}; echo {{{{ "%c" % 39 }}}}'
 
 
 def _jinja_payload_workflow(tmp_path, argv_out):
@@ -104,15 +113,17 @@ def _jinja_payload_workflow(tmp_path, argv_out):
         "schedule": None,
         "start_date": "2026-01-01",
         "defaults": {"retries": 0},
-        "steps": [{
-            "id": "dbt_step",
-            "dbt": {
-                "command": "run",
-                "select": [FILE_PAYLOAD.format(marker=markers[1]), "tag:ok"],
-                "vars": {"day": "{{ dag_run.conf.day }}", "n": 3},
-                "env": {"ARGV_OUT": str(argv_out)},
-            },
-        }],
+        "steps": [
+            {
+                "id": "dbt_step",
+                "dbt": {
+                    "command": "run",
+                    "select": [FILE_PAYLOAD.format(marker=markers[1]), "tag:ok"],
+                    "vars": {"day": "{{ dag_run.conf.day }}", "n": 3},
+                    "env": {"ARGV_OUT": str(argv_out)},
+                },
+            }
+        ],
     }
     folder = tmp_path / "wf"
     write(folder, "jinja_inject.yaml", yaml.safe_dump(wf, sort_keys=False))
@@ -122,8 +133,11 @@ def _jinja_payload_workflow(tmp_path, argv_out):
 def _expected_argv(markers):
     return [
         "run",
-        "--select", f"'; touch {markers[1]}; echo '", "tag:ok",
-        "--vars", json.dumps({"day": CONF_PAYLOAD.format(marker=markers[0]), "n": 3}, sort_keys=True),
+        "--select",
+        f"'; touch {markers[1]}; echo '",
+        "tag:ok",
+        "--vars",
+        json.dumps({"day": CONF_PAYLOAD.format(marker=markers[0]), "n": 3}, sort_keys=True),
     ]
 
 
@@ -178,7 +192,10 @@ def _recorded_rendered_fields(dag_run, task_id):
 def test_dbt_paths_resolve_against_the_workflow_file_and_env_is_added(tmp_path, fake_dbt_on_path, monkeypatch):
     monkeypatch.setenv("WORKER_ONLY", "from-the-worker")
     folder = tmp_path / "wf"
-    write(folder, "paths.yaml", """\
+    write(
+        folder,
+        "paths.yaml",
+        """\
         dag_id: paths
         schedule: null
         start_date: 2026-01-01
@@ -190,16 +207,21 @@ def test_dbt_paths_resolve_against_the_workflow_file_and_env_is_added(tmp_path, 
               profiles_dir: profiles
               vars: {day: "{{ ds }}"}
               env: {ARGV_OUT: "%s", DBT_TARGET_SCHEMA: analytics}
-        """ % fake_dbt_on_path)
+        """
+        % fake_dbt_on_path,
+    )
     task = _load_one(folder, "paths").get_task("run")
     assert task.append_env is True
     _run(task)
     argv = json.loads(fake_dbt_on_path.read_text())
     assert argv == [
         "run",
-        "--vars", '{"day": "2026-01-02"}',
-        "--project-dir", str(tmp_path / "dbt project"),
-        "--profiles-dir", str(folder / "profiles"),
+        "--vars",
+        '{"day": "2026-01-02"}',
+        "--project-dir",
+        str(tmp_path / "dbt project"),
+        "--profiles-dir",
+        str(folder / "profiles"),
     ]
     env = task.get_env({})
     assert env["DBT_TARGET_SCHEMA"] == "analytics" and env["WORKER_ONLY"] == "from-the-worker"
@@ -212,7 +234,10 @@ def test_bash_step_runs_the_command_as_written_with_env_and_cwd(tmp_path, monkey
     script = folder / "work" / "notify.sh"
     script.write_text('#!/bin/bash\necho "$GREETING $WORKER_ONLY $1" > out.txt\n')
     script.chmod(0o755)
-    write(folder, "b.yaml", """\
+    write(
+        folder,
+        "b.yaml",
+        """\
         dag_id: b
         schedule: null
         start_date: 2026-01-01
@@ -228,7 +253,8 @@ def test_bash_step_runs_the_command_as_written_with_env_and_cwd(tmp_path, monkey
               env: {GREETING: hi}
               cwd: work
             after: [greet]
-        """)
+        """,
+    )
     dag = _load_one(folder, "b")
     _run(dag.get_task("greet"))
     assert (folder / "work" / "greeting.txt").read_text() == "HELLO 2026-01-02\n"
@@ -244,7 +270,7 @@ def test_dbt_command_builder_quotes_every_value():
     step = DbtStep(command="test", select=("a b",), target="it's", vars={"d": "{{ ds }}"})
     assert dbt_argv(step) == ["dbt", "test", "--select", "a b", "--vars", {"d": "{{ ds }}"}, "--target", "it's"]
     assert dbt_command(step) == "dbt test --select 'a b' --vars '{\"d\": \"{{ ds }}\"}' --target 'it'\"'\"'s'"
-    assert join_argv(["dbt", "run", "--vars", {"d": "x'y"}]) == "dbt run --vars '{\"d\": \"x'\"'\"'y\"}'"
+    assert join_argv(["dbt", "run", "--vars", {"d": "x'y"}]) == 'dbt run --vars \'{"d": "x\'"\'"\'y"}\''
 
 
 def test_values_ending_in_sh_are_values_not_template_files(tmp_path, fake_dbt_on_path):
@@ -252,7 +278,10 @@ def test_values_ending_in_sh_are_values_not_template_files(tmp_path, fake_dbt_on
     (TemplateNotFound './notify.sh'): env values and cwd must stay what they say, like commands."""
     folder = tmp_path / "wf"
     (folder / "hooks.sh").mkdir(parents=True)  # a folder whose name ends in .sh, used as cwd
-    write(folder, "sh.yaml", """\
+    write(
+        folder,
+        "sh.yaml",
+        """\
         dag_id: sh_values
         schedule: null
         start_date: 2026-01-01
@@ -266,7 +295,9 @@ def test_values_ending_in_sh_are_values_not_template_files(tmp_path, fake_dbt_on
             dbt:
               command: run
               env: {ARGV_OUT: "%s", DBT_HOOK: "{{ ds }}/post.bash"}
-        """ % fake_dbt_on_path)
+        """
+        % fake_dbt_on_path,
+    )
     dag = _load_one(folder, "sh_values")
     bash_task, dbt_task = dag.get_task("bash_step"), dag.get_task("dbt_step")
     _run(bash_task)

@@ -26,7 +26,9 @@ def build(tmp_path: Path, body: str, dag_id: str):
 
 def test_a_cron_string_runs_at_the_cron_time_on_both_lines(tmp_path):
     """``"30 5 * * *"`` is one run at 05:30 (CronTriggerTimetable), not a run at the END of a day-long interval."""
-    dag = build(tmp_path, 'schedule: "30 5 * * *"\ntimezone: Europe/Berlin\nsteps:\n  - {id: s, bash: "true"}\n', "cron_meaning")
+    dag = build(
+        tmp_path, 'schedule: "30 5 * * *"\ntimezone: Europe/Berlin\nsteps:\n  - {id: s, bash: "true"}\n', "cron_meaning"
+    )
     tt = dag.timetable
     # Airflow 2.x's default for a cron string would be CronDataIntervalTimetable (a run a day late)
     assert type(tt).__name__ == "CronTriggerTimetable"
@@ -43,8 +45,11 @@ def test_the_workflow_timezone_applies_without_a_start_date(tmp_path):
     the zone: see the test above.)"""
     from hevo_dagfactory import load_workflows
 
-    write(tmp_path / "cfg", "tz_only.yaml", 'dag_id: tz_only\nschedule: "0 6 * * *"\ntimezone: Europe/Berlin\n'
-                                            'steps:\n  - {id: s, bash: "true"}\n')
+    write(
+        tmp_path / "cfg",
+        "tz_only.yaml",
+        'dag_id: tz_only\nschedule: "0 6 * * *"\ntimezone: Europe/Berlin\nsteps:\n  - {id: s, bash: "true"}\n',
+    )
     dag = load_workflows(tmp_path / "cfg", {"__file__": str(tmp_path / "l.py")})["tz_only"]
     assert "config-error" not in dag.tags, dag.description
     assert dag.start_date is None
@@ -60,23 +65,28 @@ def test_a_scheduled_workflow_without_start_date_says_what_to_add_on_2x(tmp_path
     """Airflow 3 schedules it from now; Airflow 2 cannot, and the placeholder says what to add (no "please report")."""
     from hevo_dagfactory import load_workflows
 
-    write(tmp_path / "cfg", "no_start.yaml", f"schedule: {schedule}\nsteps:\n  - {{id: s, bash: \"true\"}}\n")
+    write(tmp_path / "cfg", "no_start.yaml", f'schedule: {schedule}\nsteps:\n  - {{id: s, bash: "true"}}\n')
     dag = load_workflows(tmp_path / "cfg", {"__file__": str(tmp_path / "l.py")})["no_start"]
     if AIRFLOW_3:
         assert "config-error" not in dag.tags, dag.description
         assert dag.start_date is None
     else:
         assert "config-error" in dag.tags
-        assert "no_start.yaml: this Airflow (2.x) cannot schedule a workflow without a start_date [/schedule]" in dag.doc_md
+        assert (
+            "no_start.yaml: this Airflow (2.x) cannot schedule a workflow without a start_date [/schedule]"
+            in dag.doc_md
+        )
         assert "start_date: 2026-01-01" in dag.doc_md
         assert "please report" not in dag.doc_md
 
 
 def test_assets_are_this_lines_data_aware_objects(tmp_path):
     """Outlets and Asset schedules use Asset on 3.x and Dataset on 2.x, with the same URIs."""
-    dag = build(tmp_path, 'schedule: {assets: ["hevo://eu/pipelines/7"]}\nsteps:\n  - {id: s, bash: "true"}\n', "asset_meaning")
+    dag = build(
+        tmp_path, 'schedule: {assets: ["hevo://eu/pipelines/7"]}\nsteps:\n  - {id: s, bash: "true"}\n', "asset_meaning"
+    )
     assert Asset.__name__ == ASSET_WORD == ("Asset" if AIRFLOW_3 else "Dataset")
-    condition = getattr(dag.timetable, "asset_condition", None) or getattr(dag.timetable, "dataset_condition")
+    condition = getattr(dag.timetable, "asset_condition", None) or dag.timetable.dataset_condition
     assert [type(a).__name__ for a in condition.objects] == [ASSET_WORD]
     assert [a.uri for a in condition.objects] == ["hevo://eu/pipelines/7"]
 

@@ -6,8 +6,15 @@ import json
 
 from tests.factory.helpers import write
 
-SECRETS = ["bash-env-secret-1", "dbt-env-secret-2", "dbt-vars-secret-3", "inline-secret-4", "conn-password-5",
-           "hevo-api-secret-6", "interpolated-secret-7"]
+SECRETS = [
+    "bash-env-secret-1",
+    "dbt-env-secret-2",
+    "dbt-vars-secret-3",
+    "inline-secret-4",
+    "conn-password-5",
+    "hevo-api-secret-6",
+    "interpolated-secret-7",
+]
 
 WF = """\
 dag_id: secretive
@@ -37,13 +44,22 @@ def test_ui_text_never_contains_secrets(tmp_path, monkeypatch):
     monkeypatch.setenv("HEVO_TEST_TOKEN", "interpolated-secret-7")
     monkeypatch.setenv(
         "AIRFLOW_CONN_HEVO_PROD",
-        json.dumps({"conn_type": "hevo", "login": "key", "password": "conn-password-5",
-                    "extra": {"api_secret": "hevo-api-secret-6", "region": "eu"}}),
+        json.dumps(
+            {
+                "conn_type": "hevo",
+                "login": "key",
+                "password": "conn-password-5",
+                "extra": {"api_secret": "hevo-api-secret-6", "region": "eu"},
+            }
+        ),
     )
     write(tmp_path, "secretive.yaml", WF)
     # A broken file holding a secret: its placeholder must not echo the secret either.
-    write(tmp_path, "broken.yaml", WF.replace("dag_id: secretive", "dag_id: broken").replace(
-        "command: run", "command: run\n      colour: red"))
+    write(
+        tmp_path,
+        "broken.yaml",
+        WF.replace("dag_id: secretive", "dag_id: broken").replace("command: run", "command: run\n      colour: red"),
+    )
     dags = load_workflows(tmp_path, {"__file__": str(tmp_path / "l.py")})
     assert "config-error" not in dags["secretive"].tags
     assert "config-error" in dags["broken"].tags
@@ -77,6 +93,10 @@ def test_a_broken_interpolated_value_is_not_quoted_in_the_placeholder(tmp_path, 
         dag = load_workflows(tmp_path, {"__file__": str(tmp_path / "l.py")})["leaky"]
     assert "config-error" in dag.tags
     assert "leaky.yaml:5:" in dag.description and "[/syncs/0/pipeline_id]" in dag.description
-    shown = [dag.description, dag.doc_md, dag.get_task("config_error").error_text,
-             *(r.getMessage() for r in caplog.records)]
+    shown = [
+        dag.description,
+        dag.doc_md,
+        dag.get_task("config_error").error_text,
+        *(r.getMessage() for r in caplog.records),
+    ]
     assert not [text for text in shown if "tok-interpolated-8" in text]

@@ -26,11 +26,18 @@ GOLDEN = {
             "salesforce": ("HevoPipelineOperator", set(), [EU_41872]),
             "dbt_accounts": ("DbtBashOperator", {"salesforce"}, []),
         },
-        "syncs": {"salesforce": {"pipeline_id": 41872, "action": "SYNC_NOW", "deferrable": True,
-                                 "wait_for_completion": True, "region": "eu"}},
+        "syncs": {
+            "salesforce": {
+                "pipeline_id": 41872,
+                "action": "SYNC_NOW",
+                "deferrable": True,
+                "wait_for_completion": True,
+                "region": "eu",
+            }
+        },
         "commands": {
             "dbt_accounts": f"dbt run --select staging.salesforce+ tag:accounts --target prod "
-                            f"--project-dir {DBT_DIR} --profiles-dir {DBT_DIR}",
+            f"--project-dir {DBT_DIR} --profiles-dir {DBT_DIR}",
         },
     },
     "crm_scoring_on_sync": {
@@ -62,13 +69,18 @@ GOLDEN = {
         },
         "syncs": {
             "stripe": {"pipeline_id": 90311, "action": "SYNC_NOW", "on_completed_with_failures": "warn"},
-            "bank_feed": {"pipeline_id": 90402, "action": "RESYNC", "resync_mode": "EVOLVE_AND_MERGE",
-                          "timeout": 4 * 3600, "region": "us"},
+            "bank_feed": {
+                "pipeline_id": 90402,
+                "action": "RESYNC",
+                "resync_mode": "EVOLVE_AND_MERGE",
+                "timeout": 4 * 3600,
+                "region": "us",
+            },
         },
         "commands": {
             "dbt_finance": "dbt build --select tag:finance --exclude tag:deprecated "
-                           "--vars '{\"close_date\": \"{{ ds }}\"}' --target prod "
-                           f"--project-dir {DBT_DIR} --threads 4",
+            '--vars \'{"close_date": "{{ ds }}"}\' --target prod '
+            f"--project-dir {DBT_DIR} --threads 4",
             "check_export_dir": 'test -d "$EXPORT_DIR" && echo "finance export folder present for {{ ds }}"',
         },
     },
@@ -125,9 +137,7 @@ def test_structure(example_dags, dag_id):
     assert schedule_of(dag) == want["schedule"]
     assert set(dag.tags) == want["tags"]
     assert "config-error" not in dag.tags
-    got_tasks = {
-        t.task_id: (type(t).__name__, set(t.upstream_task_ids), [o.uri for o in t.outlets]) for t in dag.tasks
-    }
+    got_tasks = {t.task_id: (type(t).__name__, set(t.upstream_task_ids), [o.uri for o in t.outlets]) for t in dag.tasks}
     assert got_tasks == want["tasks"]
     for key, value in want["default_args"].items():
         assert dag.default_args[key] == value, key
@@ -146,7 +156,13 @@ def test_doc_md_describes_the_workflow(example_dags):
     doc = example_dags["finance_close_nightly"].doc_md
     assert doc.startswith("Load Stripe, NetSuite and the bank feed")
     assert "`finance_close_nightly.yaml`" in doc
-    for fragment in ("| `bank_feed` | 90402 | resync (evolve_and_merge)", "`hevo://us/pipelines/90311`",
-                     "select tag:finance", "exclude tag:deprecated", "target prod", "`0 2 * * 1-5` (Europe/Berlin)"):
+    for fragment in (
+        "| `bank_feed` | 90402 | resync (evolve_and_merge)",
+        "`hevo://us/pipelines/90311`",
+        "select tag:finance",
+        "exclude tag:deprecated",
+        "target prod",
+        "`0 2 * * 1-5` (Europe/Berlin)",
+    ):
         assert fragment in doc
     assert str(REPO) not in doc  # no machine paths in the UI

@@ -22,7 +22,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.factory.helpers import REPO, BROKEN_UNKNOWN_KEY, dags_folder_with_loader, good_workflow, write
+from tests.factory.helpers import BROKEN_UNKNOWN_KEY, REPO, dags_folder_with_loader, good_workflow, write
 
 #: Third-party packages a cache hit must not need (jsonschema/yaml: the validator; requests/aiohttp:
 #: the Hevo clients; referencing/croniter: schema refs and cron checks of the validator).
@@ -155,8 +155,14 @@ def test_a_worker_cache_hit_imports_neither_the_validator_nor_the_http_clients(t
     # The DAG came from its cached build plan: neither the model nor the builders were needed.
     ours = [m for m in out["new"] if m.startswith("hevo_dagfactory")]
     assert "hevo_dagfactory.factory.plan" in ours
-    needless = {"hevo_dagfactory.spec.model", "hevo_dagfactory.factory.dag", "hevo_dagfactory.factory.steps",
-                "hevo_dagfactory.factory.docs", "hevo_dagfactory.factory.commands", "hevo_dagfactory.factory.bundles"}
+    needless = {
+        "hevo_dagfactory.spec.model",
+        "hevo_dagfactory.factory.dag",
+        "hevo_dagfactory.factory.steps",
+        "hevo_dagfactory.factory.docs",
+        "hevo_dagfactory.factory.commands",
+        "hevo_dagfactory.factory.bundles",
+    }
     assert not loaded & needless, f"a plan replay imported {sorted(loaded & needless)}"
     assert not [m for m in loaded if m.startswith("hevo_dagfactory.spec")], "the spec layer was imported"
     # Airflow has yaml and jsonschema loaded already, so check our own modules' import statements.

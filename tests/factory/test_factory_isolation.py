@@ -31,10 +31,19 @@ print(len(bag.dags))
 def test_parse_needs_no_network_and_no_database(tmp_path):
     from hevo_dagfactory.spec import find_workflow_files
 
-    env = {**os.environ, "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{tmp_path}/missing/dir/airflow.db",
-           "HEVO_DAGFACTORY_CACHE_DIR": str(tmp_path / "cache")}
+    env = {
+        **os.environ,
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{tmp_path}/missing/dir/airflow.db",
+        "HEVO_DAGFACTORY_CACHE_DIR": str(tmp_path / "cache"),
+    }
     for _ in range(2):  # cold (validating) and warm (from the disk cache)
-        proc = subprocess.run([sys.executable, "-c", CHILD, str(REPO / "dags")], env=env, cwd=REPO,
-                              capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(
+            [sys.executable, "-c", CHILD, str(REPO / "dags")],
+            env=env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert proc.returncode == 0, proc.stderr[-3000:]
         assert proc.stdout.split()[-1] == str(len(find_workflow_files(CONFIGS)))

@@ -6,7 +6,16 @@ import logging
 
 import pytest
 
-from tests.factory.helpers import BROKEN_UNKNOWN_KEY, CONFIGS, LOADER, REPO, dagbag, dags_folder_with_loader, good_workflow, write
+from tests.factory.helpers import (
+    BROKEN_UNKNOWN_KEY,
+    CONFIGS,
+    LOADER,
+    REPO,
+    dagbag,
+    dags_folder_with_loader,
+    good_workflow,
+    write,
+)
 
 
 def test_project_dags_folder_has_no_import_errors():
@@ -149,8 +158,11 @@ def test_a_dag_that_cannot_be_built_becomes_a_placeholder(tmp_path, monkeypatch)
 
     monkeypatch.setitem(STEP_BUILDERS, "bash", broken_builder)  # the registry is the plug-in point
     good_workflow(tmp_path, "fine")
-    write(tmp_path, "uses_bash.yaml", "dag_id: uses_bash\nschedule: null\nstart_date: 2026-01-01\n"
-                                      "steps:\n  - {id: s, bash: 'true'}\n")
+    write(
+        tmp_path,
+        "uses_bash.yaml",
+        "dag_id: uses_bash\nschedule: null\nstart_date: 2026-01-01\nsteps:\n  - {id: s, bash: 'true'}\n",
+    )
     dags = load_workflows(tmp_path, {"__file__": str(tmp_path / "l.py")})
     assert "config-error" not in dags["fine"].tags
     assert "config-error" in dags["uses_bash"].tags
@@ -195,7 +207,9 @@ def test_a_validator_crash_shows_the_exception_type_not_its_text(tmp_path, monke
 
 def test_safe_mode_needs_the_word_airflow_in_the_loader(tmp_path):
     """What docs/loader.md says the comment line is for: without "airflow" in its text Airflow skips the file."""
-    bare = dags_folder_with_loader(tmp_path / "bare", "from hevo_dagfactory import load_workflows\n\nload_workflows()\n")
+    bare = dags_folder_with_loader(
+        tmp_path / "bare", "from hevo_dagfactory import load_workflows\n\nload_workflows()\n"
+    )
     good_workflow(bare, "beside")
     assert dagbag(bare).dag_ids == []  # skipped by safe mode: no DAG and no error either
     commented = dags_folder_with_loader(tmp_path / "commented")

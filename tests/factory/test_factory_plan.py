@@ -28,18 +28,37 @@ def _shape(dag):
     tasks = {}
     for t in dag.tasks:
         tasks[t.task_id] = (
-            type(t).__name__, sorted(t.upstream_task_ids), [o.uri for o in t.outlets],
-            getattr(t, "bash_command", None), getattr(t, "env", None), getattr(t, "cwd", None),
-            getattr(t, "pipeline_id", None), t.retries, t.owner,
+            type(t).__name__,
+            sorted(t.upstream_task_ids),
+            [o.uri for o in t.outlets],
+            getattr(t, "bash_command", None),
+            getattr(t, "env", None),
+            getattr(t, "cwd", None),
+            getattr(t, "pipeline_id", None),
+            t.retries,
+            t.owner,
         )
     tt = dag.timetable
-    return (dag.dag_id, dag.description, dag.doc_md, sorted(dag.tags), type(tt).__name__,
-            getattr(tt, "summary", None), dag.start_date, dag.catchup, dag.max_active_runs, tasks)
+    return (
+        dag.dag_id,
+        dag.description,
+        dag.doc_md,
+        sorted(dag.tags),
+        type(tt).__name__,
+        getattr(tt, "summary", None),
+        dag.start_date,
+        dag.catchup,
+        dag.max_active_runs,
+        tasks,
+    )
 
 
 def test_a_replayed_plan_is_the_built_dag(tmp_path):
     good_workflow(tmp_path, "orders", pid=1)
-    write(tmp_path, "extra.yaml", """\
+    write(
+        tmp_path,
+        "extra.yaml",
+        """\
         dag_id: extra
         schedule: "15 3 * * 1"
         timezone: Europe/Berlin
@@ -55,7 +74,8 @@ def test_a_replayed_plan_is_the_built_dag(tmp_path):
           - id: b
             bash: {command: "echo {{ ds }}", cwd: work}
             after: [d]
-        """)
+        """,
+    )
     built, stats = _load(tmp_path)
     assert stats["validated"] == 2 and stats["replayed"] == 0
     _fresh_process()

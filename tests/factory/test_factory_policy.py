@@ -83,8 +83,9 @@ def _parse(tmp_path, dags, **env):
         HEVO_DAGFACTORY_CACHE_DIR=str(tmp_path / "cache"),
         **env,
     )
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(dags)], env=child_env, cwd=REPO,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, str(dags)], env=child_env, cwd=REPO, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -98,7 +99,9 @@ def test_a_dag_the_cluster_policy_rejects_becomes_a_placeholder(tmp_path):
 
     pii = dags["pii_orders"]  # same id as the real DAG would have: it keeps its place in the UI
     assert "config-error" in pii["tags"]
-    assert "AirflowClusterPolicyViolation: DAG pii_orders: pii workflows must run on the pii cluster" in pii["description"]
+    assert (
+        "AirflowClusterPolicyViolation: DAG pii_orders: pii workflows must run on the pii cluster" in pii["description"]
+    )
     assert "pii_orders.yaml" in pii["description"]
 
     task = dags["bad_task"]
@@ -119,8 +122,9 @@ def test_a_worker_gets_the_placeholder_of_a_rejected_dag(tmp_path):
     """With the parsing context set (a worker), the one DAG asked for is checked the same way."""
     dags = _folder(tmp_path)
     _parse(tmp_path, dags)  # the full parse records which file holds which dag_id
-    out = _parse(tmp_path, dags, _AIRFLOW_PARSING_CONTEXT_DAG_ID="pii_orders",
-                 _AIRFLOW_PARSING_CONTEXT_TASK_ID="config_error")
+    out = _parse(
+        tmp_path, dags, _AIRFLOW_PARSING_CONTEXT_DAG_ID="pii_orders", _AIRFLOW_PARSING_CONTEXT_TASK_ID="config_error"
+    )
     assert out["errors"] == {}
     assert list(out["dags"]) == ["pii_orders"]
     assert "pii workflows must run on the pii cluster" in out["dags"]["pii_orders"]["description"]
@@ -134,13 +138,15 @@ def test_without_the_checks_the_policy_would_hit_the_loader_file(tmp_path):
     """Guards the tests above: the same policy on a hand-written file IS an import error."""
     dags = tmp_path / "plain"
     dags.mkdir()
-    (dags / "plain_dag.py").write_text(textwrap.dedent("""\
+    (dags / "plain_dag.py").write_text(
+        textwrap.dedent("""\
         # a hand-written airflow dag with a tag the policy forbids
         from hevo_dagfactory.provider.compat import DAG, BashOperator
 
         with DAG(dag_id="plain_pii", schedule=None, tags=["pii"]):
             BashOperator(task_id="t", bash_command="true")
-        """))
+        """)
+    )
     out = _parse(tmp_path, dags)
     assert list(out["errors"]) and "pii workflows must run on the pii cluster" in next(iter(out["errors"].values()))
     assert out["dags"] == {}

@@ -45,13 +45,21 @@ def test_broken_files_in_a_running_airflow(tmp_path: Path):
 
     dags, cfg = tmp_path / "dags", tmp_path / "configs"
     write(dags, "hevo_workflows.py", USER_LOADER)
-    write(cfg, "iso_good.yaml", f"dag_id: iso_good\n{HEAD}syncs:\n  - {{id: sync, pipeline_id: {PIPELINE}}}\n"
-                                "steps:\n  - {id: done, bash: echo fine}\n")
+    write(
+        cfg,
+        "iso_good.yaml",
+        f"dag_id: iso_good\n{HEAD}syncs:\n  - {{id: sync, pipeline_id: {PIPELINE}}}\n"
+        "steps:\n  - {id: done, bash: echo fine}\n",
+    )
     write(cfg, "iso_later.yaml", f"dag_id: iso_later\n{HEAD}steps:\n  - {{id: s, bash: 'true'}}\n")
     write(cfg, "iso_broken.yaml", f"dag_id: iso_broken\n{HEAD}syncs:\n  - {{id: s, pipeline_id: 1, acton: resync}}\n")
 
-    stack = AirflowStack(tmp_path / "home", dags_folder=dags, config_dir=cfg,
-                         extra_env={"AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "3"})
+    stack = AirflowStack(
+        tmp_path / "home",
+        dags_folder=dags,
+        config_dir=cfg,
+        extra_env={"AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "3"},
+    )
     with stack:
         api = stack.api
         api.wait_for_dags(["iso_good", "iso_later", "iso_broken"], timeout=120)

@@ -110,7 +110,7 @@ def test_factory_reaches_airflow_only_through_provider_compat(path):
     """Every Airflow name the factory uses comes from provider/compat/ (one place for 2.x-vs-3.x)."""
     mods = _imported_modules(path)
     assert not [m for m in mods if m == "airflow" or m.startswith("airflow.")]
-    assert not [m for m in mods if m.startswith("hevo_dagfactory.hevo") or m.startswith("hevo_dagfactory.simulator")]
+    assert not [m for m in mods if m.startswith(("hevo_dagfactory.hevo", "hevo_dagfactory.simulator"))]
     if path.name in ("commands.py", "docs.py", "cache.py"):  # pure helpers: importable without Airflow
         assert not [m for m in mods if "provider" in m]
 
@@ -121,16 +121,25 @@ def test_factory_reaches_airflow_only_through_provider_compat(path):
         ('"@daily"', ("CronTriggerTimetable", "0 0 * * *")),
         ("null", ("NullTimetable", None)),
         # Airflow 2.x: DatasetAll/DatasetAny (compat's AssetAll/AssetAny)
-        ('{assets: ["hevo://eu/pipelines/1", "hevo://eu/pipelines/2"]}', (AssetAll.__name__, ("hevo://eu/pipelines/1", "hevo://eu/pipelines/2"))),
-        ('{assets: ["hevo://eu/pipelines/1", "hevo://eu/pipelines/2"], any: true}', (AssetAny.__name__, ("hevo://eu/pipelines/1", "hevo://eu/pipelines/2"))),
+        (
+            '{assets: ["hevo://eu/pipelines/1", "hevo://eu/pipelines/2"]}',
+            (AssetAll.__name__, ("hevo://eu/pipelines/1", "hevo://eu/pipelines/2")),
+        ),
+        (
+            '{assets: ["hevo://eu/pipelines/1", "hevo://eu/pipelines/2"], any: true}',
+            (AssetAny.__name__, ("hevo://eu/pipelines/1", "hevo://eu/pipelines/2")),
+        ),
     ],
     ids=["preset", "null", "assets-all", "assets-any"],
 )
 def test_schedule_kinds(tmp_path, schedule, expected):
     from hevo_dagfactory import load_workflows
 
-    write(tmp_path, "sched.yaml", f"dag_id: sched\nschedule: {schedule}\nstart_date: 2026-01-01\n"
-                                  "steps:\n  - {id: s, bash: 'true'}\n")
+    write(
+        tmp_path,
+        "sched.yaml",
+        f"dag_id: sched\nschedule: {schedule}\nstart_date: 2026-01-01\nsteps:\n  - {{id: s, bash: 'true'}}\n",
+    )
     dag = load_workflows(tmp_path, {"__file__": str(tmp_path / "l.py")})["sched"]
     assert "config-error" not in dag.tags, dag.description
     tt = dag.timetable

@@ -8,7 +8,8 @@ loop, so both transports are exercised over real sockets against the simulator.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -33,7 +34,9 @@ class AsyncAdapter:
                     if hasattr(result, "__aiter__"):
                         return [item async for item in result]
                     return await result
+
             return asyncio.run(go())
+
         return call
 
 
@@ -54,8 +57,15 @@ def make_client(request, hevo_sim):
     made: list[SyncAdapter] = []
 
     def factory(**overrides: Any):
-        kwargs = dict(base_url=hevo_sim.url, api_key="test-key", api_secret="test-secret",
-                      retry=FAST_RETRY, discovery=FAST_DISCOVERY, timeout=5.0, connection_id="hevo_test")
+        kwargs = dict(
+            base_url=hevo_sim.url,
+            api_key="test-key",
+            api_secret="test-secret",
+            retry=FAST_RETRY,
+            discovery=FAST_DISCOVERY,
+            timeout=5.0,
+            connection_id="hevo_test",
+        )
         kwargs.update(overrides)
         if request.param == "sync":
             adapter = SyncAdapter(**kwargs)

@@ -10,6 +10,8 @@ import random
 import threading
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hevo_dagfactory.hevo import AsyncEdgeClient, EdgeClient, RateBudget, RetryPolicy, budget_for, reset_budgets
 from hevo_dagfactory.hevo.budget import budget_key
@@ -184,12 +186,13 @@ def test_late_waiters_and_slow_answers_never_overfill_a_window():
     arrivals = [1000.0 + rng.uniform(0, 30) for _ in range(1500)]
     lags = [rng.choice([0.0, 0.0, 0.3, 2.0]) for _ in arrivals]
     latencies = [rng.uniform(0.001, 1.5) for _ in arrivals]
-    sends, hevo, admitted = simulate(budget, clock, arrivals, latency=latencies.__getitem__, lag=lags.__getitem__)
+    sends, hevo, _admitted = simulate(budget, clock, arrivals, latency=latencies.__getitem__, lag=lags.__getitem__)
     assert len(sends) == 1500 and _max_in_window(hevo, 3.0) <= 100
 
 
 def test_reserve_is_thread_safe():
     budget = RateBudget(10_000, 60.0)
+
     def worker():
         for _ in range(100):
             budget.done(budget.acquire())
@@ -202,10 +205,15 @@ def test_reserve_is_thread_safe():
     assert budget.granted == 800 and budget.in_flight == 0
 
 
-@pytest.mark.parametrize(("a", "b"), [
-    ("eu.hevodata.com", "eu.hevodata.com:443"), ("EU.hevodata.com", "https://eu.hevodata.com/"),
-    ("http://127.0.0.1:8080", "127.0.0.1:8080"), ("http://h.example", "h.example:80"),
-])
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("eu.hevodata.com", "eu.hevodata.com:443"),
+        ("EU.hevodata.com", "https://eu.hevodata.com/"),
+        ("http://127.0.0.1:8080", "127.0.0.1:8080"),
+        ("http://h.example", "h.example:80"),
+    ],
+)
 def test_budget_key_fills_in_default_ports(a, b):
     assert budget_key(a) == budget_key(b)
 
@@ -243,7 +251,7 @@ def test_sync_and_async_clients_share_the_budget_over_real_sockets():
             try:
                 for _ in range(6):
                     client.get_pipeline(1)
-            except BaseException as exc:  # collected for the assertion
+            except BaseException as exc:  # noqa: BLE001 - collected for the assertion
                 errors.append(exc)
 
         async def async_worker():
@@ -269,8 +277,14 @@ def test_without_a_shared_budget_the_same_load_earns_429s():
     sim = Simulator(rate_per_minute=6, rate_window_s=0.5)
     sim.add_pipeline(1)
     with sim.serve_in_thread() as url:
-        client = EdgeClient(url, "test-key", "test-secret", rate_per_minute=1000, rate_window_s=0.5,
-                            retry=RetryPolicy(max_attempts=6, initial_delay=0.05, max_delay=0.2))
+        client = EdgeClient(
+            url,
+            "test-key",
+            "test-secret",
+            rate_per_minute=1000,
+            rate_window_s=0.5,
+            retry=RetryPolicy(max_attempts=6, initial_delay=0.05, max_delay=0.2),
+        )
         for _ in range(12):
             client.get_pipeline(1)
         assert sim.rate_limited_count > 0
@@ -284,8 +298,9 @@ def test_waiters_booked_before_a_429_do_not_send_inside_its_pause(hevo_sim):
     retry = RetryPolicy(max_attempts=3, initial_delay=0.01, max_delay=0.05, max_retry_after=5)
 
     async def main():
-        async with AsyncEdgeClient(hevo_sim.url, "test-key", "test-secret", rate_per_minute=3,
-                                   rate_window_s=0.5, retry=retry) as client:
+        async with AsyncEdgeClient(
+            hevo_sim.url, "test-key", "test-secret", rate_per_minute=3, rate_window_s=0.5, retry=retry
+        ) as client:
             await asyncio.gather(client.get_pipeline(1), *(client.get_pipeline(2) for _ in range(4)))
 
     asyncio.run(main())
@@ -298,14 +313,14 @@ def test_waiters_booked_before_a_429_do_not_send_inside_its_pause(hevo_sim):
     assert ys[2] >= t429 + 0.98 and ys[3] >= t429 + 0.98, (t429, ys)
 
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
-
-
 @settings(max_examples=150, deadline=None)
-@given(limit=st.integers(1, 12), window=st.floats(0.5, 60.0),
-       waiters=st.lists(st.tuples(st.floats(0.0, 5.0), st.floats(0.0, 0.9), st.floats(0.0, 2.0)),
-                        min_size=1, max_size=80),
-       pauses=st.lists(st.tuples(st.floats(0.0, 60.0), st.floats(0.0, 20.0)), max_size=3), lagging=st.booleans())
+@given(
+    limit=st.integers(1, 12),
+    window=st.floats(0.5, 60.0),
+    waiters=st.lists(st.tuples(st.floats(0.0, 5.0), st.floats(0.0, 0.9), st.floats(0.0, 2.0)), min_size=1, max_size=80),
+    pauses=st.lists(st.tuples(st.floats(0.0, 60.0), st.floats(0.0, 20.0)), max_size=3),
+    lagging=st.booleans(),
+)
 def test_property_window_fifo_and_pauses_hold(limit, window, waiters, pauses, lagging):
     """Any arrivals, late wake-ups, slow answers and pauses: every waiter gets its turn, no window at
     Hevo holds more than the limit, none leaves inside a pause, and while no waiter is more than
@@ -319,8 +334,9 @@ def test_property_window_fifo_and_pauses_hold(limit, window, waiters, pauses, la
     lags = [w[1] * window if lagging else 0.0 for w in waiters]  # waiters wake up to 0.9 window late
     latencies = [w[2] for w in waiters]
     pauses = [(1000.0 + at, seconds) for at, seconds in pauses]
-    sends, hevo, admitted = simulate(budget, clock, arrivals, latency=latencies.__getitem__,
-                                     lag=lags.__getitem__, pauses=pauses)
+    sends, hevo, admitted = simulate(
+        budget, clock, arrivals, latency=latencies.__getitem__, lag=lags.__getitem__, pauses=pauses
+    )
     assert len(sends) == len(arrivals)
     assert _max_in_window(hevo, window) <= limit
     if not any(lags):

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from hevo_dagfactory.hevo import (HevoAuthError, HevoBadRequest, HevoNotFound, HevoServerError, JobOutcome)
+from hevo_dagfactory.hevo import HevoAuthError, HevoBadRequest, HevoNotFound, HevoServerError, JobOutcome
 from hevo_dagfactory.simulator import PipelineScript
 
 

@@ -8,8 +8,14 @@ import time
 
 import pytest
 
-from hevo_dagfactory.hevo import (AsyncEdgeClient, EdgeClient, HevoRateLimited, HevoServerError,
-                                  HevoTransportError, RetryPolicy)
+from hevo_dagfactory.hevo import (
+    AsyncEdgeClient,
+    EdgeClient,
+    HevoRateLimited,
+    HevoServerError,
+    HevoTransportError,
+    RetryPolicy,
+)
 from hevo_dagfactory.simulator import PipelineScript, http_date
 
 FAST_RETRY = RetryPolicy(max_attempts=4, initial_delay=0.01, max_delay=0.05, jitter=0.5, max_retry_after=5)
@@ -77,7 +83,7 @@ def test_429_waits_for_retry_after(hevo_sim, make_client, retry_after):
     waited = time.monotonic() - started
     # backoff alone would be <= 0.05 s; Retry-After "1" means >= 1 s, an HTTP date 2 s ahead means 1-2 s
     assert waited >= 0.9, waited
-    log = [e for e in hevo_sim.sim.request_log]
+    log = list(hevo_sim.sim.request_log)
     assert [e["status"] for e in log] == [429, 200]
     assert log[1]["time"] - log[0]["time"] >= 0.9
 

@@ -38,15 +38,19 @@ def _post_time(sim, pid):
 def test_a_scheduled_job_from_just_before_our_post_is_not_adopted(hevo_sim, make_client):
     """Hevo's scheduler started a job 0.2 s before our POST; both appear after 0.3 s, so for 0.2 s the
     list shows only that one. It is inside the skew band, not at/after our trigger: we wait for ours."""
-    hevo_sim.sim.add_pipeline(1, PipelineScript(job_appear_delay_s=0.3, scheduled_job_before_post_s=0.2,
-                                                job_duration_s=5))
+    hevo_sim.sim.add_pipeline(
+        1, PipelineScript(job_appear_delay_s=0.3, scheduled_job_before_post_s=0.2, job_duration_s=5)
+    )
     started = make_client(discovery=DiscoveryPolicy(attempts=60, **POLICY)).start_job(1)
     ours, scheduled = hevo_sim.sim.jobs(1)
     assert scheduled["created_ts"] < ours["created_ts"] and scheduled["status"] == "COMPLETED"
     assert started.job.job_id == ours["job_id"] and not started.attached
     # the race really happened: a look while only the scheduled job was listed
-    alone = [e for e in _job_lists(hevo_sim.sim, 1)
-             if scheduled["created_ts"] / 1000 + 0.3 <= e["time"] < ours["created_ts"] / 1000 + 0.3]
+    alone = [
+        e
+        for e in _job_lists(hevo_sim.sim, 1)
+        if scheduled["created_ts"] / 1000 + 0.3 <= e["time"] < ours["created_ts"] / 1000 + 0.3
+    ]
     assert alone
 
 
@@ -77,8 +81,9 @@ def test_discovery_on_an_oldest_first_list_follows_the_cursors(hevo_sim, make_cl
 
 
 def test_if_running_attach_on_an_oldest_first_list_finds_the_running_job_beyond_page_one(hevo_sim, make_client):
-    hevo_sim.sim.add_pipeline(1, PipelineScript(past_jobs=25, running_job=True, jobs_order="oldest_first",
-                                                job_duration_s=5))
+    hevo_sim.sim.add_pipeline(
+        1, PipelineScript(past_jobs=25, running_job=True, jobs_order="oldest_first", job_duration_s=5)
+    )
     started = make_client(discovery=DiscoveryPolicy(attempts=3, **POLICY)).start_job(1)
     assert started.attached and started.job.status == "IN_PROGRESS"
     assert started.job.job_id == hevo_sim.sim.jobs(1)[0]["job_id"]
@@ -112,8 +117,9 @@ def test_after_a_lost_answer_a_running_job_in_the_skew_band_is_ours_after_the_re
     Timing: the 8 looks after the 502 take 7 x 0.1 s plus the calls, so they end well before the job
     appears at 1.5 s (on a loaded machine 0.5 s was too close: the job showed up during them and was
     taken without the re-POST this test is about); the 16 looks after the refusal reach past 1.5 s."""
-    hevo_sim.sim.add_pipeline(1, PipelineScript(sync_now_error_after_start=1, job_appear_delay_s=1.5,
-                                                clock_offset_s=-2.0, job_duration_s=8))
+    hevo_sim.sim.add_pipeline(
+        1, PipelineScript(sync_now_error_after_start=1, job_appear_delay_s=1.5, clock_offset_s=-2.0, job_duration_s=8)
+    )
     policy = DiscoveryPolicy(attempts=8, interval_s=0.1, skew_ms=5_000, tolerance_ms=100)
     started = make_client(discovery=policy).start_job(1, if_running="fail")
     assert started.job.job_id == hevo_sim.sim.jobs(1)[0]["job_id"] and not started.attached
@@ -122,8 +128,7 @@ def test_after_a_lost_answer_a_running_job_in_the_skew_band_is_ours_after_the_re
 
 
 def test_with_clocks_in_step_a_running_job_after_a_lost_answer_is_ours_at_once(hevo_sim, make_client):
-    hevo_sim.sim.add_pipeline(1, PipelineScript(sync_now_error_after_start=1, job_appear_delay_s=0.5,
-                                                job_duration_s=5))
+    hevo_sim.sim.add_pipeline(1, PipelineScript(sync_now_error_after_start=1, job_appear_delay_s=0.5, job_duration_s=5))
     started = make_client(discovery=REFUSAL_POLICY).start_job(1, if_running="fail")
     assert started.job.job_id == hevo_sim.sim.jobs(1)[0]["job_id"] and not started.attached
     assert len(_looks_once_listed(hevo_sim.sim, 1)) <= 1  # taken at the first look that listed it

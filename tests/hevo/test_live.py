@@ -13,19 +13,22 @@ import os
 
 import pytest
 
-from hevo_dagfactory.hevo import (AsyncEdgeClient, EdgeClient, HevoAuthError, HevoNotFound, JobOutcome, base_url)
+from hevo_dagfactory.hevo import AsyncEdgeClient, EdgeClient, HevoAuthError, HevoNotFound, JobOutcome, base_url
 
 NEEDED = ("HEVO_API_KEY", "HEVO_API_SECRET", "HEVO_REGION", "HEVO_TEST_PIPELINE_ID")
 pytestmark = [
     pytest.mark.live,
-    pytest.mark.skipif(not all(os.environ.get(n) for n in NEEDED),
-                       reason="live Hevo tests need " + ", ".join(NEEDED)),
+    pytest.mark.skipif(not all(os.environ.get(n) for n in NEEDED), reason="live Hevo tests need " + ", ".join(NEEDED)),
 ]
 
 
 @pytest.fixture
 def live():
-    url = base_url(region=os.environ["HEVO_REGION"]) if "://" not in os.environ["HEVO_REGION"] else os.environ["HEVO_REGION"]
+    url = (
+        base_url(region=os.environ["HEVO_REGION"])
+        if "://" not in os.environ["HEVO_REGION"]
+        else os.environ["HEVO_REGION"]
+    )
     return url, os.environ["HEVO_API_KEY"], os.environ["HEVO_API_SECRET"], os.environ["HEVO_TEST_PIPELINE_ID"]
 
 

@@ -6,13 +6,14 @@ import time
 
 import pytest
 
-from hevo_dagfactory.hevo import (DiscoveryPolicy, HevoJobInProgress, HevoJobNotFound, HevoServerError,
-                                  JobOutcome)
+from hevo_dagfactory.hevo import DiscoveryPolicy, HevoJobInProgress, HevoJobNotFound, HevoServerError, JobOutcome
 from hevo_dagfactory.simulator import PipelineScript
 
 
 def _posts(sim, pid):
-    return [e for e in sim.request_log if e["method"] == "POST" and e["path"].endswith(f"/pipelines/{pid}/actions/sync-now")]
+    return [
+        e for e in sim.request_log if e["method"] == "POST" and e["path"].endswith(f"/pipelines/{pid}/actions/sync-now")
+    ]
 
 
 def _run_to_end(sim, pid, script=None, timeout=3.0):

@@ -9,24 +9,43 @@ import pickle
 import time
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from hevo_dagfactory.hevo import (REGIONS, HevoAuthError, HevoJobInProgress, HevoRateLimited, HevoServerError,
-                                  HevoTransportError, Job, JobOutcome, JobPage, RetryPolicy, base_url, classify,
-                                  expected_job_types, is_transient, parse_retry_after)
+from hevo_dagfactory.hevo import (
+    REGIONS,
+    HevoAuthError,
+    HevoJobInProgress,
+    HevoRateLimited,
+    HevoServerError,
+    HevoTransportError,
+    Job,
+    JobOutcome,
+    JobPage,
+    RetryPolicy,
+    base_url,
+    classify,
+    expected_job_types,
+    is_transient,
+    parse_retry_after,
+)
 from hevo_dagfactory.hevo.errors import error_for_response
 
 
-@pytest.mark.parametrize(("kwargs", "url"), [
-    ({"region": "eu"}, "https://eu.hevodata.com"),
-    ({"region": "US2"}, "https://us2.hevodata.com"),
-    ({"region": "apac"}, "https://asia.hevodata.com"),
-    ({"host": "eu.hevodata.com"}, "https://eu.hevodata.com"),
-    ({"host": "127.0.0.1", "scheme": "http", "port": 8080}, "http://127.0.0.1:8080"),
-    ({"host": "127.0.0.1:9999", "scheme": "http"}, "http://127.0.0.1:9999"),
-    ({"host": "http://127.0.0.1:8080/"}, "http://127.0.0.1:8080"),
-    ({"host": "https://proxy.example:8443", "region": "eu"}, "https://proxy.example:8443"),
-    ({"region": "in", "port": "443"}, "https://in.hevodata.com:443"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "url"),
+    [
+        ({"region": "eu"}, "https://eu.hevodata.com"),
+        ({"region": "US2"}, "https://us2.hevodata.com"),
+        ({"region": "apac"}, "https://asia.hevodata.com"),
+        ({"host": "eu.hevodata.com"}, "https://eu.hevodata.com"),
+        ({"host": "127.0.0.1", "scheme": "http", "port": 8080}, "http://127.0.0.1:8080"),
+        ({"host": "127.0.0.1:9999", "scheme": "http"}, "http://127.0.0.1:9999"),
+        ({"host": "http://127.0.0.1:8080/"}, "http://127.0.0.1:8080"),
+        ({"host": "https://proxy.example:8443", "region": "eu"}, "https://proxy.example:8443"),
+        ({"region": "in", "port": "443"}, "https://in.hevodata.com:443"),
+    ],
+)
 def test_base_url(kwargs, url):
     assert base_url(**kwargs) == url
 
@@ -35,18 +54,32 @@ def test_regions_are_the_six_documented():
     assert set(REGIONS) == {"asia", "au", "eu", "in", "us", "us2"}
 
 
-@pytest.mark.parametrize(("kwargs", "needle"), [
-    ({}, "region"), ({"region": "mars"}, "asia"), ({"host": "x", "scheme": "ftp"}, "http"),
-    ({"host": "x", "port": "abc"}, "number"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "needle"),
+    [
+        ({}, "region"),
+        ({"region": "mars"}, "asia"),
+        ({"host": "x", "scheme": "ftp"}, "http"),
+        ({"host": "x", "port": "abc"}, "number"),
+    ],
+)
 def test_base_url_errors_say_what_is_accepted(kwargs, needle):
     with pytest.raises(ValueError, match=needle):
         base_url(**kwargs)
 
 
 def test_job_from_api_tolerates_extra_missing_and_stringly_fields():
-    job = Job.from_api({"job_id": 42, "status": "in_progress", "created_ts": "1704067200000", "new_field": [1],
-                        "duration": 60000.0, "events_failed": None, "type": "Some_New_Type"})
+    job = Job.from_api(
+        {
+            "job_id": 42,
+            "status": "in_progress",
+            "created_ts": "1704067200000",
+            "new_field": [1],
+            "duration": 60000.0,
+            "events_failed": None,
+            "type": "Some_New_Type",
+        }
+    )
     assert job.job_id == "42" and job.status == "IN_PROGRESS" and job.created_ts == 1704067200000
     assert job.duration_ms == 60000 and job.events_failed is None and job.raw["new_field"] == [1]
     assert job.type == "Some_New_Type" and job.type_key == "SOME_NEW_TYPE"
@@ -62,21 +95,31 @@ def test_job_to_dict_is_json_safe():
 
 
 def test_job_page_shapes():
-    page = JobPage.from_api({"data": [{"job_id": "1", "status": "COMPLETED"}, {"junk": True}], "has_more": True,
-                             "next_cursor": "c2"})
+    page = JobPage.from_api(
+        {"data": [{"job_id": "1", "status": "COMPLETED"}, {"junk": True}], "has_more": True, "next_cursor": "c2"}
+    )
     assert [j.job_id for j in page.jobs] == ["1"] and page.has_more and page.next_cursor == "c2"
     assert not JobPage.from_api({"data": [], "has_more": True}).has_more  # no cursor, no more pages
     with pytest.raises(ValueError):
         JobPage.from_api("nope")
 
 
-@pytest.mark.parametrize(("status", "outcome"), [
-    ("COMPLETED", JobOutcome.SUCCESS), ("COMPLETED_WITH_FAILURES", JobOutcome.COMPLETED_WITH_FAILURES),
-    ("FAILED", JobOutcome.FAILED), ("CANCELLED", JobOutcome.FAILED), ("SKIPPED", JobOutcome.FAILED),
-    ("DEFERRED", JobOutcome.FAILED), ("DEFERRED_WITH_FAILURES", JobOutcome.FAILED),
-    ("DEFERRED_WITH_FAILURE", JobOutcome.FAILED), ("IN_PROGRESS", JobOutcome.RUNNING),
-    ("CANCELLING", JobOutcome.RUNNING), ("in_progress", JobOutcome.RUNNING),
-])
+@pytest.mark.parametrize(
+    ("status", "outcome"),
+    [
+        ("COMPLETED", JobOutcome.SUCCESS),
+        ("COMPLETED_WITH_FAILURES", JobOutcome.COMPLETED_WITH_FAILURES),
+        ("FAILED", JobOutcome.FAILED),
+        ("CANCELLED", JobOutcome.FAILED),
+        ("SKIPPED", JobOutcome.FAILED),
+        ("DEFERRED", JobOutcome.FAILED),
+        ("DEFERRED_WITH_FAILURES", JobOutcome.FAILED),
+        ("DEFERRED_WITH_FAILURE", JobOutcome.FAILED),
+        ("IN_PROGRESS", JobOutcome.RUNNING),
+        ("CANCELLING", JobOutcome.RUNNING),
+        ("in_progress", JobOutcome.RUNNING),
+    ],
+)
 def test_classify(status, outcome):
     assert classify(status) is outcome
 
@@ -89,7 +132,12 @@ def test_unknown_status_is_running_with_a_warning(caplog):
 
 def test_expected_job_types():
     assert expected_job_types("sync_now") == {"INCREMENTAL"}
-    assert expected_job_types("RESYNC") >= {"RESYNC", "RESYNC_WITH_EVOLVE", "RESYNC_WITH_DROP_AND_LOAD", "TRUNCATE_AND_LOAD"}
+    assert expected_job_types("RESYNC") >= {
+        "RESYNC",
+        "RESYNC_WITH_EVOLVE",
+        "RESYNC_WITH_DROP_AND_LOAD",
+        "TRUNCATE_AND_LOAD",
+    }
     assert expected_job_types("resync", "truncate_and_load") == {"TRUNCATE_AND_LOAD"}
     with pytest.raises(ValueError):
         expected_job_types("reload")
@@ -121,13 +169,19 @@ def test_post_retry_rule():
 
 
 def test_error_mapping_and_is_transient():
-    in_progress = error_for_response(500, '{"message": "A job is in progress. To sync now..."}', method="POST",
-                                     url="https://eu.hevodata.com/api/v1/x", where="connection 'c'")
+    in_progress = error_for_response(
+        500,
+        '{"message": "A job is in progress. To sync now..."}',
+        method="POST",
+        url="https://eu.hevodata.com/api/v1/x",
+        where="connection 'c'",
+    )
     assert isinstance(in_progress, HevoJobInProgress) and not is_transient(in_progress)
     server = error_for_response(502, "bad gateway", method="GET", url="https://h/x", where="w")
     assert isinstance(server, HevoServerError) and is_transient(server)
-    auth = error_for_response(401, "nope secret123", method="GET", url="https://h/x", where="connection 'c'",
-                              secrets=("secret123",))
+    auth = error_for_response(
+        401, "nope secret123", method="GET", url="https://h/x", where="connection 'c'", secrets=("secret123",)
+    )
     assert isinstance(auth, HevoAuthError) and "secret123" not in str(auth) and "connection 'c'" in str(auth)
     assert not is_transient(auth)
     assert is_transient(ConnectionResetError()) and is_transient(TimeoutError())
@@ -140,13 +194,26 @@ def test_errors_survive_pickling():
     assert type(copy) is HevoRateLimited and copy.status == 429 and copy.retry_after == 3.0 and str(copy) == "slow down"
 
 
-from hypothesis import given, strategies as st  # noqa: E402
-
-_json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-                            lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
-                            max_leaves=8)
-_fields = st.sampled_from(["status", "type", "created_ts", "updated_ts", "duration", "events_ingested",
-                           "events_failed", "objects_success", "objects_failed", "billable_events", "whatever"])
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=8,
+)
+_fields = st.sampled_from(
+    [
+        "status",
+        "type",
+        "created_ts",
+        "updated_ts",
+        "duration",
+        "events_ingested",
+        "events_failed",
+        "objects_success",
+        "objects_failed",
+        "billable_events",
+        "whatever",
+    ]
+)
 
 
 @given(job_id=st.text(min_size=1) | st.integers(), extra=st.dictionaries(_fields | st.text(), _json_values, max_size=8))
@@ -182,8 +249,9 @@ def test_is_known_status():
 
 @pytest.mark.parametrize("secret", ["a", "ab", "abc", "a-long-secret"])
 def test_any_non_empty_secret_is_redacted(secret):
-    err = error_for_response(401, f"bad credentials {secret}!", method="GET", url="https://h/x", where="w",
-                             secrets=(secret, "dG9rZW4="))
+    err = error_for_response(
+        401, f"bad credentials {secret}!", method="GET", url="https://h/x", where="w", secrets=(secret, "dG9rZW4=")
+    )
     assert secret not in str(err) and secret not in (err.body or "")
 
 
@@ -194,6 +262,11 @@ def test_a_job_in_the_trigger_answer_must_really_be_one():
     job = {"job_id": "j", "type": "INCREMENTAL", "status": "IN_PROGRESS", "created_ts": 1}
     assert _job_in_answer(job, expected).job_id == "j"
     assert _job_in_answer({"data": job}, expected).job_id == "j"
-    for ack in ({"job_id": "j", "status": "success"}, {"job_id": "j", "status": "IN_PROGRESS"},
-                {**job, "type": "HISTORICAL"}, {"job_id": "j"}, {"status": "COMPLETED", "type": "INCREMENTAL"}):
+    for ack in (
+        {"job_id": "j", "status": "success"},
+        {"job_id": "j", "status": "IN_PROGRESS"},
+        {**job, "type": "HISTORICAL"},
+        {"job_id": "j"},
+        {"status": "COMPLETED", "type": "INCREMENTAL"},
+    ):
         assert _job_in_answer(ack, expected) is None

@@ -8,7 +8,6 @@ provider drops and we honour). Airflow's own lookups (sync on workers, async in 
 from __future__ import annotations
 
 import pytest
-
 from provider_helpers import CONN_ENV, conn_json, next_pipeline_id
 
 
@@ -31,5 +30,3 @@ def fast_client_retries(monkeypatch):
 def pipeline_id() -> str:
     """A fresh pipeline id per test (the simulator is shared within a session)."""
     return next_pipeline_id()
-
-

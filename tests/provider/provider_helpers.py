@@ -17,12 +17,24 @@ def next_pipeline_id() -> str:
     return str(next(_ids))
 
 
-def conn_json(url: str, *, login: str = "test-key", password: str = SECRET, conn_type: str = "http",
-              extra: dict[str, Any] | None = None) -> str:
+def conn_json(
+    url: str,
+    *,
+    login: str = "test-key",
+    password: str = SECRET,
+    conn_type: str = "http",
+    extra: dict[str, Any] | None = None,
+) -> str:
     """The seed guide's connection (host, port, schema, login, password) as Airflow's JSON form."""
     parts = urlsplit(url)
-    data: dict[str, Any] = {"conn_type": conn_type, "host": parts.hostname, "port": parts.port,
-                            "schema": parts.scheme, "login": login, "password": password}
+    data: dict[str, Any] = {
+        "conn_type": conn_type,
+        "host": parts.hostname,
+        "port": parts.port,
+        "schema": parts.scheme,
+        "login": login,
+        "password": password,
+    }
     if extra:
         data["extra"] = extra
     return json.dumps(data)
@@ -35,8 +47,13 @@ class RecordingTI:
     the unit tests of the operator's branches fast.
     """
 
-    def __init__(self, task_id: str = "sync", try_number: int = 1, start_date: datetime | None = None,
-                 max_tries: int | None = None) -> None:
+    def __init__(
+        self,
+        task_id: str = "sync",
+        try_number: int = 1,
+        start_date: datetime | None = None,
+        max_tries: int | None = None,
+    ) -> None:
         self.task_id = task_id
         self.try_number = try_number
         # Airflow's bookkeeping: retries of the task at the first try, try_number + retries after a clear
@@ -74,8 +91,10 @@ def slow_polls_once_polling(sim: Any, pipeline_id: str, delay_s: float = 30.0) -
     def watch() -> None:
         end = time.time() + 60
         while time.time() < end:
-            if any(e["method"] == "GET" and e["pipeline_id"] == pipeline_id and "/jobs/" in e["path"]
-                   for e in list(sim.sim.request_log)):
+            if any(
+                e["method"] == "GET" and e["pipeline_id"] == pipeline_id and "/jobs/" in e["path"]
+                for e in list(sim.sim.request_log)
+            ):
                 script = sim.sim.script(pipeline_id)
                 script.delay_s, script.faults_on, script.slow_next = delay_s, "get", 10_000
                 return

@@ -13,13 +13,13 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from provider_helpers import SECRET, RecordingTI, make_context, poll_in_thread, slow_polls_once_polling
 
 from hevo_dagfactory.hevo import EdgeClient
 from hevo_dagfactory.provider import HevoJobSensor, HevoJobTrigger, HevoPipelineOperator
 from hevo_dagfactory.provider.compat import TaskDeferred
 from hevo_dagfactory.provider.results import HevoJobFailed
 from hevo_dagfactory.simulator import PipelineScript
-from provider_helpers import SECRET, RecordingTI, make_context, poll_in_thread, slow_polls_once_polling
 
 try:  # the alarm Airflow wraps execute() in for execution_timeout (test-only import)
     from airflow.sdk.execution_time.timeout import timeout as airflow_timeout
@@ -108,8 +108,13 @@ def test_worker_kill_leaves_an_attached_foreign_job_running(hevo_conn, pipeline_
 
 def test_execute_complete_timeout_leaves_an_attached_foreign_job_running(hevo_conn, pipeline_id):
     job_id = start_job(hevo_conn, pipeline_id, job_duration_s=30)
-    event = {"status": "timeout", "pipeline_id": pipeline_id, "job_id": job_id,
-             "job": {"job_id": job_id, "status": "IN_PROGRESS"}, "message": "deadline"}
+    event = {
+        "status": "timeout",
+        "pipeline_id": pipeline_id,
+        "job_id": job_id,
+        "job": {"job_id": job_id, "status": "IN_PROGRESS"},
+        "message": "deadline",
+    }
     with pytest.raises(HevoJobFailed, match="left running") as info:
         op(pipeline_id, timeout=60).execute_complete(make_context(), event, attached=True, owned=False)
     assert "did not start it" in str(info.value) and "within 60 s" in str(info.value)
@@ -165,8 +170,9 @@ def test_poking_sensor_meets_its_timeout_while_hevo_answers_slowly(hevo_conn, pi
     script.delay_s, script.faults_on, script.slow_next = 30, "get", 100
     started = time.time()
     with pytest.raises(AirflowException, match="timed out"):  # AirflowSensorTimeout
-        HevoJobSensor(task_id="wait", pipeline_id=pipeline_id, job_id=job_id, poke_interval=0.1,
-                      timeout=1).execute(make_context(RecordingTI(task_id="wait")))
+        HevoJobSensor(task_id="wait", pipeline_id=pipeline_id, job_id=job_id, poke_interval=0.1, timeout=1).execute(
+            make_context(RecordingTI(task_id="wait"))
+        )
     assert time.time() - started < 10, "a slow answer held the poke past the sensor's timeout"
     assert hevo_conn.sim.cancel_posts(pipeline_id) == 0
 
@@ -176,12 +182,18 @@ def test_deferred_sensor_deadline_counts_from_the_task_start_with_the_7_day_defa
     start = datetime.now(timezone.utc) - timedelta(seconds=30)
     with pytest.raises(TaskDeferred) as info:
         HevoJobSensor(task_id="wait", pipeline_id=pipeline_id, job_id=job_id, deferrable=True).execute(
-            make_context(RecordingTI(task_id="wait", start_date=start)))
+            make_context(RecordingTI(task_id="wait", start_date=start))
+        )
     trigger = info.value.trigger
     assert trigger.deadline == pytest.approx(start.timestamp() + 7 * 24 * 3600, abs=0.01)
     assert trigger.cancel_on_kill is False
     with pytest.raises(TaskDeferred) as short:
-        HevoJobSensor(task_id="wait", pipeline_id=pipeline_id, job_id=job_id, deferrable=True, timeout=600,
-                      execution_timeout=timedelta(seconds=90)).execute(
-            make_context(RecordingTI(task_id="wait", start_date=start)))
+        HevoJobSensor(
+            task_id="wait",
+            pipeline_id=pipeline_id,
+            job_id=job_id,
+            deferrable=True,
+            timeout=600,
+            execution_timeout=timedelta(seconds=90),
+        ).execute(make_context(RecordingTI(task_id="wait", start_date=start)))
     assert short.value.trigger.deadline == pytest.approx(start.timestamp() + 90, abs=0.01)

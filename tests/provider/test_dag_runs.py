@@ -14,10 +14,10 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
+from provider_helpers import SECRET
 
 from hevo_dagfactory.provider.compat import AIRFLOW_3
 from hevo_dagfactory.simulator import PipelineScript
-from provider_helpers import SECRET
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
 
@@ -58,6 +58,7 @@ def xcoms(dr, task_id: str) -> dict[str, Any]:
 
         def value_of(row):
             return row.value
+
     from airflow.utils.session import create_session
 
     with create_session() as session:
@@ -66,8 +67,11 @@ def xcoms(dr, task_id: str) -> dict[str, Any]:
 
 
 def job_polls(sim, pipeline_id: str) -> int:
-    return sum(1 for e in sim.sim.request_log if e["method"] == "GET" and "/jobs/" in e["path"]
-               and e["pipeline_id"] == pipeline_id)
+    return sum(
+        1
+        for e in sim.sim.request_log
+        if e["method"] == "GET" and "/jobs/" in e["path"] and e["pipeline_id"] == pipeline_id
+    )
 
 
 def test_success_defers_resumes_and_returns_the_job(hevo_conn, pipeline_id, tmp_path):
@@ -101,7 +105,9 @@ def test_failed_job_fails_the_task_and_skips_downstream(hevo_conn, pipeline_id, 
 @pytest.mark.parametrize(("policy", "expected"), [("fail", "failed"), ("warn", "success"), ("succeed", "success")])
 def test_completed_with_failures_follows_the_policy(hevo_conn, pipeline_id, tmp_path, policy, expected):
     hevo_conn.sim.add_pipeline(pipeline_id, PipelineScript(job_duration_s=0.5, final_status="COMPLETED_WITH_FAILURES"))
-    dr = run_dag(build_dag(f"hevo_cwf_{policy}_{pipeline_id}", pipeline_id, on_completed_with_failures=policy), tmp_path)
+    dr = run_dag(
+        build_dag(f"hevo_cwf_{policy}_{pipeline_id}", pipeline_id, on_completed_with_failures=policy), tmp_path
+    )
     assert states(dr)["sync"] == expected
     if expected == "success":
         assert xcoms(dr, "sync")["return_value"]["status"] == "COMPLETED_WITH_FAILURES"
@@ -145,8 +151,9 @@ def test_blocking_task_whose_execution_timeout_fires_mid_poll_cancels_its_job(he
 
     hevo_conn.sim.add_pipeline(pipeline_id, PipelineScript(job_duration_s=120))
     slow_polls_once_polling(hevo_conn, pipeline_id, delay_s=60)
-    dag = build_dag(f"hevo_exec_timeout_{pipeline_id}", pipeline_id, deferrable=False,
-                    execution_timeout=timedelta(seconds=3))
+    dag = build_dag(
+        f"hevo_exec_timeout_{pipeline_id}", pipeline_id, deferrable=False, execution_timeout=timedelta(seconds=3)
+    )
     dr = run_dag(dag, tmp_path)
     assert states(dr)["sync"] == "failed"
     assert hevo_conn.sim.cancel_posts(pipeline_id) == 1
@@ -162,8 +169,13 @@ def test_a_retry_after_a_failed_try_adopts_the_job_that_completed(hevo_conn, pip
             raise RuntimeError("the worker died after the sync finished")
 
     hevo_conn.sim.add_pipeline(pipeline_id, PipelineScript(job_duration_s=0.5))
-    dag = build_dag(f"hevo_retry_{pipeline_id}", pipeline_id, retries=1, retry_delay=timedelta(seconds=0),
-                    post_execute=fail_first_try)
+    dag = build_dag(
+        f"hevo_retry_{pipeline_id}",
+        pipeline_id,
+        retries=1,
+        retry_delay=timedelta(seconds=0),
+        post_execute=fail_first_try,
+    )
     dr = run_dag(dag, tmp_path)
     assert states(dr) == {"sync": "success", "after": "success"}
     assert dr.get_task_instance("sync").try_number == 2
@@ -179,8 +191,9 @@ def build_sensor_dag(dag_id: str, pipeline_id: str, **sensor_kwargs: Any):
 
     with DAG(dag_id, schedule=None, start_date=datetime(2026, 1, 1, tzinfo=timezone.utc), catchup=False) as dag:
         start = HevoPipelineOperator(task_id="start", pipeline_id=pipeline_id, wait_for_completion=False)
-        wait = HevoJobSensor(task_id="wait", pipeline_id=pipeline_id, job_id="{{ ti.xcom_pull(task_ids='start') }}",
-                             **sensor_kwargs)
+        wait = HevoJobSensor(
+            task_id="wait", pipeline_id=pipeline_id, job_id="{{ ti.xcom_pull(task_ids='start') }}", **sensor_kwargs
+        )
         start >> wait
     return dag
 
@@ -189,8 +202,9 @@ def build_sensor_dag(dag_id: str, pipeline_id: str, **sensor_kwargs: Any):
 def test_deferred_sensor_judges_the_job_it_waited_for(hevo_conn, pipeline_id, tmp_path, final_status, expected):
     # long enough that the sensor's first poke (before it defers) still sees the job running, even on a busy machine
     hevo_conn.sim.add_pipeline(pipeline_id, PipelineScript(job_duration_s=4.0, final_status=final_status))
-    dag = build_sensor_dag(f"hevo_sensor_{final_status}_{pipeline_id}", pipeline_id, deferrable=True,
-                           poke_interval=0.2, timeout=60)
+    dag = build_sensor_dag(
+        f"hevo_sensor_{final_status}_{pipeline_id}", pipeline_id, deferrable=True, poke_interval=0.2, timeout=60
+    )
     dr = run_dag(dag, tmp_path)
     assert states(dr) == {"start": "success", "wait": expected}
     started = xcoms(dr, "start")
@@ -204,8 +218,7 @@ def test_deferred_sensor_judges_the_job_it_waited_for(hevo_conn, pipeline_id, tm
 
 def test_rescheduling_sensor_gives_back_its_slot_between_pokes(hevo_conn, pipeline_id, tmp_path):
     hevo_conn.sim.add_pipeline(pipeline_id, PipelineScript(job_duration_s=5.0))
-    dag = build_sensor_dag(f"hevo_resched_{pipeline_id}", pipeline_id, mode="reschedule", poke_interval=1,
-                           timeout=60)
+    dag = build_sensor_dag(f"hevo_resched_{pipeline_id}", pipeline_id, mode="reschedule", poke_interval=1, timeout=60)
     dr = run_dag(dag, tmp_path)
     assert states(dr) == {"start": "success", "wait": "success"}
     assert xcoms(dr, "wait")["return_value"]["status"] == "COMPLETED"

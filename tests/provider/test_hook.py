@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from provider_helpers import CONN_ENV, SECRET, conn_json
 
 from hevo_dagfactory.provider.hooks.hevo import HevoConnectionError, HevoHook
-from provider_helpers import CONN_ENV, SECRET, conn_json
 
 
 def use(monkeypatch, conn: dict | str, conn_id: str = "hevo_airflow_conn_id") -> None:
@@ -15,8 +15,18 @@ def use(monkeypatch, conn: dict | str, conn_id: str = "hevo_airflow_conn_id") ->
 
 
 def test_seed_http_connection_keeps_port_and_schema(monkeypatch):
-    use(monkeypatch, {"conn_type": "http", "host": "127.0.0.1", "port": 8123, "schema": "http",
-                      "login": "k", "password": SECRET, "extra": {"headers": {"X-Team": "data"}}})
+    use(
+        monkeypatch,
+        {
+            "conn_type": "http",
+            "host": "127.0.0.1",
+            "port": 8123,
+            "schema": "http",
+            "login": "k",
+            "password": SECRET,
+            "extra": {"headers": {"X-Team": "data"}},
+        },
+    )
     s = HevoHook().settings()
     assert s.base_url == "http://127.0.0.1:8123"
     assert (s.api_key, s.api_secret, s.headers) == ("k", SECRET, {"X-Team": "data"})
@@ -41,8 +51,16 @@ def test_operator_region_is_used_when_the_connection_has_no_location(monkeypatch
 
 
 def test_connection_host_wins_over_region(monkeypatch):
-    use(monkeypatch, {"conn_type": "hevo", "host": "https://asia.hevodata.com", "login": "k", "password": "s",
-                      "extra": {"region": "eu"}})
+    use(
+        monkeypatch,
+        {
+            "conn_type": "hevo",
+            "host": "https://asia.hevodata.com",
+            "login": "k",
+            "password": "s",
+            "extra": {"region": "eu"},
+        },
+    )
     assert HevoHook(region="us").settings().base_url == "https://asia.hevodata.com"
 
 
@@ -71,8 +89,10 @@ def test_missing_secret_names_the_field_and_never_the_secret(monkeypatch):
 
 
 def test_headers_must_be_an_object(monkeypatch):
-    use(monkeypatch, {"conn_type": "http", "host": "eu.hevodata.com", "login": "k", "password": "s",
-                      "extra": {"headers": ["X-A"]}})
+    use(
+        monkeypatch,
+        {"conn_type": "http", "host": "eu.hevodata.com", "login": "k", "password": "s", "extra": {"headers": ["X-A"]}},
+    )
     with pytest.raises(HevoConnectionError, match="headers"):
         HevoHook().settings()
 

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import json
 import time
-from types import SimpleNamespace
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 
 import pytest
-from hevo_dagfactory.provider.compat import TaskDeferred
+from provider_helpers import SECRET, RecordingTI, make_context, poll_in_thread
 
 from hevo_dagfactory.hevo import EdgeClient
 from hevo_dagfactory.provider import HevoJobTrigger, HevoPipelineOperator
+from hevo_dagfactory.provider.compat import TaskDeferred
 from hevo_dagfactory.provider.operators.pipeline import DEFAULT_TIMEOUT_S, DEFER_BACKSTOP_S
 from hevo_dagfactory.provider.results import HevoJobFailed
 from hevo_dagfactory.simulator import PipelineScript
-from provider_helpers import SECRET, RecordingTI, make_context, poll_in_thread
 
 
 def op(pipeline_id: str, **kwargs) -> HevoPipelineOperator:
@@ -36,20 +36,40 @@ def defer(operator: HevoPipelineOperator, ti: RecordingTI | None = None) -> Task
 
 # --- construction -----------------------------------------------------------------------------
 def test_parameters_are_normalised():
-    o = op("1", action="resync", resync_mode="drop_and_load", if_running="FAIL",
-           poll_interval=timedelta(seconds=30), timeout=timedelta(minutes=5))
+    o = op(
+        "1",
+        action="resync",
+        resync_mode="drop_and_load",
+        if_running="FAIL",
+        poll_interval=timedelta(seconds=30),
+        timeout=timedelta(minutes=5),
+    )
     assert (o.action, o.resync_mode, o.if_running, o.poll_interval, o.timeout) == (
-        "RESYNC", "DROP_AND_LOAD", "fail", 30.0, 300.0)
+        "RESYNC",
+        "DROP_AND_LOAD",
+        "fail",
+        30.0,
+        300.0,
+    )
     assert op("1", accept_completed_with_failures=True).on_completed_with_failures == "succeed"
     assert op("1").on_completed_with_failures == "fail"
-    assert op("1", accept_completed_with_failures=True, on_completed_with_failures="warn").on_completed_with_failures == "warn"
+    assert (
+        op("1", accept_completed_with_failures=True, on_completed_with_failures="warn").on_completed_with_failures
+        == "warn"
+    )
 
 
 @pytest.mark.parametrize(
     ("kwargs", "needle"),
-    [({"action": "SYNC_LATER"}, "action"), ({"resync_mode": "merge"}, "resync_mode"),
-     ({"if_running": "wait"}, "if_running"), ({"on_completed_with_failures": "ignore"}, "on_completed_with_failures"),
-     ({"poll_interval": 0}, "poll_interval"), ({"timeout": "1h"}, "timeout"), ({"retry_limit": 0}, "retry_limit")],
+    [
+        ({"action": "SYNC_LATER"}, "action"),
+        ({"resync_mode": "merge"}, "resync_mode"),
+        ({"if_running": "wait"}, "if_running"),
+        ({"on_completed_with_failures": "ignore"}, "on_completed_with_failures"),
+        ({"poll_interval": 0}, "poll_interval"),
+        ({"timeout": "1h"}, "timeout"),
+        ({"retry_limit": 0}, "retry_limit"),
+    ],
 )
 def test_bad_parameters_say_what_is_allowed(kwargs, needle):
     with pytest.raises(ValueError, match=needle):
@@ -104,8 +124,10 @@ def test_no_limits_means_the_seven_day_default(hevo_conn, pipeline_id):
 def test_timeout_smaller_than_execution_timeout_wins(hevo_conn, pipeline_id):
     add(hevo_conn, pipeline_id, job_duration_s=30)
     start = datetime.now(timezone.utc)
-    deferred = defer(op(pipeline_id, timeout=timedelta(seconds=45), execution_timeout=timedelta(hours=1)),
-                     RecordingTI(start_date=start))
+    deferred = defer(
+        op(pipeline_id, timeout=timedelta(seconds=45), execution_timeout=timedelta(hours=1)),
+        RecordingTI(start_date=start),
+    )
     assert deferred.trigger.deadline == pytest.approx(start.timestamp() + 45, abs=0.01)
 
 
@@ -198,8 +220,13 @@ def test_no_wait_returns_the_job_id_at_once(hevo_conn, pipeline_id):
 
 @pytest.mark.parametrize(
     ("final_status", "policy", "passes"),
-    [("COMPLETED", None, True), ("FAILED", None, False), ("COMPLETED_WITH_FAILURES", "fail", False),
-     ("COMPLETED_WITH_FAILURES", "warn", True), ("COMPLETED_WITH_FAILURES", "succeed", True)],
+    [
+        ("COMPLETED", None, True),
+        ("FAILED", None, False),
+        ("COMPLETED_WITH_FAILURES", "fail", False),
+        ("COMPLETED_WITH_FAILURES", "warn", True),
+        ("COMPLETED_WITH_FAILURES", "succeed", True),
+    ],
 )
 def test_blocking_poll_applies_the_policy(hevo_conn, pipeline_id, final_status, policy, passes):
     add(hevo_conn, pipeline_id, job_duration_s=0.3, final_status=final_status)
@@ -232,16 +259,33 @@ def _job(pipeline_id: str, sim, **script) -> str:
 
 def _terminal(pipeline_id, job_id, status):
     outcome = {"COMPLETED": "success", "COMPLETED_WITH_FAILURES": "completed_with_failures"}.get(status, "failed")
-    return {"status": "terminal", "outcome": outcome, "pipeline_id": pipeline_id, "job_id": job_id,
-            "job": {"job_id": job_id, "status": status, "type": "INCREMENTAL", "duration_ms": 1500,
-                    "events_ingested": 10, "events_failed": 2}, "message": ""}
+    return {
+        "status": "terminal",
+        "outcome": outcome,
+        "pipeline_id": pipeline_id,
+        "job_id": job_id,
+        "job": {
+            "job_id": job_id,
+            "status": status,
+            "type": "INCREMENTAL",
+            "duration_ms": 1500,
+            "events_ingested": 10,
+            "events_failed": 2,
+        },
+        "message": "",
+    }
 
 
 @pytest.mark.parametrize(
     ("status", "policy", "passes"),
-    [("COMPLETED", "fail", True), ("FAILED", "succeed", False), ("CANCELLED", "succeed", False),
-     ("COMPLETED_WITH_FAILURES", "fail", False), ("COMPLETED_WITH_FAILURES", "warn", True),
-     ("COMPLETED_WITH_FAILURES", "succeed", True)],
+    [
+        ("COMPLETED", "fail", True),
+        ("FAILED", "succeed", False),
+        ("CANCELLED", "succeed", False),
+        ("COMPLETED_WITH_FAILURES", "fail", False),
+        ("COMPLETED_WITH_FAILURES", "warn", True),
+        ("COMPLETED_WITH_FAILURES", "succeed", True),
+    ],
 )
 def test_execute_complete_terminal(hevo_conn, pipeline_id, status, policy, passes):
     o = op(pipeline_id, on_completed_with_failures=policy)
@@ -259,8 +303,13 @@ def test_execute_complete_terminal(hevo_conn, pipeline_id, status, policy, passe
 
 def test_execute_complete_timeout_cancels_the_job(hevo_conn, pipeline_id):
     job_id = _job(pipeline_id, hevo_conn, job_duration_s=30)
-    event = {"status": "timeout", "pipeline_id": pipeline_id, "job_id": job_id,
-             "job": {"job_id": job_id, "status": "IN_PROGRESS"}, "message": "deadline"}
+    event = {
+        "status": "timeout",
+        "pipeline_id": pipeline_id,
+        "job_id": job_id,
+        "job": {"job_id": job_id, "status": "IN_PROGRESS"},
+        "message": "deadline",
+    }
     with pytest.raises(HevoJobFailed, match="did not finish within 60 s") as info:
         op(pipeline_id, timeout=60).execute_complete(make_context(), event)
     assert "IN_PROGRESS" in str(info.value) and "was cancelled" in str(info.value)
@@ -269,23 +318,37 @@ def test_execute_complete_timeout_cancels_the_job(hevo_conn, pipeline_id):
 
 def test_execute_complete_error_rechecks_and_accepts_a_finished_job(hevo_conn, pipeline_id):
     job_id = _job(pipeline_id, hevo_conn, job_duration_s=0.0)
-    event = {"status": "error", "pipeline_id": pipeline_id, "job_id": job_id, "job": None,
-             "message": "network down", "error_status": None}
+    event = {
+        "status": "error",
+        "pipeline_id": pipeline_id,
+        "job_id": job_id,
+        "job": None,
+        "message": "network down",
+        "error_status": None,
+    }
     result = op(pipeline_id).execute_complete(make_context(), event)
     assert result["status"] == "COMPLETED"
 
 
 def test_execute_complete_error_with_running_job_fails_and_leaves_it_running(hevo_conn, pipeline_id):
     job_id = _job(pipeline_id, hevo_conn, job_duration_s=30)
-    event = {"status": "error", "pipeline_id": pipeline_id, "job_id": job_id, "job": None,
-             "message": "HTTP 403 permission denied", "error_status": 403}
+    event = {
+        "status": "error",
+        "pipeline_id": pipeline_id,
+        "job_id": job_id,
+        "job": None,
+        "message": "HTTP 403 permission denied",
+        "error_status": 403,
+    }
     with pytest.raises(HevoJobFailed, match="left running") as info:
         op(pipeline_id).execute_complete(make_context(), event)
     assert "IN_PROGRESS" in str(info.value) and "403" in str(info.value)
     assert hevo_conn.sim.cancel_posts(pipeline_id) == 0
 
 
-@pytest.mark.parametrize("event", [None, {}, {"status": "surprise", "job_id": "x"}, {"status": "terminal", "job": None}])
+@pytest.mark.parametrize(
+    "event", [None, {}, {"status": "surprise", "job_id": "x"}, {"status": "terminal", "job": None}]
+)
 def test_execute_complete_fails_closed_on_unknown_events(hevo_conn, pipeline_id, event):
     _job(pipeline_id, hevo_conn, job_duration_s=30)
     ti = RecordingTI()

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from hevo_dagfactory.provider.compat import TaskDeferred
+from provider_helpers import SECRET, RecordingTI, make_context
 
 from hevo_dagfactory.hevo import EdgeClient
 from hevo_dagfactory.provider import HevoJobLink, HevoJobSensor, HevoPipelineOperator, get_provider_info
+from hevo_dagfactory.provider.compat import TaskDeferred
 from hevo_dagfactory.provider.results import HevoJobFailed
 from hevo_dagfactory.simulator import PipelineScript
-from provider_helpers import SECRET, RecordingTI, make_context
 
 
 def start(sim, pipeline_id: str, **script) -> str:
@@ -39,9 +39,10 @@ def test_poke_is_false_while_running_then_returns_the_result(hevo_conn, pipeline
     assert done.is_done and done.xcom_value["status"] == "COMPLETED" and done.xcom_value["job_id"] == job_id
 
 
-@pytest.mark.parametrize(("status", "policy", "passes"),
-                         [("FAILED", None, False), ("COMPLETED_WITH_FAILURES", "fail", False),
-                          ("COMPLETED_WITH_FAILURES", "warn", True)])
+@pytest.mark.parametrize(
+    ("status", "policy", "passes"),
+    [("FAILED", None, False), ("COMPLETED_WITH_FAILURES", "fail", False), ("COMPLETED_WITH_FAILURES", "warn", True)],
+)
 def test_poke_applies_the_policy(hevo_conn, pipeline_id, status, policy, passes):
     job_id = start(hevo_conn, pipeline_id, job_duration_s=0.0, final_status=status)
     s = sensor(pipeline_id, job_id, on_completed_with_failures=policy)
@@ -68,7 +69,8 @@ def test_deferrable_sensor_watches_without_owning_the_job(hevo_conn, pipeline_id
     assert kwargs["job_id"] == job_id and kwargs["cancel_on_kill"] is False and kwargs["deadline"] is not None
     with pytest.raises(HevoJobFailed, match="left running"):
         sensor(pipeline_id, job_id, timeout=60).execute_complete(
-            make_context(), {"status": "timeout", "job_id": job_id, "message": "deadline"})
+            make_context(), {"status": "timeout", "job_id": job_id, "message": "deadline"}
+        )
     assert hevo_conn.sim.cancel_posts(pipeline_id) == 0
 
 
@@ -81,8 +83,9 @@ def test_operator_then_sensor_pattern(hevo_conn, pipeline_id):
     """wait_for_completion=False + HevoJobSensor: Airbyte's asynchronous=True split."""
     hevo_conn.sim.add_pipeline(pipeline_id, PipelineScript(job_duration_s=0.3))
     ti = RecordingTI()
-    job_id = HevoPipelineOperator(task_id="sync", pipeline_id=pipeline_id,
-                                  wait_for_completion=False).execute(make_context(ti))
+    job_id = HevoPipelineOperator(task_id="sync", pipeline_id=pipeline_id, wait_for_completion=False).execute(
+        make_context(ti)
+    )
     assert job_id == ti.xcom["hevo_job_id"]
     result = sensor(pipeline_id, job_id).execute(make_context())  # the return value IS the job id
     assert result["job_id"] == job_id and result["status"] == "COMPLETED" and result["owned"] is False

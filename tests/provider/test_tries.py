@@ -12,12 +12,12 @@ from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
+from provider_helpers import RecordingTI, make_context
 
 from hevo_dagfactory.provider import HevoPipelineOperator
 from hevo_dagfactory.provider.compat import TaskDeferred, retry_after_failed_try
 from hevo_dagfactory.provider.tries import CLEARED, FIRST, RESTARTED, RETRY, TryKind, owns_job, which_try
 from hevo_dagfactory.simulator import PipelineScript
-from provider_helpers import RecordingTI, make_context
 
 
 @pytest.mark.parametrize(
@@ -25,11 +25,11 @@ from provider_helpers import RecordingTI, make_context
     [
         (1, 0, 0, FIRST),
         (1, 2, 2, FIRST),
-        (2, 2, 2, RETRY),      # try 1 failed, the scheduler retried: max_tries unchanged
+        (2, 2, 2, RETRY),  # try 1 failed, the scheduler retried: max_tries unchanged
         (3, 2, 2, RETRY),
-        (2, 1, 0, CLEARED),    # cleared after try 1: max_tries = 1 + retries
+        (2, 1, 0, CLEARED),  # cleared after try 1: max_tries = 1 + retries
         (2, 3, 2, CLEARED),
-        (3, 3, 2, RETRY),      # the cleared try failed and was retried
+        (3, 3, 2, RETRY),  # the cleared try failed and was retried
         (2, None, 1, CLEARED),  # nothing known: never adopt a finished job
     ],
 )
@@ -45,17 +45,18 @@ def test_a_restart_within_a_try_wins():
 @pytest.mark.parametrize(
     ("attached", "kind", "created", "owned"),
     [
-        (False, FIRST, None, True),          # we started it
-        (True, FIRST, 2_000_000, False),     # if_running=attach on a first try: someone else's job
-        (True, RETRY, 2_000_000, True),      # adopted from our earlier try (created during the run)
+        (False, FIRST, None, True),  # we started it
+        (True, FIRST, 2_000_000, False),  # if_running=attach on a first try: someone else's job
+        (True, RETRY, 2_000_000, True),  # adopted from our earlier try (created during the run)
         (True, CLEARED, 2_000_000, True),
-        (True, RETRY, 1_000_000, False),     # older than the DAG run: never ours
-        (True, RETRY, None, False),          # unknown age: do not cancel
+        (True, RETRY, 1_000_000, False),  # older than the DAG run: never ours
+        (True, RETRY, None, False),  # unknown age: do not cancel
     ],
 )
 def test_owns_job(attached, kind, created, owned):
-    got, why = owns_job(attached=attached, kind=TryKind(kind), created_ms=created, run_started_ms=1_900_000,
-                        skew_ms=60_000)
+    got, why = owns_job(
+        attached=attached, kind=TryKind(kind), created_ms=created, run_started_ms=1_900_000, skew_ms=60_000
+    )
     assert got is owned and why
 
 

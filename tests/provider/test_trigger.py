@@ -7,12 +7,11 @@ import json
 import time
 
 import pytest
+from provider_helpers import SECRET
 
 from hevo_dagfactory.hevo import EdgeClient
-from hevo_dagfactory.simulator import PipelineScript
 from hevo_dagfactory.provider.triggers.job import CLASSPATH, HevoJobTrigger
-
-from provider_helpers import SECRET
+from hevo_dagfactory.simulator import PipelineScript
 
 
 def start_job(sim, pipeline_id: str, **script) -> str:
@@ -33,14 +32,25 @@ async def first_event(trigger: HevoJobTrigger, timeout: float = 15.0) -> dict:
 
 
 def job_gets(sim, pipeline_id: str, job_id: str) -> int:
-    return sum(1 for e in sim.sim.request_log
-               if e["method"] == "GET" and e["path"].endswith(f"/pipelines/{pipeline_id}/jobs/{job_id}"))
+    return sum(
+        1
+        for e in sim.sim.request_log
+        if e["method"] == "GET" and e["path"].endswith(f"/pipelines/{pipeline_id}/jobs/{job_id}")
+    )
 
 
 def test_serialize_round_trips_every_argument():
     trigger = HevoJobTrigger(
-        pipeline_id=77, job_id="j-1", connection_id="other_conn", region="eu", deadline=1_900_000_000.5,
-        poll_interval=3.0, max_poll_interval=42.0, poll_backoff=2.0, max_transient_errors=5, cancel_on_kill=False,
+        pipeline_id=77,
+        job_id="j-1",
+        connection_id="other_conn",
+        region="eu",
+        deadline=1_900_000_000.5,
+        poll_interval=3.0,
+        max_poll_interval=42.0,
+        poll_backoff=2.0,
+        max_transient_errors=5,
+        cancel_on_kill=False,
     )
     classpath, kwargs = trigger.serialize()
     assert classpath == CLASSPATH == f"{HevoJobTrigger.__module__}.{HevoJobTrigger.__name__}"
@@ -68,8 +78,12 @@ def test_serialize_survives_airflow_serde():
 
 @pytest.mark.parametrize(
     ("final_status", "outcome"),
-    [("COMPLETED", "success"), ("COMPLETED_WITH_FAILURES", "completed_with_failures"),
-     ("FAILED", "failed"), ("CANCELLED", "failed")],
+    [
+        ("COMPLETED", "success"),
+        ("COMPLETED_WITH_FAILURES", "completed_with_failures"),
+        ("FAILED", "failed"),
+        ("CANCELLED", "failed"),
+    ],
 )
 async def test_terminal_event_for_each_final_status(hevo_conn, pipeline_id, final_status, outcome):
     job_id = start_job(hevo_conn, pipeline_id, job_duration_s=0.3, final_status=final_status)
@@ -168,8 +182,9 @@ async def test_trigger_never_uses_the_sync_connection_lookup(hevo_conn, pipeline
 async def test_poll_interval_grows_for_long_jobs(hevo_conn, pipeline_id):
     job_id = start_job(hevo_conn, pipeline_id, job_duration_s=2.0)
     before = job_gets(hevo_conn, pipeline_id, job_id)
-    payload = await first_event(HevoJobTrigger(pipeline_id, job_id, poll_interval=0.1, poll_backoff=1.5,
-                                               max_poll_interval=10))
+    payload = await first_event(
+        HevoJobTrigger(pipeline_id, job_id, poll_interval=0.1, poll_backoff=1.5, max_poll_interval=10)
+    )
     assert payload["status"] == "terminal"
     polls = job_gets(hevo_conn, pipeline_id, job_id) - before
     # a fixed 0.1 s interval would take ~20 polls over 2 s; x1.5 growth takes about 7
@@ -250,8 +265,7 @@ async def test_transient_lookup_failures_are_retried(hevo_conn, pipeline_id, mon
     assert payload["status"] == "terminal" and len(calls) == 3
 
 
-async def test_a_lookup_that_keeps_failing_is_an_error_event_that_says_what_to_do(hevo_conn, pipeline_id,
-                                                                                   monkeypatch):
+async def test_a_lookup_that_keeps_failing_is_an_error_event_that_says_what_to_do(hevo_conn, pipeline_id, monkeypatch):
     from hevo_dagfactory.provider.triggers.job import LOOKUP_ATTEMPTS
 
     calls = flaky_lookup(monkeypatch, 1000, ConnectionError("api-server: connection refused"))

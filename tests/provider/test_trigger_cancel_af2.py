@@ -18,12 +18,12 @@ import asyncio
 from datetime import datetime, timezone
 
 import pytest
+from provider_helpers import SECRET
 
 from hevo_dagfactory.hevo import EdgeClient
 from hevo_dagfactory.provider.compat import TRIGGER_ON_KILL
 from hevo_dagfactory.provider.triggers.job import HevoJobTrigger
 from hevo_dagfactory.simulator import PipelineScript
-from provider_helpers import SECRET
 
 pytestmark = [
     pytest.mark.usefixtures("airflow_db"),
@@ -55,8 +55,11 @@ def deferred_task_instance(dag_id: str):
     sync_dag_bag_to_db(bag)
     now = datetime.now(timezone.utc)
     dr = dag.create_dagrun(
-        run_id=f"manual__{dag_id}", state=DagRunState.RUNNING, execution_date=now,
-        run_type=DagRunType.MANUAL, data_interval=(now, now),
+        run_id=f"manual__{dag_id}",
+        state=DagRunState.RUNNING,
+        execution_date=now,
+        run_type=DagRunType.MANUAL,
+        data_interval=(now, now),
     )
     ti = dr.get_task_instance("sync")
     set_state(ti, TaskInstanceState.DEFERRED)

@@ -11,8 +11,13 @@ import requests
 
 
 def _start(*args, env=None):
-    proc = subprocess.Popen([sys.executable, "-m", "hevo_dagfactory", "simulator", "--port", "0", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hevo_dagfactory", "simulator", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     line = proc.stdout.readline().strip()
     return proc, line
 
@@ -27,10 +32,12 @@ def test_cli_serves_pipelines_from_a_file_and_stops_on_sigterm(tmp_path):
         r = requests.post(url + "/api/v1/pipelines/42/actions/sync-now", auth=("k1", "s1"), timeout=5)
         assert r.status_code == 200
         assert requests.get(url + "/_sim/stats", timeout=5).json()["sync_now_posts"] == {"42": 1}
-        assert requests.get(url + "/api/v1/pipelines/42", auth=("test-key", "test-secret"), timeout=5).status_code == 401
+        assert (
+            requests.get(url + "/api/v1/pipelines/42", auth=("test-key", "test-secret"), timeout=5).status_code == 401
+        )
     finally:
         proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=10)
+        _out, err = proc.communicate(timeout=10)
     assert proc.returncode == 0, err
     assert "Traceback" not in err
 
@@ -38,8 +45,12 @@ def test_cli_serves_pipelines_from_a_file_and_stops_on_sigterm(tmp_path):
 def test_cli_reports_a_bad_pipelines_file_clearly(tmp_path):
     bad = tmp_path / "p.json"
     bad.write_text(json.dumps({"1": {"job_duration": 3}}))
-    proc = subprocess.run([sys.executable, "-m", "hevo_dagfactory", "simulator", "--pipelines", str(bad)],
-                          capture_output=True, text=True, timeout=30)
+    proc = subprocess.run(
+        [sys.executable, "-m", "hevo_dagfactory", "simulator", "--pipelines", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert proc.returncode == 2
     assert "pipeline 1" in proc.stderr and "job_duration_s" in proc.stderr and "Traceback" not in proc.stderr
 

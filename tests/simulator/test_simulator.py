@@ -186,8 +186,9 @@ def test_clock_offset_shifts_the_timestamps_hevo_reports(hevo_sim):
 
 
 def test_scheduled_job_before_post_is_added_once(hevo_sim):
-    hevo_sim.sim.add_pipeline(1, PipelineScript(scheduled_job_before_post_s=1.0, job_appear_delay_s=5.0,
-                                                job_duration_s=0.0))
+    hevo_sim.sim.add_pipeline(
+        1, PipelineScript(scheduled_job_before_post_s=1.0, job_appear_delay_s=5.0, job_duration_s=0.0)
+    )
     _post(hevo_sim.url, "/api/v1/pipelines/1/actions/sync-now")
     ours, scheduled = hevo_sim.sim.jobs(1)
     assert ours["created_ts"] - scheduled["created_ts"] in range(995, 1006) and scheduled["status"] == "COMPLETED"

@@ -128,7 +128,8 @@ def test_pre_commit_hook_definition_runs_validate():
     # the variant that installs nothing runs the very same command
     assert installed["id"] == "hevo-dagfactory-validate-installed" and installed["language"] == "system"
     assert {k: v for k, v in installed.items() if k not in ("id", "name", "description", "language")} == {
-        k: v for k, v in hook.items() if k not in ("id", "name", "description", "language")}
+        k: v for k, v in hook.items() if k not in ("id", "name", "description", "language")
+    }
 
 
 def test_a_bug_of_ours_becomes_an_error_for_that_file_not_a_traceback(tmp_path, monkeypatch, capsys):
@@ -157,8 +158,9 @@ def test_summary_counts_the_defaults_file_it_read(write, capsys):
     assert main(["validate", "wf.yaml"]) == 1
     out = capsys.readouterr()
     assert out.out.splitlines()[0].startswith("defaults.yaml:1:16: region must be one of")
-    assert out.out.splitlines()[1] == ("wf.yaml:1:1: not loaded because the folder's defaults file has errors; "
-                                       "fix the defaults file first")
+    assert out.out.splitlines()[1] == (
+        "wf.yaml:1:1: not loaded because the folder's defaults file has errors; fix the defaults file first"
+    )
     assert out.err.strip() == "2 file(s) checked, 0 valid workflow(s), 2 error(s) in 2 file(s)"
 
 
@@ -180,8 +182,9 @@ def test_show_refuses_a_device_instead_of_reading_it_forever(tmp_path, capsys):
     import os
 
     assert main(["show", "/dev/zero"]) == 1
-    assert capsys.readouterr().err.strip() == ("/dev/zero:1:1: cannot read a character device: workflow files "
-                                               "must be regular files; name a .yaml file")
+    assert capsys.readouterr().err.strip() == (
+        "/dev/zero:1:1: cannot read a character device: workflow files must be regular files; name a .yaml file"
+    )
     fifo = tmp_path / "wf.yaml"
     os.mkfifo(fifo)
     assert main(["show", str(fifo)]) == 1  # would block forever if opened without O_NONBLOCK
@@ -195,7 +198,9 @@ def test_a_file_over_the_limit_is_refused_after_reading_one_byte_more(write, cap
     write("edge.yaml", b"syncs: [{id: s, pipeline_id: 1}]\n".ljust(MAX_FILE_BYTES, b" "))
     assert main(["validate", "big.yaml", "edge.yaml"]) == 1
     lines = capsys.readouterr().out.splitlines()
-    assert lines == [f"big.yaml:1:1: file is larger than the {MAX_FILE_BYTES} byte limit; split it into several workflow files"]
+    assert lines == [
+        f"big.yaml:1:1: file is larger than the {MAX_FILE_BYTES} byte limit; split it into several workflow files"
+    ]
 
 
 def test_validating_valid_files_never_imports_jsonschema():

@@ -58,7 +58,9 @@ def test_load_paths_reports_it_for_every_file(write):
     write("b.yaml", "syncs: [{id: crm, pipeline_id: 13}]\n")
     result = load_paths(["."], env="qa")
     assert [(e.file, e.line, e.col, e.error_type) for e in result.errors] == [
-        ("a.yaml", 1, 1, "environment"), ("b.yaml", 1, 1, "environment")]
+        ("a.yaml", 1, 1, "environment"),
+        ("b.yaml", 1, 1, "environment"),
+    ]
 
 
 def test_validate_rejects_a_name_no_overlay_can_have_as_usage_error(write, capsys, monkeypatch):

@@ -31,7 +31,9 @@ EXPECTED = {
     "bad_cron.yaml": [(1, 11, "cron", "invalid cron expression '61 6 * * *'", "/schedule")],
     "bad_schedule.yaml": [(1, 11, "pattern", "5-field cron expression", "/schedule")],
     "bad_timezone.yaml": [(1, 11, "timezone", "did you mean 'Europe/Berlin'?", "/timezone")],
-    "start_after_end.yaml": [(2, 11, "date_range", "end_date 2026-01-01 is not after start_date 2026-06-01", "/end_date")],
+    "start_after_end.yaml": [
+        (2, 11, "date_range", "end_date 2026-01-01 is not after start_date 2026-06-01", "/end_date")
+    ],
     "bad_date.yaml": [(1, 13, "date", "day is out of range", "/start_date")],
     "relative_date.yaml": [(1, 13, "pattern", "relative dates are not supported", "/start_date")],
     "unknown_after.yaml": [(7, 13, "unknown_reference", "did you mean 'salesforce'?", "/steps/0/after/0")],
@@ -47,7 +49,13 @@ EXPECTED = {
         (3, 5, "unknown_key", "did you mean 'pipeline_id'?", "/syncs/0/pipline_id"),
     ],
     "asset_dated_template.yaml": [
-        (6, 58, "template_date", "'{{ ds }}' is undefined in runs started by an Asset event", "/steps/0/dbt/vars/since"),
+        (
+            6,
+            58,
+            "template_date",
+            "'{{ ds }}' is undefined in runs started by an Asset event",
+            "/steps/0/dbt/vars/since",
+        ),
         (8, 11, "template_date", "dag_run.run_after | ds", "/steps/1/bash"),
     ],
     "empty.yaml": [(1, 1, "empty", "the file is empty", None)],
@@ -77,7 +85,9 @@ EXPECTED = {
         (6, 14, "duration", "or null for the 7-day default", "/syncs/0/timeout"),
         (7, 20, "duration", "write at most 365d", "/syncs/0/poll_interval"),
     ],
-    "pipeline_id_too_large.yaml": [(3, 18, "range", "pipeline_id must be at most 9223372036854775807", "/syncs/0/pipeline_id")],
+    "pipeline_id_too_large.yaml": [
+        (3, 18, "range", "pipeline_id must be at most 9223372036854775807", "/syncs/0/pipeline_id")
+    ],
     "too_many_digits.yaml": [(3, 18, "type", "too many digits", "/syncs/0/pipeline_id")],
     "unknown_user_path.yaml": [(6, 38, "path", "cannot expand '~hevo_no_such_user'", "/steps/0/dbt/project_dir")],
     "nul_anywhere.yaml": [
@@ -99,7 +109,7 @@ def _check(errors: list[ConfigError], expected: list[tuple]) -> None:
     got = sorted((e.line, e.col, e.error_type, e.pointer) for e in errors)
     want = sorted((line, col, kind, ptr) for line, col, kind, _, ptr in expected)
     assert got == want, "\n".join(str(e) for e in errors)
-    for (line, col, kind, text, _), err in zip(sorted(expected), sorted(errors, key=lambda e: (e.line, e.col))):
+    for (_line, _col, _kind, text, _), err in zip(sorted(expected), sorted(errors, key=lambda e: (e.line, e.col))):
         assert text in f"{err.message} {err.hint}", str(err)
 
 
@@ -160,7 +170,11 @@ def test_deep_nesting_is_an_error_not_a_crash(write):
     with pytest.raises(ConfigErrors) as info:
         load_file(path)
     (err,) = info.value.errors
-    assert (err.line, err.col, err.error_type) == (1, 8 + 199, "too_deep")  # the mapping is level 1, so the 200th "[" is level 201
+    assert (err.line, err.col, err.error_type) == (
+        1,
+        8 + 199,
+        "too_deep",
+    )  # the mapping is level 1, so the 200th "[" is level 201
 
 
 def test_duplicate_dag_id_across_files(write):
@@ -236,8 +250,12 @@ def test_config_error_has_dag_import_error_names():
             continue  # ours has no code excerpt or traceback by design
         assert hasattr(err, f.name), f.name
     as_airflow = DagImportError(
-        file_path=err.file_path, message=err.message, error_type=err.error_type,
-        line_number=err.line_number, column_number=err.column_number, suggestion=err.suggestion,
+        file_path=err.file_path,
+        message=err.message,
+        error_type=err.error_type,
+        line_number=err.line_number,
+        column_number=err.column_number,
+        suggestion=err.suggestion,
     )
     assert "line 3, column 7" in as_airflow.format_message()
     assert str(err) == "a.yaml:3:7: boom [/x]; fix it"

@@ -12,7 +12,6 @@ from hevo_dagfactory.spec import load_schema
 from hevo_dagfactory.spec import schema as S
 from hevo_dagfactory.spec.fastcheck import Unsupported, Unsure, compile_schema
 from hevo_dagfactory.spec.patterns import compiled, ecma_to_python
-
 from hevo_dagfactory.spec.yamlsafe import parse_text
 
 from .conftest import REPO
@@ -132,15 +131,53 @@ def test_fast_and_jsonschema_agree_on_defaults_files(doc, env, value):
     _agree("defaults", defaults)
 
 
-PROBES = [None, True, False, 0, 1, -1, 2.0, 0.5, 64, 65, 100, 101, 2**63 - 1, 2**63, 10**40, "", "x", "x\n", "5m",
-          "99999999999999999999d", "2026-01-01", "0 6 * * *", "@daily", "eu", "run", "hevo://eu/pipelines/1",
-          "x" * 100, "x" * 101, ["a"], ["a", "a"], [], [1], ["x" * 100], ["x" * 101], {},
-          {"assets": ["hevo://eu/pipelines/1"]}, {"A": "b"}, {"a b": 1}]
+PROBES = [
+    None,
+    True,
+    False,
+    0,
+    1,
+    -1,
+    2.0,
+    0.5,
+    64,
+    65,
+    100,
+    101,
+    2**63 - 1,
+    2**63,
+    10**40,
+    "",
+    "x",
+    "x\n",
+    "5m",
+    "99999999999999999999d",
+    "2026-01-01",
+    "0 6 * * *",
+    "@daily",
+    "eu",
+    "run",
+    "hevo://eu/pipelines/1",
+    "x" * 100,
+    "x" * 101,
+    ["a"],
+    ["a", "a"],
+    [],
+    [1],
+    ["x" * 100],
+    ["x" * 101],
+    {},
+    {"assets": ["hevo://eu/pipelines/1"]},
+    {"A": "b"},
+    {"a b": 1},
+]
 
 
 def _base() -> dict:
-    return {"syncs": [{"id": "crm", "pipeline_id": 1}],
-            "steps": [{"id": "d", "dbt": {"command": "run"}}, {"id": "b", "bash": {"command": "true"}}]}
+    return {
+        "syncs": [{"id": "crm", "pipeline_id": 1}],
+        "steps": [{"id": "d", "dbt": {"command": "run"}}, {"id": "b", "bash": {"command": "true"}}],
+    }
 
 
 def _set(doc: dict, path: str, value) -> None:

@@ -18,17 +18,57 @@ from .conftest import FIXTURES, REPO
 SEEDS = [p.read_text(encoding="utf-8") for p in sorted((REPO / "configs").glob("*.yaml")) if p.name != "defaults.yaml"]
 SEEDS += [p.read_text(encoding="utf-8") for p in sorted((FIXTURES / "broken").glob("*.yaml"))]
 PER_EXAMPLE_SECONDS = 5
-SNIPPETS = [":", "- ", "  ", "\n", "[", "]", "{", "}", "&a ", "*a", "<<: *a", "!!python/name:os.system", "'", '"',
-            "${X}", "$$", "${UNSET_HEVO_FUZZ}", "\t", "#", "---\n", "~", "null", "0", "-1", "1e9", "2026-13-45",
-            "after: [x]", "id: dup", "\\0", "\x00", "\ufeff", "é", "@daily", "* * * * *", "steps:", "syncs:"]
+SNIPPETS = [
+    ":",
+    "- ",
+    "  ",
+    "\n",
+    "[",
+    "]",
+    "{",
+    "}",
+    "&a ",
+    "*a",
+    "<<: *a",
+    "!!python/name:os.system",
+    "'",
+    '"',
+    "${X}",
+    "$$",
+    "${UNSET_HEVO_FUZZ}",
+    "\t",
+    "#",
+    "---\n",
+    "~",
+    "null",
+    "0",
+    "-1",
+    "1e9",
+    "2026-13-45",
+    "after: [x]",
+    "id: dup",
+    "\\0",
+    "\x00",
+    "\ufeff",
+    "é",
+    "@daily",
+    "* * * * *",
+    "steps:",
+    "syncs:",
+]
 
-FUZZ = settings(max_examples=120, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=120,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 
 
 @contextmanager
 def time_limit(seconds: int):
     """Fail (instead of hanging the suite) if one load takes longer than ``seconds``."""
+
     def boom(signum, frame):
         raise TimeoutError(f"loading took more than {seconds}s")
 
@@ -70,9 +110,9 @@ def mutated(draw):
         if kind == "insert":
             text = text[:pos] + draw(st.sampled_from(SNIPPETS) | st.text(max_size=4)) + text[pos:]
         elif kind == "delete":
-            text = text[:pos] + text[pos + draw(st.integers(1, 12)):]
+            text = text[:pos] + text[pos + draw(st.integers(1, 12)) :]
         elif kind == "replace":
-            text = text[:pos] + draw(st.sampled_from(SNIPPETS)) + text[pos + draw(st.integers(1, 6)):]
+            text = text[:pos] + draw(st.sampled_from(SNIPPETS)) + text[pos + draw(st.integers(1, 6)) :]
         else:
             lines = text.split("\n")
             i = draw(st.integers(0, max(0, len(lines) - 1)))
@@ -93,22 +133,87 @@ def test_mutated_yaml_only_ever_raises_config_errors(text):
     _check(text)
 
 
-KEYS = ["dag_id", "schedule", "start_date", "end_date", "timezone", "catchup", "owner", "tags", "hevo", "defaults",
-        "sync_defaults", "syncs", "steps", "environments", "id", "pipeline_id", "action", "after", "dbt", "bash",
-        "command", "select", "project_dir", "profiles_dir", "env", "cwd", "region", "retry_delay", "poll_interval",
-        "timeout", "execution_timeout", "retries", "max_active_runs", "threads", "vars", "assets", "prod"]
+KEYS = [
+    "dag_id",
+    "schedule",
+    "start_date",
+    "end_date",
+    "timezone",
+    "catchup",
+    "owner",
+    "tags",
+    "hevo",
+    "defaults",
+    "sync_defaults",
+    "syncs",
+    "steps",
+    "environments",
+    "id",
+    "pipeline_id",
+    "action",
+    "after",
+    "dbt",
+    "bash",
+    "command",
+    "select",
+    "project_dir",
+    "profiles_dir",
+    "env",
+    "cwd",
+    "region",
+    "retry_delay",
+    "poll_interval",
+    "timeout",
+    "execution_timeout",
+    "retries",
+    "max_active_runs",
+    "threads",
+    "vars",
+    "assets",
+    "prod",
+]
 # No cap on integers and durations with huge numbers: a 10**12 cap hid OverflowErrors in timedelta.
 huge = st.integers(min_value=0, max_value=10**40)
-durations = st.one_of(huge, huge.map(str), st.tuples(huge, st.sampled_from("dhms")).map(lambda t: f"{t[0]}{t[1]}"),
-                      st.tuples(huge, huge).map(lambda t: f"{t[0]}h{t[1]}m"))
-scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
-                    st.integers(-10, 10).map(float), durations,
-                    st.sampled_from(["run", "eu", "5m", "@daily", "0 6 * * *", "2026-01-01", "a", "", "${HOME}", "x\ny",
-                                     "abc\n", "~", "~nosuchuser_fuzz/x", "${A:-${B:-c}}", "9999-12-31T23:59:59-12:00",
-                                     "0001-01-01T00:00:00+14:00"]),
-                    st.text(max_size=8))
-values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(KEYS), inner, max_size=4),
-                      max_leaves=20)
+durations = st.one_of(
+    huge,
+    huge.map(str),
+    st.tuples(huge, st.sampled_from("dhms")).map(lambda t: f"{t[0]}{t[1]}"),
+    st.tuples(huge, huge).map(lambda t: f"{t[0]}h{t[1]}m"),
+)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.integers(-10, 10).map(float),
+    durations,
+    st.sampled_from(
+        [
+            "run",
+            "eu",
+            "5m",
+            "@daily",
+            "0 6 * * *",
+            "2026-01-01",
+            "a",
+            "",
+            "${HOME}",
+            "x\ny",
+            "abc\n",
+            "~",
+            "~nosuchuser_fuzz/x",
+            "${A:-${B:-c}}",
+            "9999-12-31T23:59:59-12:00",
+            "0001-01-01T00:00:00+14:00",
+        ]
+    ),
+    st.text(max_size=8),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(KEYS), inner, max_size=4),
+    max_leaves=20,
+)
 
 
 @FUZZ
@@ -123,7 +228,9 @@ def test_random_bytes_only_ever_raise_config_errors(data):
     _check(b"syncs:\n" + data)
 
 
-VALID_DOCS = [yaml.safe_load(p.read_text()) for p in sorted((REPO / "configs").glob("*.yaml")) if p.name != "defaults.yaml"]
+VALID_DOCS = [
+    yaml.safe_load(p.read_text()) for p in sorted((REPO / "configs").glob("*.yaml")) if p.name != "defaults.yaml"
+]
 
 
 def _paths(node, prefix=()):
@@ -161,14 +268,25 @@ def test_edited_valid_documents_only_ever_raise_config_errors(doc):
 
 
 #: keys holding numbers or durations, as (path in the document, create the parent mapping if missing)
-NUMERIC = [("max_active_runs",), ("defaults", "retries"), ("defaults", "retry_delay"), ("defaults", "execution_timeout"),
-           ("sync_defaults", "poll_interval"), ("sync_defaults", "timeout"), ("syncs", 0, "pipeline_id"),
-           ("syncs", 0, "poll_interval"), ("syncs", 0, "timeout")]
+NUMERIC = [
+    ("max_active_runs",),
+    ("defaults", "retries"),
+    ("defaults", "retry_delay"),
+    ("defaults", "execution_timeout"),
+    ("sync_defaults", "poll_interval"),
+    ("sync_defaults", "timeout"),
+    ("syncs", 0, "pipeline_id"),
+    ("syncs", 0, "poll_interval"),
+    ("syncs", 0, "timeout"),
+]
 
 
 @FUZZ
-@given(st.sampled_from(VALID_DOCS), st.sampled_from(NUMERIC),
-       st.one_of(durations, st.integers(), st.floats(allow_nan=False, allow_infinity=False)))
+@given(
+    st.sampled_from(VALID_DOCS),
+    st.sampled_from(NUMERIC),
+    st.one_of(durations, st.integers(), st.floats(allow_nan=False, allow_infinity=False)),
+)
 def test_numbers_and_durations_of_any_size_only_raise_config_errors(doc, path, value):
     """Aimed at the keys the random edits above rarely reach with a huge value (timedelta overflowed there)."""
     import copy

@@ -59,7 +59,9 @@ def test_without_the_schema_branch_the_kind_is_an_unknown_key(write, monkeypatch
     path = write("wf.yaml", "steps:\n  - {id: say, echo: hi}\n")
     with pytest.raises(ConfigErrors) as info:
         load_file(path)
-    assert [(e.line, e.col, e.error_type) for e in info.value.errors if e.error_type == "unknown_key"] == [(2, 15, "unknown_key")]
+    assert [(e.line, e.col, e.error_type) for e in info.value.errors if e.error_type == "unknown_key"] == [
+        (2, 15, "unknown_key")
+    ]
 
 
 def test_the_schema_override_ends_with_its_block():

@@ -119,7 +119,12 @@ def test_schema_defaults_match_model_defaults(write):
     assert w.defaults == TaskDefaults()
     top = S.defaults_of("#")
     assert (w.timezone, w.catchup, w.max_active_runs, w.owner, list(w.tags), w.schedule) == (
-        top["timezone"], top["catchup"], top["max_active_runs"], top["owner"], top["tags"], top["schedule"]
+        top["timezone"],
+        top["catchup"],
+        top["max_active_runs"],
+        top["owner"],
+        top["tags"],
+        top["schedule"],
     )
     sync_defaults = S.defaults_of("#/$defs/sync")
     assert w.syncs[0].resync_mode == sync_defaults["resync_mode"].upper()
@@ -166,7 +171,9 @@ def test_merge_order_defaults_file_then_overlays(write):
     assert [s.poll_interval for s in base.syncs] == [timedelta(seconds=5), timedelta(minutes=1)]
     assert base.syncs[0].on_completed_with_failures == "warn"
     prod = load_file(path, env="prod")
-    assert prod.owner == "from-defaults-prod"  # the file sets owner, but the defaults' prod overlay ranks above the file
+    assert (
+        prod.owner == "from-defaults-prod"
+    )  # the file sets owner, but the defaults' prod overlay ranks above the file
     assert prod.hevo.connection_id == "conn_file_prod"  # the file's overlay ranks highest
     assert prod.max_active_runs == 4 and prod.environment == "prod"
     assert load_file(path, env="dev").owner == "from-file-dev"

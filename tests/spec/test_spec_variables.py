@@ -110,8 +110,10 @@ def test_a_duplicate_dag_id_from_a_variable_is_named(write, monkeypatch):
 def test_an_overlay_value_wins_over_the_variable_it_replaces(write, monkeypatch):
     """Positions know which layer set a value: a literal in the overlay is quoted as such."""
     monkeypatch.setenv("MY_ZONE", "Europe/Berlin")
-    path = write("wf.yaml", 'timezone: "${MY_ZONE}"\nsyncs: [{id: s, pipeline_id: 1}]\n'
-                 "environments:\n  prod: {timezone: Mars/Olympus}\n")
+    path = write(
+        "wf.yaml",
+        'timezone: "${MY_ZONE}"\nsyncs: [{id: s, pipeline_id: 1}]\nenvironments:\n  prod: {timezone: Mars/Olympus}\n',
+    )
     assert load_file(path).timezone == "Europe/Berlin"
     (err,) = _errors(path, env="prod")
     assert (err.line, err.col, err.error_type) == (4, 20, "timezone")

@@ -24,13 +24,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from hevo_dagfactory.provider.compat.version import (
-    AIRFLOW_3,
-    AIRFLOW_MAJOR_MINOR,
-    AIRFLOW_VERSION,
-    ASSET_WORD,
-    TRIGGER_ON_KILL,
-)
+from hevo_dagfactory.provider.compat.connections import aget_connection, aget_extra_dejson
+from hevo_dagfactory.provider.compat.dags import check_dag_like_dagbag, needs_start_date, schedule_argument
 from hevo_dagfactory.provider.compat.names import (
     DAG,
     AirflowException,
@@ -56,8 +51,7 @@ from hevo_dagfactory.provider.compat.names import (
     get_xcom_value,
     timezone,
 )
-from hevo_dagfactory.provider.compat.connections import aget_connection, aget_extra_dejson
-from hevo_dagfactory.provider.compat.dags import check_dag_like_dagbag, needs_start_date, schedule_argument
+from hevo_dagfactory.provider.compat.stack import stack_profile
 from hevo_dagfactory.provider.compat.taskstate import (
     TRIGGER_ON_KILL_TIMEOUT_S,
     WORKER_KILL_GRACE_S,
@@ -65,8 +59,14 @@ from hevo_dagfactory.provider.compat.taskstate import (
     retry_after_failed_try,
     task_left_deferred,
 )
-from hevo_dagfactory.provider.compat.stack import stack_profile
 from hevo_dagfactory.provider.compat.testing import add_dag_to_bag, dag_bag_class, sync_dag_bag_to_db
+from hevo_dagfactory.provider.compat.version import (
+    AIRFLOW_3,
+    AIRFLOW_MAJOR_MINOR,
+    AIRFLOW_VERSION,
+    ASSET_WORD,
+    TRIGGER_ON_KILL,
+)
 
 
 def __getattr__(name: str) -> Any:
@@ -81,43 +81,43 @@ __all__ = [
     "AIRFLOW_MAJOR_MINOR",
     "AIRFLOW_VERSION",
     "ASSET_WORD",
-    "needs_start_date",
+    "DAG",
     "TRIGGER_ON_KILL",
     "TRIGGER_ON_KILL_TIMEOUT_S",
     "WORKER_KILL_GRACE_S",
-    "DagBag",
-    "add_dag_to_bag",
-    "check_dag_like_dagbag",
-    "dag_bag_class",
-    "schedule_argument",
-    "stack_profile",
-    "sync_dag_bag_to_db",
-    "task_left_deferred",
-    "restarted_within_try",
-    "retry_after_failed_try",
-    "DAG",
     "AirflowException",
     "AirflowFailException",
+    "AirflowNotFoundException",
+    "AirflowTaskTimeout",
     "Asset",
     "AssetAll",
     "AssetAny",
-    "BashOperator",
-    "get_parsing_context",
-    "AirflowNotFoundException",
-    "AirflowTaskTimeout",
     "BaseHook",
     "BaseOperator",
     "BaseOperatorLink",
     "BaseSensorOperator",
     "BaseTrigger",
+    "BashOperator",
     "Context",
+    "DagBag",
     "PokeReturnValue",
     "TaskDeferred",
     "TriggerEvent",
     "XCom",
+    "add_dag_to_bag",
     "aget_connection",
     "aget_extra_dejson",
+    "check_dag_like_dagbag",
     "conf",
+    "dag_bag_class",
+    "get_parsing_context",
     "get_xcom_value",
+    "needs_start_date",
+    "restarted_within_try",
+    "retry_after_failed_try",
+    "schedule_argument",
+    "stack_profile",
+    "sync_dag_bag_to_db",
+    "task_left_deferred",
     "timezone",
 ]

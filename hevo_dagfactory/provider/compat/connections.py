@@ -6,6 +6,7 @@ from typing import Any
 
 from hevo_dagfactory.provider.compat.names import AirflowNotFoundException, BaseHook
 
+
 # --- async connection lookup ------------------------------------------------------------
 async def aget_connection(conn_id: str) -> Any:
     """Look a connection up without blocking the event loop.

@@ -7,6 +7,7 @@ from typing import Any
 from hevo_dagfactory.provider.compat.names import AirflowException
 from hevo_dagfactory.provider.compat.version import AIRFLOW_3
 
+
 # --- templates: ``dag_run.run_after`` on Airflow 2.x -------------------------------------
 def _give_2x_dag_runs_run_after() -> None:
     """Let ``{{ dag_run.run_after }}`` render on Airflow 2.x as it does on 3.x.
@@ -127,6 +128,6 @@ def check_dag_like_dagbag(dag: Any, *, structure: bool = True) -> bool:
         return False
     except AirflowClusterPolicyViolation:
         raise
-    except Exception as exc:  # noqa: BLE001 - the DagBag's own wrapping
+    except Exception as exc:
         raise AirflowClusterPolicyError(exc) from exc
     return True

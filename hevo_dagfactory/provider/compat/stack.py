@@ -6,6 +6,7 @@ from typing import Any
 
 from hevo_dagfactory.provider.compat.version import AIRFLOW_3, AIRFLOW_VERSION
 
+
 # --- how a local stack of this line is run (the demo and the e2e harness) -----------------
 def stack_profile() -> dict[str, Any]:
     """How to run a local Airflow stack of this line, as JSON-able data the harness follows blindly.
@@ -31,7 +32,10 @@ def stack_profile() -> dict[str, Any]:
     scheduler, triggerer = ["scheduler", "--skip-serve-logs"], ["triggerer", "--skip-serve-logs"]
     if AIRFLOW_3:
         return {
-            "airflow_version": AIRFLOW_VERSION, "executor": "LocalExecutor", "ui": "api-server", "setup": {},
+            "airflow_version": AIRFLOW_VERSION,
+            "executor": "LocalExecutor",
+            "ui": "api-server",
+            "setup": {},
             "processes": {
                 "api-server": ["api-server", "--host", "127.0.0.1", "--port", "{api_port}", "--workers", "1"],
                 "scheduler": scheduler,
@@ -40,8 +44,14 @@ def stack_profile() -> dict[str, Any]:
             },
             "healthy": ["scheduler", "triggerer", "dag_processor"],
             "password_file": "simple_auth_manager_passwords.json",
-            "api": {"prefix": "/api/v2", "health_path": "/api/v2/monitor/health", "token_path": "/auth/token",
-                    "omit_null": [], "dag_fields": {}, "run_types": {}},
+            "api": {
+                "prefix": "/api/v2",
+                "health_path": "/api/v2/monitor/health",
+                "token_path": "/auth/token",
+                "omit_null": [],
+                "dag_fields": {},
+                "run_types": {},
+            },
             "env": {
                 "CORE": {
                     "EXECUTION_API_SERVER_URL": "{api_url}/execution/",
@@ -49,19 +59,40 @@ def stack_profile() -> dict[str, Any]:
                     "SIMPLE_AUTH_MANAGER_USERS": "{user}:admin",
                     "SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": "{password_file}",
                 },
-                "API": {"HOST": "127.0.0.1", "PORT": "{api_port}", "BASE_URL": "{api_url}", "WORKERS": "1",
-                        "SECRET_KEY": "{random}"},
+                "API": {
+                    "HOST": "127.0.0.1",
+                    "PORT": "{api_port}",
+                    "BASE_URL": "{api_url}",
+                    "WORKERS": "1",
+                    "SECRET_KEY": "{random}",
+                },
                 "API_AUTH": {"JWT_SECRET": "{random}"},
                 "DAG_PROCESSOR": {**parsing, "REFRESH_INTERVAL": "5", "BUNDLE_REFRESH_CHECK_INTERVAL": "2"},
                 "LOGGING": {"DAG_PROCESSOR_CHILD_PROCESS_LOG_DIRECTORY": "{logs_dir}/dag_processor"},
             },
         }
     return {
-        "airflow_version": AIRFLOW_VERSION, "executor": "SequentialExecutor", "ui": "webserver",
+        "airflow_version": AIRFLOW_VERSION,
+        "executor": "SequentialExecutor",
+        "ui": "webserver",
         # ``--password=...`` in one piece: a random password may start with "-", which argparse reads as an option.
-        "setup": {"users-create": ["users", "create", "--username", "{user}", "--password={password}",
-                                   "--role", "Admin", "--firstname", "Demo", "--lastname", "Admin",
-                                   "--email", "admin@example.invalid"]},
+        "setup": {
+            "users-create": [
+                "users",
+                "create",
+                "--username",
+                "{user}",
+                "--password={password}",
+                "--role",
+                "Admin",
+                "--firstname",
+                "Demo",
+                "--lastname",
+                "Admin",
+                "--email",
+                "admin@example.invalid",
+            ]
+        },
         "processes": {
             "webserver": ["webserver", "--hostname", "127.0.0.1", "--port", "{api_port}", "--workers", "1"],
             "scheduler": scheduler,
@@ -69,13 +100,23 @@ def stack_profile() -> dict[str, Any]:
         },
         "healthy": ["metadatabase", "scheduler", "triggerer"],
         "password_file": None,
-        "api": {"prefix": "/api/v1", "health_path": "/api/v1/health", "token_path": None,
-                "omit_null": ["logical_date"],
-                "dag_fields": {"next_dagrun_create_after": "next_dagrun_run_after"},
-                "run_types": {"dataset_triggered": "asset_triggered"}},
+        "api": {
+            "prefix": "/api/v1",
+            "health_path": "/api/v1/health",
+            "token_path": None,
+            "omit_null": ["logical_date"],
+            "dag_fields": {"next_dagrun_create_after": "next_dagrun_run_after"},
+            "run_types": {"dataset_triggered": "asset_triggered"},
+        },
         "env": {
-            "WEBSERVER": {"WEB_SERVER_HOST": "127.0.0.1", "WEB_SERVER_PORT": "{api_port}", "BASE_URL": "{api_url}",
-                          "WORKERS": "1", "SECRET_KEY": "{random}", "WARN_DEPLOYMENT_EXPOSURE": "False"},
+            "WEBSERVER": {
+                "WEB_SERVER_HOST": "127.0.0.1",
+                "WEB_SERVER_PORT": "{api_port}",
+                "BASE_URL": "{api_url}",
+                "WORKERS": "1",
+                "SECRET_KEY": "{random}",
+                "WARN_DEPLOYMENT_EXPOSURE": "False",
+            },
             "API": {"AUTH_BACKENDS": "airflow.api.auth.backend.basic_auth", "ENABLE_XCOM_DESERIALIZE_SUPPORT": "True"},
             "SCHEDULER": {**parsing, "DAG_DIR_LIST_INTERVAL": "5", "STANDALONE_DAG_PROCESSOR": "False"},
         },

@@ -7,6 +7,7 @@ from typing import Any
 from hevo_dagfactory.provider.compat.names import conf
 from hevo_dagfactory.provider.compat.version import AIRFLOW_3, TRIGGER_ON_KILL
 
+
 # --- user kill of a deferred task before Airflow 3.3 -------------------------------------
 async def task_left_deferred(trigger: Any) -> bool:
     """Whether a cancelled trigger's task instance is no longer DEFERRED (a user killed it).
@@ -32,9 +33,7 @@ async def task_left_deferred(trigger: Any) -> bool:
     def _state() -> Any:
         from airflow.models.taskinstance import TaskInstance as _TI
 
-        found = _TI.get_task_instance(
-            dag_id=ti.dag_id, run_id=ti.run_id, task_id=ti.task_id, map_index=ti.map_index
-        )
+        found = _TI.get_task_instance(dag_id=ti.dag_id, run_id=ti.run_id, task_id=ti.task_id, map_index=ti.map_index)
         return None if found is None else found.state
 
     try:

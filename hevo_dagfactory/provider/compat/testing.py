@@ -6,6 +6,7 @@ from typing import Any
 
 from hevo_dagfactory.provider.compat.version import AIRFLOW_3
 
+
 # --- test support: the DagBag and writing DAGs to the metadata DB -------------------------
 def add_dag_to_bag(bag: Any, dag: Any) -> None:
     """``bag.bag_dag(dag)``; Airflow 2.x also wants the root DAG (the DAG itself: no SubDAGs here)."""

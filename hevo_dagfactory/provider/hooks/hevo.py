@@ -43,7 +43,7 @@ def how_to_create(conn_id: str) -> str:
     """The command a user runs to create a working connection (no real secret in it)."""
     return (
         f"Create it with: airflow connections add {conn_id} --conn-type hevo "
-        "--conn-login <API key> --conn-password <API secret> --conn-extra '{\"region\": \"us\"}' "
+        '--conn-login <API key> --conn-password <API secret> --conn-extra \'{"region": "us"}\' '
         f"(or set AIRFLOW_CONN_{conn_id.upper()} to the JSON form). "
         "API keys are made in Hevo under Account > API Keys (https://<region>.hevodata.com/account/api-keys)."
     )
@@ -162,9 +162,7 @@ class HevoHook(BaseHook):
             raise HevoConnectionError(
                 f"Airflow connection '{self.connection_id}' does not exist. {how_to_create(self.connection_id)}"
             ) from None
-        return settings_from_connection(
-            conn, _parse_extra(conn), conn_id=self.connection_id, region=self.region
-        )
+        return settings_from_connection(conn, _parse_extra(conn), conn_id=self.connection_id, region=self.region)
 
     async def asettings(self) -> HevoConnSettings:
         """Async lookup for the triggerer: no sync DB or API call on the event loop."""

@@ -66,10 +66,13 @@ class BlockingPoll:
         try:
             while True:
                 if time.time() >= deadline:
-                    raise HevoJobFailed(self._timeout_message(job_id, last_status, self._end_job("the deadline passed")))
+                    raise HevoJobFailed(
+                        self._timeout_message(job_id, last_status, self._end_job("the deadline passed"))
+                    )
                 try:
                     job = call_within(
-                        lambda: client.get_job(self.pipeline_id, job_id), remaining(deadline),
+                        lambda: client.get_job(self.pipeline_id, job_id),
+                        remaining(deadline),
                         f"reading Hevo job {job_id}",
                     )
                 except CallTimedOut:
@@ -123,15 +126,21 @@ class BlockingPoll:
         if not owned:
             self.log.warning(
                 "Not cancelling Hevo job %s of pipeline %s although %s: this task attached to a job it did not "
-                "start (if_running=attach), so the job is not its to cancel.", job_id, self.pipeline_id, reason,
+                "start (if_running=attach), so the job is not its to cancel.",
+                job_id,
+                self.pipeline_id,
+                reason,
             )
             return (
                 f"The Hevo job {job_id} was left running: this task attached to it and did not start it, so it is "
                 "not this task's to cancel; cancel it in the Hevo UI if it is stuck."
             )
         try:
-            call_within(lambda: client.cancel_job(self.pipeline_id, job_id), self.CANCEL_TIMEOUT_S,
-                        f"cancelling Hevo job {job_id}")
+            call_within(
+                lambda: client.cancel_job(self.pipeline_id, job_id),
+                self.CANCEL_TIMEOUT_S,
+                f"cancelling Hevo job {job_id}",
+            )
         except (HevoError, CallTimedOut) as exc:
             self.log.warning("Could not cancel Hevo job %s of pipeline %s: %s", job_id, self.pipeline_id, exc)
             return f"Cancelling Hevo job {job_id} failed ({exc}); cancel it in the Hevo UI."
@@ -150,15 +159,22 @@ class BlockingPoll:
         if not running.owned:
             self.log.warning(
                 "Task killed; Hevo job %s of pipeline %s is left running: this task attached to it and did not "
-                "start it.", running.job_id, running.pipeline_id,
+                "start it.",
+                running.job_id,
+                running.pipeline_id,
             )
             return
         bound = max(WORKER_KILL_GRACE_S - 1.0, 1.0)
         try:
             client = self._hook().client_for(running.settings)
-            call_within(lambda: client.cancel_job(running.pipeline_id, running.job_id), bound,
-                        f"cancelling Hevo job {running.job_id}")
+            call_within(
+                lambda: client.cancel_job(running.pipeline_id, running.job_id),
+                bound,
+                f"cancelling Hevo job {running.job_id}",
+            )
             self._ended = f"The Hevo job {running.job_id} was cancelled."
             self.log.info("Cancelled Hevo job %s of pipeline %s.", running.job_id, running.pipeline_id)
         except Exception as exc:  # noqa: BLE001 - best effort during a kill
-            self.log.warning("Could not cancel Hevo job %s of pipeline %s: %s", running.job_id, running.pipeline_id, exc)
+            self.log.warning(
+                "Could not cancel Hevo job %s of pipeline %s: %s", running.job_id, running.pipeline_id, exc
+            )

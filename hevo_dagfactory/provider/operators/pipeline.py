@@ -55,7 +55,7 @@ IF_RUNNING = ("attach", "fail")
 #: The framework's defer timeout is only a backstop behind our own deadline.
 DEFER_BACKSTOP_S = 120.0
 
-__all__ = ["DEFAULT_TIMEOUT_S", "DEFER_BACKSTOP_S", "HevoPipelineOperator", "MAX_POLL_INTERVAL_S", "to_seconds"]
+__all__ = ["DEFAULT_TIMEOUT_S", "DEFER_BACKSTOP_S", "MAX_POLL_INTERVAL_S", "HevoPipelineOperator", "to_seconds"]
 
 
 class HevoPipelineOperator(BlockingPoll, BaseOperator):
@@ -202,7 +202,10 @@ class HevoPipelineOperator(BlockingPoll, BaseOperator):
             raise HevoJobFailed(f"Could not start {self.action} of Hevo pipeline {self.pipeline_id}: {exc}") from None
         job = started.job
         owned, why = owns_job(
-            attached=started.attached, kind=kind, created_ms=job.created_ts, run_started_ms=run_started_ms,
+            attached=started.attached,
+            kind=kind,
+            created_ms=job.created_ts,
+            run_started_ms=run_started_ms,
             skew_ms=discovery.skew_ms,
         )
         # Push ids first, so the extra link works while the task is deferred.
@@ -212,8 +215,13 @@ class HevoPipelineOperator(BlockingPoll, BaseOperator):
         ti.xcom_push(key=XCOM_JOB_URL, value=url)
         self.log.info(
             "%s Hevo job %s (%s) of pipeline %s (%s try; job %s): %s",
-            "Attached to" if started.attached else "Started", job.job_id, job.status, self.pipeline_id,
-            kind.name, why, url,
+            "Attached to" if started.attached else "Started",
+            job.job_id,
+            job.status,
+            self.pipeline_id,
+            kind.name,
+            why,
+            url,
         )
         result = job_result(
             self.pipeline_id, job.to_dict(), attached=started.attached, owned=owned, ui_base=settings.ui_base
@@ -284,7 +292,9 @@ class HevoPipelineOperator(BlockingPoll, BaseOperator):
         else:
             recheck = f" Hevo now reports status {job.status}."
         if job is not None and job.outcome.terminal:
-            result = job_result(self.pipeline_id, job.to_dict(), attached=attached, owned=owned, ui_base=settings.ui_base)
+            result = job_result(
+                self.pipeline_id, job.to_dict(), attached=attached, owned=owned, ui_base=settings.ui_base
+            )
             return judge(result, self.on_completed_with_failures, self.log)
         message = event.get("message") or f"unexpected event {event!r}"
         raise HevoJobFailed(
@@ -298,7 +308,8 @@ class HevoPipelineOperator(BlockingPoll, BaseOperator):
         from hevo_dagfactory.provider.bounded import CallTimedOut, call_within
 
         try:
-            return call_within(lambda: client.get_job(self.pipeline_id, job_id), self.CANCEL_TIMEOUT_S,
-                               f"reading Hevo job {job_id}")
+            return call_within(
+                lambda: client.get_job(self.pipeline_id, job_id), self.CANCEL_TIMEOUT_S, f"reading Hevo job {job_id}"
+            )
         except CallTimedOut as exc:
             raise TimeoutError(str(exc)) from None

@@ -132,8 +132,9 @@ class HevoJobSensor(BaseSensorOperator):
         settings = hook.settings()
         client = hook.client_for(settings)
         try:
-            job = call_within(lambda: client.get_job(self.pipeline_id, job_id), self._read_bound(),
-                              f"reading Hevo job {job_id}")
+            job = call_within(
+                lambda: client.get_job(self.pipeline_id, job_id), self._read_bound(), f"reading Hevo job {job_id}"
+            )
         except CallTimedOut as exc:
             self.log.warning("Hevo did not answer in time about job %s, will poke again: %s", job_id, exc)
             return False

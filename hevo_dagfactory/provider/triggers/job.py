@@ -179,9 +179,10 @@ class HevoJobTrigger(BaseTrigger):
             async for event in self._poll():  # exhausted, so the client session closes right after the event
                 fired = True
                 yield event
-        except Exception as exc:  # noqa: BLE001 - a bug or an unforeseen failure must not fail the task blind
-            self.log.exception("Unexpected error while following Hevo job %s of pipeline %s", self.job_id,
-                               self.pipeline_id)
+        except Exception as exc:
+            self.log.exception(
+                "Unexpected error while following Hevo job %s of pipeline %s", self.job_id, self.pipeline_id
+            )
             if fired:  # exactly one event per run: the task already has its answer
                 return
             yield self._event(
@@ -216,7 +217,12 @@ class HevoJobTrigger(BaseTrigger):
                 wait = self._backoff(attempt)
                 self.log.warning(
                     "Looking up connection '%s' failed (attempt %d of %d), retrying in %.1fs: %s: %s",
-                    self.connection_id, attempt, LOOKUP_ATTEMPTS, wait, type(exc).__name__, exc,
+                    self.connection_id,
+                    attempt,
+                    LOOKUP_ATTEMPTS,
+                    wait,
+                    type(exc).__name__,
+                    exc,
                 )
                 await self._sleep(wait)
                 if self._past_deadline():
@@ -254,13 +260,18 @@ class HevoJobTrigger(BaseTrigger):
                     outcome = classify(job.status)
                     if outcome is not JobOutcome.RUNNING:
                         yield self._event(
-                            "terminal", f"Hevo job {self.job_id} ended with status {job.status}.", last,
+                            "terminal",
+                            f"Hevo job {self.job_id} ended with status {job.status}.",
+                            last,
                             outcome=outcome.value,
                         )
                         return
                     self.log.info(
-                        "Hevo job %s of pipeline %s is %s; next poll in %.1fs", self.job_id, self.pipeline_id,
-                        job.status, interval,
+                        "Hevo job %s of pipeline %s is %s; next poll in %.1fs",
+                        self.job_id,
+                        self.pipeline_id,
+                        job.status,
+                        interval,
                     )
                     await self._sleep(interval)
                     interval = min(interval * self.poll_backoff, self.max_poll_interval)
@@ -270,7 +281,11 @@ class HevoJobTrigger(BaseTrigger):
                     wait = self._backoff(errors)
                     self.log.warning(
                         "Transient error polling Hevo job %s (attempt %d of %d), retrying in %.1fs: %s",
-                        self.job_id, errors, self.max_transient_errors, wait, problem,
+                        self.job_id,
+                        errors,
+                        self.max_transient_errors,
+                        wait,
+                        problem,
                     )
                     await self._sleep(wait)
                     continue
@@ -291,7 +306,9 @@ class HevoJobTrigger(BaseTrigger):
         if not self.cancel_on_kill:
             self.log.info(
                 "Task killed; Hevo job %s of pipeline %s is left running: this task only watched or attached to it "
-                "and did not start it.", self.job_id, self.pipeline_id,
+                "and did not start it.",
+                self.job_id,
+                self.pipeline_id,
             )
             return
         await self._cancel_job("task killed by a user")
@@ -310,7 +327,10 @@ class HevoJobTrigger(BaseTrigger):
         except asyncio.TimeoutError:
             self.log.warning(
                 "Could not cancel Hevo job %s of pipeline %s within %.0f s (%s); cancel it in the Hevo UI.",
-                self.job_id, self.pipeline_id, ON_KILL_TIMEOUT_S, reason,
+                self.job_id,
+                self.pipeline_id,
+                ON_KILL_TIMEOUT_S,
+                reason,
             )
         except Exception as exc:  # noqa: BLE001 - best effort by contract
             self.log.warning("Could not cancel Hevo job %s of pipeline %s: %s", self.job_id, self.pipeline_id, exc)

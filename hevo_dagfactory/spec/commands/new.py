@@ -49,9 +49,15 @@ steps:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("name", metavar="NAME", help="dag_id of the new workflow (also the file name), or a path ending in .yaml")
+    parser.add_argument(
+        "name", metavar="NAME", help="dag_id of the new workflow (also the file name), or a path ending in .yaml"
+    )
     parser.add_argument("--dir", default=".", help="folder to write into (default: the current folder)")
-    parser.add_argument("--schema", default=None, help="schema location for the modeline (default: a relative path to the installed schema)")
+    parser.add_argument(
+        "--schema",
+        default=None,
+        help="schema location for the modeline (default: a relative path to the installed schema)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -61,7 +67,9 @@ def run(args: argparse.Namespace) -> int:
     target = Path(raw) if raw.endswith((".yaml", ".yml")) else Path(args.dir) / f"{raw}.yaml"
     dag_id = target.stem
     if not _NAME.fullmatch(dag_id):
-        print(f"hevo-dagfactory new: {dag_id!r} is not a valid dag_id (letters, digits, '_', '.', '-')", file=sys.stderr)
+        print(
+            f"hevo-dagfactory new: {dag_id!r} is not a valid dag_id (letters, digits, '_', '.', '-')", file=sys.stderr
+        )
         return 2
     if target.exists():
         print(f"hevo-dagfactory new: {target} already exists; choose another name or delete it first", file=sys.stderr)

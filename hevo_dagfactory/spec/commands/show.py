@@ -53,7 +53,9 @@ def render(workflow) -> str:
     lines.append(f"  owner: {w.owner}; tags: {', '.join(w.tags) or '-'}; env: {w.environment or '-'}")
     lines.append(f"  hevo: region {w.hevo.region}, connection {w.hevo.connection_id}")
     d = w.defaults
-    lines.append(f"  task defaults: retries {d.retries}, retry_delay {_dur(d.retry_delay)}, execution_timeout {_dur(d.execution_timeout)}")
+    lines.append(
+        f"  task defaults: retries {d.retries}, retry_delay {_dur(d.retry_delay)}, execution_timeout {_dur(d.execution_timeout)}"
+    )
     if w.syncs:
         lines.append(f"  emits: {', '.join(w.emitted_assets())}")
 
@@ -61,8 +63,10 @@ def render(workflow) -> str:
     upstream: dict[str, tuple[str, ...]] = {}
     for s in w.syncs:
         action = s.action if s.action == "sync_now" else f"resync ({s.resync_mode})"
-        extra = f"wait {s.wait}, poll {_dur(s.poll_interval)}, timeout {_dur(s.timeout)}, " \
-                f"with failures: {s.on_completed_with_failures}, if running: {s.if_running}"
+        extra = (
+            f"wait {s.wait}, poll {_dur(s.poll_interval)}, timeout {_dur(s.timeout)}, "
+            f"with failures: {s.on_completed_with_failures}, if running: {s.if_running}"
+        )
         describe[s.id] = f"hevo {action} pipeline {s.pipeline_id} ({extra})"
         upstream[s.id] = ()
     for st in w.steps:

@@ -15,8 +15,12 @@ from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="workflow files or folders (folders are not searched recursively)")
-    parser.add_argument("--format", choices=("text", "json", "github"), default="text", help="output format (default: text)")
+    parser.add_argument(
+        "paths", nargs="+", metavar="PATH", help="workflow files or folders (folders are not searched recursively)"
+    )
+    parser.add_argument(
+        "--format", choices=("text", "json", "github"), default="text", help="output format (default: text)"
+    )
     parser.add_argument("--env", default=None, help="environment overlay to apply (default: $HEVO_DAGFACTORY_ENV)")
     parser.add_argument(
         "--only-workflows",
@@ -56,8 +60,10 @@ def _run(args: argparse.Namespace) -> int:
     problem = environment_name_problem(environment) if environment else None
     if problem:  # a name no overlay can have: a usage error, whatever the files say
         source = "--env" if args.env is not None else ENV_VAR
-        print(f"hevo-dagfactory validate: {source} {environment!r} is not a valid environment name: {problem}",
-              file=sys.stderr)
+        print(
+            f"hevo-dagfactory validate: {source} {environment!r} is not a valid environment name: {problem}",
+            file=sys.stderr,
+        )
         return 2
     result = load_paths(args.paths, env=args.env, sniff_files=args.only_workflows)
     errors = result.errors
