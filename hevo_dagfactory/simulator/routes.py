@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from .responses import IN_PROGRESS_MESSAGE, error_response, json_response
 from .script import PipelineScript
-from .server import IN_PROGRESS_MESSAGE, _error, _json
 
 if TYPE_CHECKING:
     from .server import Simulator
@@ -53,18 +53,18 @@ def _page_window(request: web.Request) -> tuple[int, int] | web.Response:
     try:
         limit = int(request.query.get("limit", "10"))
     except ValueError:
-        return _error(400, "limit must be a number")
+        return error_response(400, "limit must be a number")
     if not 1 <= limit <= 100:
-        return _error(400, "limit must be between 1 and 100")
+        return error_response(400, "limit must be between 1 and 100")
     offset = _offset(request.query.get("cursor"))
     if offset is None:
-        return _error(400, "Invalid cursor")
+        return error_response(400, "Invalid cursor")
     return offset, limit
 
 
 def _paged(data: list[Any], offset: int, limit: int, total: int) -> web.Response:
     more = offset + limit < total
-    return _json({"data": data, "has_more": more, "next_cursor": _cursor(offset + limit) if more else None})
+    return json_response({"data": data, "has_more": more, "next_cursor": _cursor(offset + limit) if more else None})
 
 
 class _Handlers:
@@ -93,7 +93,7 @@ class _Handlers:
 
     async def get_pipeline(self, request: web.Request) -> web.Response:
         with self.state.lock:
-            return _json(self._pipe(request).to_api())
+            return json_response(self._pipe(request).to_api())
 
     async def pipeline_action(self, request: web.Request) -> web.Response:
         action = request.match_info["action"]
@@ -102,7 +102,7 @@ class _Handlers:
             try:
                 body = await request.json()
             except ValueError:
-                return _error(400, "Request body is not valid JSON")
+                return error_response(400, "Request body is not valid JSON")
         now = time.time()
         with self.state.lock:
             pipe = self._pipe(request)
@@ -115,12 +115,14 @@ class _Handlers:
                     pipe.resync_posts += 1
                     mode = str((body or {}).get("resync_mode", "EVOLVE_AND_MERGE")).upper()
                     if mode not in ("EVOLVE_AND_MERGE", "DROP_AND_LOAD"):
-                        return _error(400, f"Invalid resync_mode {mode}")
+                        return error_response(400, f"Invalid resync_mode {mode}")
                     job_type = pipe.resync_type(mode)
                 if pipe.status != "INITIALIZED":
-                    return _error(400, f"Pipeline must be in the INITIALIZED state to sync; it is {pipe.status}")
+                    return error_response(
+                        400, f"Pipeline must be in the INITIALIZED state to sync; it is {pipe.status}"
+                    )
                 if pipe.running_job(now) is not None:
-                    return _error(script.in_progress_status, IN_PROGRESS_MESSAGE)
+                    return error_response(script.in_progress_status, IN_PROGRESS_MESSAGE)
                 if script.scheduled_job_before_post_s is not None:  # Hevo's scheduler ran one just before
                     before = now - float(script.scheduled_job_before_post_s)
                     early = pipe.new_job(job_type, before, duration_s=0.0, created=before)
@@ -129,24 +131,24 @@ class _Handlers:
                 job = pipe.new_job(job_type, now)
                 if script.sync_now_error_after_start > 0:
                     script.sync_now_error_after_start -= 1
-                    return _error(script.error_status, "Bad gateway")
+                    return error_response(script.error_status, "Bad gateway")
                 answer: dict[str, Any] = {"success": True, "message": "Sync triggered"}
                 if script.return_job_id:
                     answer["job_id"] = job.job_id
                 if script.answer_status is not None:
                     answer["status"] = script.answer_status
-                return _json(answer)
+                return json_response(answer)
             if action == "enable":
                 pipe.status = "INITIALIZED"
-                return _json({"success": True, "status": pipe.status})
+                return json_response({"success": True, "status": pipe.status})
             if action == "disable":
                 if (body or {}).get("cancel_active_jobs"):
                     job = pipe.running_job(now)
                     if job is not None:
                         job.cancel_at = now
                 pipe.status = "DISABLED"
-                return _json({"success": True, "status": pipe.status})
-        return _error(404, f"Unknown pipeline action {action}")
+                return json_response({"success": True, "status": pipe.status})
+        return error_response(404, f"Unknown pipeline action {action}")
 
     async def list_jobs(self, request: web.Request) -> web.Response:
         window = _page_window(request)
@@ -174,7 +176,7 @@ class _Handlers:
         now = time.time()
         with self.state.lock:
             _, job = self._job(request, now)
-            return _json(job.to_api(now))
+            return json_response(job.to_api(now))
 
     async def cancel_job(self, request: web.Request) -> web.Response:
         now = time.time()
@@ -183,16 +185,16 @@ class _Handlers:
             pipe.cancel_posts += 1
             _, job = self._job(request, now)
             if not job.running(now):
-                return _error(400, f"Job {job.job_id} is {job.status(now)} and cannot be cancelled")
+                return error_response(400, f"Job {job.job_id} is {job.status(now)} and cannot be cancelled")
             if job.cancel_at is None:
                 job.cancel_at = now
-            return _json({"success": True, "job_id": job.job_id, "status": job.status(now)})
+            return json_response({"success": True, "job_id": job.job_id, "status": job.status(now)})
 
     async def run_now_classic(self, request: web.Request) -> web.Response:
         with self.state.lock:
             pipe = self._pipe(request)
             pipe.run_now_posts += 1
-        return _json({"success": True})
+        return json_response({"success": True})
 
     # -- admin (no auth, not rate limited, loopback only) ------------------------------------------
     async def admin_put_pipeline(self, request: web.Request) -> web.Response:
@@ -200,22 +202,22 @@ class _Handlers:
             data = await request.json() if request.can_read_body else {}
             script = PipelineScript.from_dict(data)
         except (ValueError, TypeError) as exc:
-            return _error(400, f"bad PipelineScript: {exc}")
+            return error_response(400, f"bad PipelineScript: {exc}")
         self.sim.add_pipeline(request.match_info["pid"], script)
-        return _json({"pipeline_id": request.match_info["pid"], "script": script.to_dict()})
+        return json_response({"pipeline_id": request.match_info["pid"], "script": script.to_dict()})
 
     async def admin_jobs(self, request: web.Request) -> web.Response:
         pid = request.match_info["pid"]
         if pid not in self.state.pipelines:
-            return _error(404, f"Pipeline with id {pid} not found")
-        return _json({"data": self.sim.jobs(pid)})
+            return error_response(404, f"Pipeline with id {pid} not found")
+        return json_response({"data": self.sim.jobs(pid)})
 
     async def admin_stats(self, request: web.Request) -> web.Response:
-        return _json(self.sim.stats())
+        return json_response(self.sim.stats())
 
     async def admin_requests(self, request: web.Request) -> web.Response:
-        return _json({"data": self.sim.request_log})
+        return json_response({"data": self.sim.request_log})
 
     async def admin_reset(self, request: web.Request) -> web.Response:
         self.sim.reset()
-        return _json({"success": True})
+        return json_response({"success": True})

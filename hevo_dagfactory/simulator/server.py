@@ -11,7 +11,6 @@ import asyncio
 import base64
 import contextlib
 import email.utils
-import json
 import math
 import socket
 import threading
@@ -21,20 +20,12 @@ from typing import Any
 
 from aiohttp import web
 
+from .responses import error_response
 from .script import PipelineScript
 from .state import PipelineState, SimState
 
 LOOPBACK = "127.0.0.1"
 MALFORMED_BODY = '{"data": [{"job_id": "truncated'
-IN_PROGRESS_MESSAGE = "A job is in progress. To sync now you need to cancel the current job"
-
-
-def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    return web.Response(text=json.dumps(data), status=status, content_type="application/json", headers=headers)
-
-
-def _error(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
-    return _json({"error": {"code": status, "message": message}, "message": message}, status, headers)
 
 
 class Simulator:
@@ -210,22 +201,22 @@ class Simulator:
             return await handler(request)
         key = self._authenticate(request)
         if key is None:
-            return _error(401, "Invalid API credentials. Provide a valid API key and secret (HTTP Basic auth).")
+            return error_response(401, "Invalid API credentials. Provide a valid API key and secret (HTTP Basic auth).")
         now = time.monotonic()
         with self.state.lock:
             wait = self.state.rate.admit(key, now)
             if wait is not None:
                 self.state.rate_limited_count += 1
         if wait is not None:
-            return _error(429, "Request rate limit exceeded", {"Retry-After": str(max(1, math.ceil(wait)))})
+            return error_response(429, "Request rate limit exceeded", {"Retry-After": str(max(1, math.ceil(wait)))})
         pipe = self._pipeline_of(request)
         fault = self._take_fault(pipe, request.method) if pipe else None
         if fault == "rate_limit":
             with self.state.lock:
                 self.state.rate_limited_count += 1
-            return _error(429, "Request rate limit exceeded", {"Retry-After": pipe.script.retry_after or "1"})
+            return error_response(429, "Request rate limit exceeded", {"Retry-After": pipe.script.retry_after or "1"})
         if fault == "fail":
-            return _error(pipe.script.fail_status, "Internal error, please try again later")
+            return error_response(pipe.script.fail_status, "Internal error, please try again later")
         if fault == "drop":
             if request.transport is not None:
                 request.transport.abort()  # the client sees a reset connection and no answer
