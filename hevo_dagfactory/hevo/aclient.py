@@ -8,6 +8,7 @@ the loop they were created in) and closed by ``async with`` or :meth:`aclose`.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,9 +16,12 @@ import aiohttp
 
 from . import endpoints as ep
 from .base import ClientConfig
-from .errors import HevoError, transport_error
+from .drive import NoAnswer, adrive
+from .endpoints import ApiCall
+from .errors import transport_error
 from .models import Job, JobPage, StartedJob
-from .start import Sleep, start_job_flow
+from .start import start_job_flow
+from .wait import JobWatch, WaitPolicy, WaitResult, Watch, wait_flow
 
 
 class AsyncEdgeClient(ClientConfig):
@@ -158,18 +162,40 @@ class AsyncEdgeClient(ClientConfig):
             since_ms=since_ms,
             discovery=self.discovery,
         )
-        value: Any = None
-        error: HevoError | None = None
-        while True:
+        return await adrive(flow, self.call)
+
+    async def wait(
+        self, watch: Watch, *, deadline: float | None = None, policy: WaitPolicy | None = None, logger: Any = None
+    ) -> WaitResult:
+        """Look until ``watch`` sees the end, the ``deadline`` (epoch seconds) passes or an error ends it.
+
+        See :mod:`.wait` for the rules. Nothing awaited runs past the deadline: each call, with its
+        retries, ``Retry-After`` pauses and rate-budget waits, is cut there (``asyncio.wait_for``).
+        """
+        flow = wait_flow(watch, deadline=deadline, policy=policy, logger=logger)
+        return await adrive(flow, self._send_before(deadline))
+
+    async def wait_for_job(
+        self,
+        pipeline_id: Any,
+        job_id: str,
+        *,
+        deadline: float | None = None,
+        policy: WaitPolicy | None = None,
+        logger: Any = None,
+    ) -> WaitResult:
+        """Wait for one job to reach a terminal status (:meth:`wait` of a :class:`~.wait.JobWatch`)."""
+        return await self.wait(JobWatch(pipeline_id, job_id), deadline=deadline, policy=policy, logger=logger)
+
+    def _send_before(self, deadline: float | None) -> Any:
+        """``call``, cut at ``deadline``: the flow gets :class:`~.drive.NoAnswer` when the time is up."""
+
+        async def send(call: ApiCall) -> Any:
+            if deadline is None:
+                return await self.call(call)
             try:
-                op = flow.throw(error) if error is not None else flow.send(value)
-            except StopIteration as stop:
-                return stop.value
-            value, error = None, None
-            if isinstance(op, Sleep):
-                await asyncio.sleep(op.seconds)
-                continue
-            try:
-                value = await self.call(op)
-            except HevoError as exc:
-                error = exc
+                return await asyncio.wait_for(self.call(call), max(deadline - time.time(), 0.0))
+            except asyncio.TimeoutError:  # the client turns its own timeouts into HevoTransportError
+                raise NoAnswer(f"{call.method} {self.url(call.path)} got no answer before the deadline") from None
+
+        return send

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,9 +9,11 @@ import requests
 
 from . import endpoints as ep
 from .base import ClientConfig
-from .errors import HevoError, transport_error
+from .drive import drive
+from .errors import transport_error
 from .models import Job, JobPage, StartedJob
-from .start import Sleep, start_job_flow
+from .start import start_job_flow
+from .wait import JobWatch, WaitPolicy, WaitResult, Watch, wait_flow
 
 
 class EdgeClient(ClientConfig):
@@ -142,18 +143,26 @@ class EdgeClient(ClientConfig):
             since_ms=since_ms,
             discovery=self.discovery,
         )
-        value: Any = None
-        error: HevoError | None = None
-        while True:
-            try:
-                op = flow.throw(error) if error is not None else flow.send(value)
-            except StopIteration as stop:
-                return stop.value
-            value, error = None, None
-            if isinstance(op, Sleep):
-                time.sleep(op.seconds)
-                continue
-            try:
-                value = self.call(op)
-            except HevoError as exc:
-                error = exc
+        return drive(flow, self.call)
+
+    def wait(
+        self, watch: Watch, *, deadline: float | None = None, policy: WaitPolicy | None = None, logger: Any = None
+    ) -> WaitResult:
+        """Look until ``watch`` sees the end, the ``deadline`` (epoch seconds) passes or an error ends it.
+
+        See :mod:`.wait` for the rules. The deadline is checked between calls; one call may outlive it by
+        its own retries (the provider's worker-side poll also abandons a call at the deadline).
+        """
+        return drive(wait_flow(watch, deadline=deadline, policy=policy, logger=logger), self.call)
+
+    def wait_for_job(
+        self,
+        pipeline_id: Any,
+        job_id: str,
+        *,
+        deadline: float | None = None,
+        policy: WaitPolicy | None = None,
+        logger: Any = None,
+    ) -> WaitResult:
+        """Wait for one job to reach a terminal status (:meth:`wait` of a :class:`~.wait.JobWatch`)."""
+        return self.wait(JobWatch(pipeline_id, job_id), deadline=deadline, policy=policy, logger=logger)

@@ -32,7 +32,18 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from hevo_dagfactory.hevo import HevoError, JobOutcome, classify, is_transient
+from hevo_dagfactory.hevo.wait import (
+    DEFAULT_POLL_INTERVAL_S,
+    ERROR,
+    MAX_POLL_INTERVAL_S,
+    MAX_TRANSIENT_ERRORS,
+    POLL_BACKOFF,
+    TERMINAL,
+    TIMEOUT,
+    JobWatch,
+    WaitPolicy,
+    WaitResult,
+)
 from hevo_dagfactory.provider.compat import TRIGGER_ON_KILL_TIMEOUT_S, BaseTrigger, TriggerEvent, task_left_deferred
 from hevo_dagfactory.provider.hooks.hevo import DEFAULT_CONN_ID, HevoConnectionError, HevoHook
 
@@ -71,10 +82,10 @@ class HevoJobTrigger(BaseTrigger):
         connection_id: str = DEFAULT_CONN_ID,
         region: str | None = None,
         deadline: float | None = None,
-        poll_interval: float = 15.0,
-        max_poll_interval: float = 300.0,
-        poll_backoff: float = 1.5,
-        max_transient_errors: int = 20,
+        poll_interval: float = DEFAULT_POLL_INTERVAL_S,
+        max_poll_interval: float = MAX_POLL_INTERVAL_S,
+        poll_backoff: float = POLL_BACKOFF,
+        max_transient_errors: int = MAX_TRANSIENT_ERRORS,
         cancel_on_kill: bool = True,
     ) -> None:
         super().__init__()
@@ -88,6 +99,17 @@ class HevoJobTrigger(BaseTrigger):
         self.poll_backoff = float(poll_backoff)
         self.max_transient_errors = int(max_transient_errors)
         self.cancel_on_kill = bool(cancel_on_kill)
+
+    @classmethod
+    def with_policy(cls, policy: WaitPolicy, **kwargs: Any) -> HevoJobTrigger:
+        """A trigger whose wait follows ``policy`` (the operator and the sensor build theirs this way)."""
+        return cls(
+            poll_interval=policy.poll_interval,
+            max_poll_interval=policy.max_poll_interval,
+            poll_backoff=policy.backoff,
+            max_transient_errors=policy.max_transient_errors,
+            **kwargs,
+        )
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Every ``__init__`` argument, so a triggerer restart re-creates the same trigger."""
@@ -111,18 +133,17 @@ class HevoJobTrigger(BaseTrigger):
         return HevoHook(self.connection_id, region=self.region)
 
     def _event(self, status: str, message: str, job: dict[str, Any] | None = None, **more: Any) -> TriggerEvent:
-        payload = {
-            "status": status,
-            "pipeline_id": self.pipeline_id,
-            "job_id": self.job_id,
-            "job": job,
-            "message": message,
-            # whether the task may cancel the job: travels with the event, because not every resume
-            # path keeps the deferral's kwargs (dag.test() replaces them by the event on 2.11 and 3.3)
-            "owned": self.cancel_on_kill,
-        }
-        payload.update(more)
-        return TriggerEvent(payload)
+        return TriggerEvent(
+            event_payload(
+                status,
+                pipeline_id=self.pipeline_id,
+                job_id=self.job_id,
+                job=job,
+                message=message,
+                owned=self.cancel_on_kill,
+                **more,
+            )
+        )
 
     def _remaining(self) -> float | None:
         return None if self.deadline is None else self.deadline - time.time()
@@ -145,16 +166,9 @@ class HevoJobTrigger(BaseTrigger):
             seconds = min(seconds, max(remaining, 0.0))
         await asyncio.sleep(max(seconds, 0.0))
 
-    def _backoff(self, attempt: int) -> float:
-        return min(self.poll_interval * (2 ** min(attempt, 6)), self.max_poll_interval)
-
-    def _timeout_event(self, last: dict[str, Any] | None) -> TriggerEvent:
-        return self._event(
-            "timeout",
-            f"Hevo job {self.job_id} of pipeline {self.pipeline_id} was still running at the deadline "
-            f"(last status {last.get('status') if last else 'unknown'}).",
-            last,
-        )
+    def policy(self) -> WaitPolicy:
+        """The wait flow's policy (interval, growth, cap, transient-error budget) from the serialized kwargs."""
+        return WaitPolicy(self.poll_interval, self.max_poll_interval, self.poll_backoff, self.max_transient_errors)
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Poll (see :meth:`_poll`); on Airflow 2.x a cancel of a killed task also cancels the job.
@@ -214,7 +228,7 @@ class HevoJobTrigger(BaseTrigger):
                         f"{LOOKUP_ATTEMPTS} attempts ({type(exc).__name__}: {str(exc)[:200]}). Check that the "
                         "triggerer can reach the connection's secrets backend or the Airflow API server"
                     ) from None
-                wait = self._backoff(attempt)
+                wait = self.policy().error_wait(attempt)
                 self.log.warning(
                     "Looking up connection '%s' failed (attempt %d of %d), retrying in %.1fs: %s: %s",
                     self.connection_id,
@@ -230,72 +244,21 @@ class HevoJobTrigger(BaseTrigger):
         return None  # pragma: no cover - the loop returns or raises
 
     async def _poll(self) -> AsyncIterator[TriggerEvent]:
+        """Drive the one wait flow (hevo/wait.py) with the async client; every await is cut at the deadline."""
         try:
             client = await self._client()
         except (HevoConnectionError, _LookupFailed) as exc:
             yield self._event("error", str(exc))
             return
-        if client is None:
-            yield self._timeout_event(None)
-            return
-        interval = self.poll_interval
-        errors = 0
-        last: dict[str, Any] | None = None
-        async with client:
-            while True:
-                if self._past_deadline():
-                    yield self._timeout_event(last)
-                    return
-                try:
-                    job = await self._within(client.get_job(self.pipeline_id, self.job_id))
-                except asyncio.TimeoutError:
-                    if self._past_deadline():
-                        continue  # the call was cut at the deadline: the check above reports it
-                    problem, status, transient = f"no answer about job {self.job_id} (timed out)", None, True
-                except HevoError as exc:
-                    problem, status, transient = str(exc), getattr(exc, "status", None), is_transient(exc)
-                else:
-                    errors = 0
-                    last = job.to_dict()
-                    outcome = classify(job.status)
-                    if outcome is not JobOutcome.RUNNING:
-                        yield self._event(
-                            "terminal",
-                            f"Hevo job {self.job_id} ended with status {job.status}.",
-                            last,
-                            outcome=outcome.value,
-                        )
-                        return
-                    self.log.info(
-                        "Hevo job %s of pipeline %s is %s; next poll in %.1fs",
-                        self.job_id,
-                        self.pipeline_id,
-                        job.status,
-                        interval,
-                    )
-                    await self._sleep(interval)
-                    interval = min(interval * self.poll_backoff, self.max_poll_interval)
-                    continue
-                errors += 1
-                if transient and errors <= self.max_transient_errors:
-                    wait = self._backoff(errors)
-                    self.log.warning(
-                        "Transient error polling Hevo job %s (attempt %d of %d), retrying in %.1fs: %s",
-                        self.job_id,
-                        errors,
-                        self.max_transient_errors,
-                        wait,
-                        problem,
-                    )
-                    await self._sleep(wait)
-                    continue
-                yield self._event(
-                    "error",
-                    f"Polling Hevo job {self.job_id} of pipeline {self.pipeline_id} failed: {problem}",
-                    last,
-                    error_status=status,
-                )
-                return
+        watch = JobWatch(self.pipeline_id, self.job_id)
+        if client is None:  # the lookup ran into the deadline
+            result = WaitResult(TIMEOUT, None, watch.timed_out())
+        else:
+            async with client:
+                result = await client.wait(watch, deadline=self.deadline, policy=self.policy(), logger=self.log)
+        yield TriggerEvent(
+            wait_event(result, pipeline_id=self.pipeline_id, job_id=self.job_id, owned=self.cancel_on_kill)
+        )
 
     async def on_kill(self) -> None:
         """User marked the deferred task failed/success or cleared it (Airflow >= 3.3): cancel an owned job.
@@ -334,6 +297,52 @@ class HevoJobTrigger(BaseTrigger):
             )
         except Exception as exc:  # noqa: BLE001 - best effort by contract
             self.log.warning("Could not cancel Hevo job %s of pipeline %s: %s", self.job_id, self.pipeline_id, exc)
+
+
+def event_payload(
+    status: str,
+    *,
+    pipeline_id: Any,
+    job_id: str | None,
+    job: dict[str, Any] | None,
+    message: str,
+    owned: bool,
+    **more: Any,
+) -> dict[str, Any]:
+    """One trigger event's payload (docs/provider.md §5).
+
+    ``owned`` (may the task cancel the job) travels with the event, because not every resume path
+    keeps the deferral's kwargs (``dag.test()`` replaces them by the event on 2.11 and 3.3).
+    """
+    payload = {
+        "status": status,
+        "pipeline_id": pipeline_id,
+        "job_id": job_id,
+        "job": job,
+        "message": message,
+        "owned": owned,
+    }
+    payload.update(more)
+    return payload
+
+
+def wait_event(result: WaitResult, *, pipeline_id: Any, job_id: str | None, owned: bool) -> dict[str, Any]:
+    """The payload for a wait flow's result: what the trigger sends and the worker-side poll concludes from."""
+    job = result.job
+    more: dict[str, Any] = {}
+    if result.end == TERMINAL and result.outcome is not None:
+        more["outcome"] = result.outcome.value
+    if result.end == ERROR:
+        more["error_status"] = result.error_status
+    return event_payload(
+        result.end,
+        pipeline_id=pipeline_id,
+        job_id=job_id if job_id is not None else (job.job_id if job else None),
+        job=job.to_dict() if job else None,
+        message=result.message,
+        owned=owned,
+        **more,
+    )
 
 
 class _LookupFailed(Exception):
