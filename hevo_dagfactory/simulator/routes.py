@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from .responses import IN_PROGRESS_MESSAGE, error_response, json_response
-from .script import PipelineScript
+from .responses import error_response, json_response
+from .script import SYNC_NOW_TYPE, PipelineScript
 
 if TYPE_CHECKING:
     from .server import Simulator
+    from .state import PipelineState
 
 EDGE = "/api/v1"
 
@@ -72,13 +73,15 @@ class _Handlers:
         self.sim = sim
         self.state = sim.state
 
-    def _pipe(self, request: web.Request):
+    def _pipe(self, request: web.Request, now: float | None = None) -> PipelineState:
+        """The pipeline of the request (call under the lock), with Hevo's scheduler caught up to ``now``."""
         pid = request.match_info["pid"]
         pipe = self.state.pipelines.get(pid)
         if pipe is None:
             raise web.HTTPNotFound(
                 text=json.dumps({"message": f"Pipeline with id {pid} not found"}), content_type="application/json"
             )
+        pipe.run_scheduler(time.time() if now is None else now)
         return pipe
 
     async def list_pipelines(self, request: web.Request) -> web.Response:
@@ -105,12 +108,12 @@ class _Handlers:
                 return error_response(400, "Request body is not valid JSON")
         now = time.time()
         with self.state.lock:
-            pipe = self._pipe(request)
+            pipe = self._pipe(request, now)
             script = pipe.script
             if action in ("sync-now", "resync"):
                 if action == "sync-now":
                     pipe.sync_now_posts += 1
-                    job_type = "INCREMENTAL"
+                    job_type = SYNC_NOW_TYPE
                 else:
                     pipe.resync_posts += 1
                     mode = str((body or {}).get("resync_mode", "EVOLVE_AND_MERGE")).upper()
@@ -122,7 +125,7 @@ class _Handlers:
                         400, f"Pipeline must be in the INITIALIZED state to sync; it is {pipe.status}"
                     )
                 if pipe.running_job(now) is not None:
-                    return error_response(script.in_progress_status, IN_PROGRESS_MESSAGE)
+                    return error_response(script.in_progress_status, script.in_progress_message)
                 if script.scheduled_job_before_post_s is not None:  # Hevo's scheduler ran one just before
                     before = now - float(script.scheduled_job_before_post_s)
                     early = pipe.new_job(job_type, before, duration_s=0.0, created=before)
@@ -157,13 +160,13 @@ class _Handlers:
         offset, limit = window
         now = time.time()
         with self.state.lock:
-            pipe = self._pipe(request)
+            pipe = self._pipe(request, now)
             jobs = pipe.listed_jobs(now)
             page = [j.to_api(now) for j in jobs[offset : offset + limit]]
         return _paged(page, offset, limit, len(jobs))
 
     def _job(self, request: web.Request, now: float):
-        pipe = self._pipe(request)
+        pipe = self._pipe(request, now)
         jid = request.match_info["jid"]
         for job in pipe.jobs:
             if job.job_id == jid and job.visible(now):
@@ -181,7 +184,7 @@ class _Handlers:
     async def cancel_job(self, request: web.Request) -> web.Response:
         now = time.time()
         with self.state.lock:
-            pipe = self._pipe(request)
+            pipe = self._pipe(request, now)
             pipe.cancel_posts += 1
             _, job = self._job(request, now)
             if not job.running(now):

@@ -19,8 +19,15 @@ TERMINAL_STATUSES = (
     "DEFERRED",
     "DEFERRED_WITH_FAILURES",
 )
+IN_PROGRESS_MESSAGE = "A job is already in progress for this pipeline"
+OLD_IN_PROGRESS_MESSAGE = "A job is in progress. To sync now you need to cancel the current job"
+#: Final statuses of a job in which some objects failed.
+FAILING_STATUSES = ("COMPLETED_WITH_FAILURES", "FAILED")
 RESYNC_TYPES = {"EVOLVE_AND_MERGE": "RESYNC_WITH_EVOLVE", "DROP_AND_LOAD": "RESYNC_WITH_DROP_AND_LOAD"}
+SYNC_NOW_TYPE = "INCREMENTAL"  # the type of sync-now jobs and of the jobs Hevo's scheduler starts
 JOBS_ORDERS = ("newest_first", "oldest_first")
+#: ``schedule.sync_type`` of an Edge pipeline: Sync On Demand, or runs by Hevo's own scheduler.
+SYNC_TYPES = ("ON_DEMAND", "SCHEDULED")
 
 
 @dataclass
@@ -39,7 +46,9 @@ class PipelineScript:
     # an already running job when the pipeline is added: True = INCREMENTAL, or a type name
     running_job: bool | str | None = None
     running_job_duration_s: float | None = None  # default: job_duration_s
-    in_progress_status: int = 500  # status of the "A job is in progress" refusal (409, 500 or 503)
+    # the refusal of a sync-now/resync while a job runs (409, 500 or 503) and its text
+    in_progress_status: int = 500
+    in_progress_message: str = OLD_IN_PROGRESS_MESSAGE
     # the jobs list and the clock behind it
     jobs_order: str = "newest_first"  # order of GET .../jobs: newest_first or oldest_first
     past_jobs: int = 0  # finished INCREMENTAL jobs, one a minute, before the pipeline was added
@@ -47,6 +56,12 @@ class PipelineScript:
     # one-shot: the next sync-now/resync first adds a finished job of the same type created this many
     # seconds before the POST (Hevo's scheduler ran one just before ours); it appears with the same delay
     scheduled_job_before_post_s: float | None = None
+    # Hevo's own scheduler: a SCHEDULED pipeline gets a job every period, created by Hevo itself; a
+    # scheduled run that meets a running job is recorded as a job with status SKIPPED
+    sync_type: str = "ON_DEMAND"  # schedule.sync_type: ON_DEMAND (Sync On Demand) or SCHEDULED
+    frequency_minutes: int = 60  # the frequency GET /pipelines/{id} reports for a SCHEDULED pipeline
+    schedule_every_s: float | None = None  # the real period in the simulator (default frequency_minutes * 60)
+    schedule_first_s: float | None = None  # the first scheduled run comes this long after now (default one period)
     # faults
     sync_now_error_after_start: int = 0  # start the job, then answer error_status anyway (n times)
     error_status: int = 502
@@ -83,22 +98,43 @@ class PipelineScript:
             raise ValueError("past_jobs must not be negative")
         if self.scheduled_job_before_post_s is not None and float(self.scheduled_job_before_post_s) < 0:
             raise ValueError("scheduled_job_before_post_s must not be negative")
+        self.sync_type = str(self.sync_type).upper()
+        if self.sync_type not in SYNC_TYPES:
+            raise ValueError(f"sync_type must be one of {', '.join(SYNC_TYPES)}, got {self.sync_type!r}")
+        if int(self.frequency_minutes) < 1:
+            raise ValueError("frequency_minutes must be at least 1")
+        if self.schedule_every_s is not None and float(self.schedule_every_s) < 0.01:
+            raise ValueError("schedule_every_s must be at least 0.01")
+        if self.schedule_first_s is not None and float(self.schedule_first_s) < 0:
+            raise ValueError("schedule_first_s must not be negative")
+
+    @property
+    def scheduled(self) -> bool:
+        return self.sync_type == "SCHEDULED"
+
+    @property
+    def schedule_period_s(self) -> float:
+        """Seconds between two runs of Hevo's scheduler in the simulator."""
+        if self.schedule_every_s is not None:
+            return float(self.schedule_every_s)
+        return 60.0 * int(self.frequency_minutes)
 
     @property
     def running_job_type(self) -> str | None:
         if self.running_job in (None, False, ""):
             return None
-        return "INCREMENTAL" if self.running_job is True else str(self.running_job).upper()
+        return SYNC_NOW_TYPE if self.running_job is True else str(self.running_job).upper()
 
-    def failed_events(self) -> int:
+    def failed_events(self, status: str | None = None) -> int:
+        """Failed events of a finished job ending in ``status`` (default: the script's final status)."""
         if self.events_failed is not None:
             return self.events_failed
-        return 10 if self.final_status in ("COMPLETED_WITH_FAILURES", "FAILED") else 0
+        return 10 if (status or self.final_status) in FAILING_STATUSES else 0
 
-    def failed_objects(self) -> int:
+    def failed_objects(self, status: str | None = None) -> int:
         if self.objects_failed is not None:
             return self.objects_failed
-        return 1 if self.final_status in ("COMPLETED_WITH_FAILURES", "FAILED") else 0
+        return 1 if (status or self.final_status) in FAILING_STATUSES else 0
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> PipelineScript:

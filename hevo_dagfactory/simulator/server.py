@@ -78,7 +78,10 @@ class Simulator:
         now = time.time()
         with self.state.lock:
             pipe = self.state.pipelines.get(str(pipeline_id))
-            return [j.to_api(now) for j in reversed(pipe.jobs)] if pipe else []
+            if pipe is None:
+                return []
+            pipe.run_scheduler(now)
+            return [j.to_api(now) for j in reversed(pipe.jobs)]
 
     @property
     def request_log(self) -> list[dict[str, Any]]:
