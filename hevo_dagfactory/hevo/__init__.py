@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs only; at runtime see __getattr__
         is_transient,
     )
     from .models import RESYNC_JOB_TYPES, Job, JobOutcome, JobPage, StartedJob, classify, expected_job_types
+    from .objects import HevoObject, Namespace, ObjectPage
     from .regions import REGIONS, base_url
     from .retry import RetryPolicy, parse_retry_after
     from .start import DiscoveryPolicy
@@ -57,6 +58,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "is_transient",
     ),
     "models": ("RESYNC_JOB_TYPES", "Job", "JobOutcome", "JobPage", "StartedJob", "classify", "expected_job_types"),
+    "objects": ("HevoObject", "Namespace", "ObjectPage"),
     "regions": ("REGIONS", "base_url"),
     "retry": ("RetryPolicy", "parse_retry_after"),
     "start": ("DiscoveryPolicy",),
@@ -66,7 +68,7 @@ _LAZY: dict[str, str] = {name: module for module, names in _MODULES.items() for 
 #: Submodules the eager ``__init__`` used to import as a side effect; they stay reachable as
 #: attributes of the package without an explicit ``import``.
 _SUBMODULES = frozenset(
-    {"aclient", "base", "budget", "client", "endpoints", "errors", "models", "regions", "retry", "start"}
+    {"aclient", "base", "budget", "client", "endpoints", "errors", "models", "objects", "regions", "retry", "start"}
 )
 
 __all__ = [
@@ -81,6 +83,7 @@ __all__ = [
     "HevoJobInProgress",
     "HevoJobNotFound",
     "HevoNotFound",
+    "HevoObject",
     "HevoPermissionError",
     "HevoRateLimited",
     "HevoServerError",
@@ -88,6 +91,8 @@ __all__ = [
     "Job",
     "JobOutcome",
     "JobPage",
+    "Namespace",
+    "ObjectPage",
     "RateBudget",
     "RetryPolicy",
     "StartedJob",

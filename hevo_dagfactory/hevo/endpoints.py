@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .models import Job, JobPage
+from .objects import ObjectPage
 
 EDGE = "/api/v1"
 CLASSIC = "/api/public/v2.0"
@@ -78,6 +79,23 @@ def disable_pipeline(pipeline_id: Any, cancel_active_jobs: bool = False) -> ApiC
 def list_jobs(pipeline_id: Any, limit: int = 10, cursor: str | None = None) -> ApiCall:
     return ApiCall(
         "GET", f"{EDGE}/pipelines/{_seg(pipeline_id)}/jobs", params=_page(limit, cursor), parse=JobPage.from_api
+    )
+
+
+def list_job_objects(pipeline_id: Any, job_id: Any, limit: int = MAX_PAGE_SIZE, cursor: str | None = None) -> ApiCall:
+    """The objects (tables) a job processed, each with its status and error in that job."""
+    return ApiCall(
+        "GET",
+        f"{EDGE}/pipelines/{_seg(pipeline_id)}/jobs/{_seg(job_id)}/objects",
+        params=_page(limit, cursor),
+        parse=ObjectPage.from_api,
+    )
+
+
+def list_pipeline_objects(pipeline_id: Any, limit: int = MAX_PAGE_SIZE, cursor: str | None = None) -> ApiCall:
+    """The pipeline's objects: source objects and the destination tables they load into."""
+    return ApiCall(
+        "GET", f"{EDGE}/pipelines/{_seg(pipeline_id)}/objects", params=_page(limit, cursor), parse=ObjectPage.from_api
     )
 
 

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from .responses import error_response, json_response
 from .script import SYNC_NOW_TYPE, PipelineScript
+from .state import object_to_api
 
 if TYPE_CHECKING:
     from .server import Simulator
@@ -26,6 +27,8 @@ def add_routes(app: web.Application, sim: Simulator) -> None:
     app.router.add_post(f"{EDGE}/pipelines/{{pid}}/actions/{{action}}", h.pipeline_action)
     app.router.add_get(f"{EDGE}/pipelines/{{pid}}/jobs", h.list_jobs)
     app.router.add_get(f"{EDGE}/pipelines/{{pid}}/jobs/{{jid}}", h.get_job)
+    app.router.add_get(f"{EDGE}/pipelines/{{pid}}/jobs/{{jid}}/objects", h.list_job_objects)
+    app.router.add_get(f"{EDGE}/pipelines/{{pid}}/objects", h.list_pipeline_objects)
     app.router.add_post(f"{EDGE}/pipelines/{{pid}}/jobs/{{jid}}/actions/cancel", h.cancel_job)
     app.router.add_post("/api/public/v2.0/pipelines/{pid}/run-now", h.run_now_classic)
     app.router.add_put("/_sim/pipelines/{pid}", h.admin_put_pipeline)
@@ -180,6 +183,27 @@ class _Handlers:
         with self.state.lock:
             _, job = self._job(request, now)
             return json_response(job.to_api(now))
+
+    async def list_job_objects(self, request: web.Request) -> web.Response:
+        window = _page_window(request)
+        if isinstance(window, web.Response):
+            return window
+        offset, limit = window
+        now = time.time()
+        with self.state.lock:
+            _, job = self._job(request, now)
+            objects = job.objects_to_api(now)
+        return _paged(objects[offset : offset + limit], offset, limit, len(objects))
+
+    async def list_pipeline_objects(self, request: web.Request) -> web.Response:
+        window = _page_window(request)
+        if isinstance(window, web.Response):
+            return window
+        offset, limit = window
+        with self.state.lock:
+            script = self._pipe(request).script
+            objects = [object_to_api(script, t) for t in script.table_names()]
+        return _paged(objects[offset : offset + limit], offset, limit, len(objects))
 
     async def cancel_job(self, request: web.Request) -> web.Response:
         now = time.time()

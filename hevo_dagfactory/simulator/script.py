@@ -21,6 +21,7 @@ TERMINAL_STATUSES = (
 )
 IN_PROGRESS_MESSAGE = "A job is already in progress for this pipeline"
 OLD_IN_PROGRESS_MESSAGE = "A job is in progress. To sync now you need to cancel the current job"
+DEFAULT_OBJECT_ERROR = "Failed to load 10 events: column 'amount' expects NUMBER, got VARCHAR value 'n/a'"
 #: Final statuses of a job in which some objects failed.
 FAILING_STATUSES = ("COMPLETED_WITH_FAILURES", "FAILED")
 RESYNC_TYPES = {"EVOLVE_AND_MERGE": "RESYNC_WITH_EVOLVE", "DROP_AND_LOAD": "RESYNC_WITH_DROP_AND_LOAD"}
@@ -79,6 +80,11 @@ class PipelineScript:
     events_failed: int | None = None  # default: 10 for COMPLETED_WITH_FAILURES/FAILED, else 0
     objects_success: int = 5
     objects_failed: int | None = None
+    # the pipeline's objects and what fails in a job: tables as "schema.table" (default public.table_1...,
+    # as many as a failing job counts), and table -> error for the objects that fail in a job ending
+    # FAILED/COMPLETED_WITH_FAILURES (default: the last objects_failed tables, with a generic error)
+    tables: list[str] | None = None
+    object_errors: dict[str, str] | None = None
 
     def __post_init__(self) -> None:
         self.final_status = str(self.final_status).upper()
@@ -96,6 +102,9 @@ class PipelineScript:
             raise ValueError(f"jobs_order must be one of {', '.join(JOBS_ORDERS)}, got {self.jobs_order!r}")
         if int(self.past_jobs) < 0:
             raise ValueError("past_jobs must not be negative")
+        if self.object_errors and set(self.object_errors) - set(self.table_names()):
+            unknown = ", ".join(sorted(set(self.object_errors) - set(self.table_names())))
+            raise ValueError(f"object_errors names tables that are not in tables: {unknown}")
         if self.scheduled_job_before_post_s is not None and float(self.scheduled_job_before_post_s) < 0:
             raise ValueError("scheduled_job_before_post_s must not be negative")
         self.sync_type = str(self.sync_type).upper()
@@ -134,7 +143,38 @@ class PipelineScript:
     def failed_objects(self, status: str | None = None) -> int:
         if self.objects_failed is not None:
             return self.objects_failed
-        return 1 if (status or self.final_status) in FAILING_STATUSES else 0
+        if (status or self.final_status) not in FAILING_STATUSES:
+            return 0
+        return len(self.object_errors) if self.object_errors else 1
+
+    def table_names(self) -> list[str]:
+        """The pipeline's source tables (``schema.table``)."""
+        if self.tables:
+            return [str(t) for t in self.tables]
+        count = self.objects_success + (self.objects_failed if self.objects_failed is not None else 1)
+        return [f"public.table_{n}" for n in range(1, count + 1)]
+
+    def job_tables(self, status: str) -> list[str]:
+        """The tables a job ending ``status`` processes: every table of ``tables``, else the first
+        ``objects_success`` default tables plus the failing ones."""
+        if self.tables:
+            return self.table_names()
+        succeeded = self.table_names()[: self.objects_success]
+        return succeeded + [t for t in self.errors_by_table(status) if t not in succeeded]
+
+    def succeeded_objects(self, status: str) -> int:
+        if not self.tables:
+            return self.objects_success
+        return len(self.job_tables(status)) - len(self.errors_by_table(status))
+
+    def errors_by_table(self, status: str) -> dict[str, str]:
+        """The tables that fail in a job ending ``status``, with their error."""
+        if status not in FAILING_STATUSES:
+            return {}
+        if self.object_errors:
+            return dict(self.object_errors)
+        failing = self.table_names()[-self.failed_objects(status) :] if self.failed_objects(status) else []
+        return dict.fromkeys(failing, DEFAULT_OBJECT_ERROR)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> PipelineScript:

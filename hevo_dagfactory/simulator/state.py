@@ -61,7 +61,7 @@ class SimJob:
         ingested = int(self.script.events_ingested * progress) if ran else 0
         counted = done and status != "CANCELLED"
         failed = self.script.failed_events(self.final_status) if counted else 0
-        objects = self.script.objects_success if ran else 0
+        objects = self.script.succeeded_objects(self.final_status) if ran else 0
         offset = self.script.clock_offset_s  # Hevo's clock minus ours
         return {
             "job_id": self.job_id,
@@ -83,6 +83,44 @@ class SimJob:
             "max_latency": 5000,
             "mean_latency": 1500,
         }
+
+    def objects_to_api(self, now: float) -> list[dict[str, Any]]:
+        """The objects this job processed, each with its status (and error) in the job."""
+        if self.final_status == "SKIPPED":
+            return []
+        status = self.status(now)
+        errors = self.script.errors_by_table(self.final_status) if status == self.final_status else {}
+        tables = self.script.job_tables(self.final_status)
+        failed_events = self.script.failed_events(self.final_status) if errors else 0
+        out = []
+        for table in tables:
+            item = object_to_api(self.script, table)
+            error = errors.get(table)
+            if status in ("IN_PROGRESS", "CANCELLING"):
+                item["status"] = "IN_PROGRESS"
+            elif status == "CANCELLED":
+                item["status"] = "CANCELLED"
+            elif error is not None:
+                item["status"] = "FAILED" if self.final_status == "FAILED" else "COMPLETED_WITH_FAILURES"
+                item["error_message"] = error
+            else:
+                item["status"] = "COMPLETED"
+            item["events_failed"] = failed_events // len(errors) if error is not None else 0
+            out.append(item)
+        return out
+
+
+def object_to_api(script: PipelineScript, table: str) -> dict[str, Any]:
+    """One object as the pipeline-objects list shows it: namespaces as ``{k0 table, k1 schema, k2 database}``."""
+    schema, _, name = table.rpartition(".")
+    return {
+        "object_id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"hevo-sim:{script.name}:{table}")),
+        "source_namespace": {"k0": name, "k1": schema or None, "k2": "source_db"},
+        "destination_namespace": {"k0": name, "k1": "hevo_raw", "k2": "warehouse"},
+        "field_count": 5,
+        "status": "ACTIVE",
+        "replication_status": "REPLICATED",
+    }
 
 
 @dataclass

@@ -196,3 +196,29 @@ def test_scheduled_job_before_post_is_added_once(hevo_sim):
     hevo_sim.sim.script(1).job_appear_delay_s = 0.0
     _post(hevo_sim.url, "/api/v1/pipelines/1/actions/sync-now")
     assert len(hevo_sim.sim.jobs(1)) == 3 and hevo_sim.sim.sync_now_posts(1) == 2  # one-shot
+
+
+def test_job_objects_shape_and_paging(hevo_sim):
+    """Namespaces as Hevo's provider models them ({k0 table, k1 schema, k2 database}); a failing object
+    carries its status and error; paged like the jobs list."""
+    script = PipelineScript(
+        job_duration_s=0.0, final_status="FAILED", tables=["s.a", "s.b", "s.c"], object_errors={"s.b": "boom"}
+    )
+    hevo_sim.sim.add_pipeline(1, script)
+    _post(hevo_sim.url, "/api/v1/pipelines/1/actions/sync-now")
+    time.sleep(0.05)
+    job_id = hevo_sim.sim.jobs(1)[0]["job_id"]
+    first = _get(hevo_sim.url, f"/api/v1/pipelines/1/jobs/{job_id}/objects", params={"limit": 2}).json()
+    assert len(first["data"]) == 2 and first["has_more"] is True
+    rest = _get(
+        hevo_sim.url, f"/api/v1/pipelines/1/jobs/{job_id}/objects", params={"cursor": first["next_cursor"]}
+    ).json()
+    assert len(rest["data"]) == 1 and rest["has_more"] is False
+    failing = first["data"][1]
+    assert failing["source_namespace"] == {"k0": "b", "k1": "s", "k2": "source_db"}
+    assert (failing["status"], failing["error_message"]) == ("FAILED", "boom")
+    assert first["data"][0]["status"] == "COMPLETED" and "error_message" not in first["data"][0]
+    assert _get(hevo_sim.url, f"/api/v1/pipelines/1/jobs/{job_id}/objects", params={"limit": 0}).status_code == 400
+    assert _get(hevo_sim.url, "/api/v1/pipelines/1/jobs/nope/objects").status_code == 404
+    listed = _get(hevo_sim.url, "/api/v1/pipelines/1/objects").json()["data"]
+    assert [o["source_namespace"]["k0"] for o in listed] == ["a", "b", "c"]
