@@ -16,9 +16,10 @@ import aiohttp
 from . import endpoints as ep
 from .base import ClientConfig
 from .errors import HevoError, transport_error
+from .flow import Sleep
 from .models import Job, JobPage, StartedJob
 from .objects import HevoObject, ObjectPage
-from .start import Sleep, start_job_flow
+from .start import start_job_flow
 
 T = TypeVar("T")
 

@@ -18,6 +18,8 @@ from .objects import ObjectPage
 EDGE = "/api/v1"
 CLASSIC = "/api/public/v2.0"
 RESYNC_MODES = ("EVOLVE_AND_MERGE", "DROP_AND_LOAD")
+#: The two documented resync bodies, the one Hevo's newest provider code sends first.
+RESYNC_BODY_SHAPES = ("resync_mode", "drop_and_load")
 MAX_PAGE_SIZE = 100
 
 
@@ -54,12 +56,27 @@ def sync_now(pipeline_id: Any) -> ApiCall:
     return ApiCall("POST", f"{EDGE}/pipelines/{_seg(pipeline_id)}/actions/sync-now", idempotent=False)
 
 
-def resync(pipeline_id: Any, resync_mode: str = "EVOLVE_AND_MERGE") -> ApiCall:
+def resync_body(resync_mode: str, body_shape: str = "resync_mode") -> dict[str, Any]:
+    """The resync body in one of the two documented shapes (hevo/resync.py says why there are two).
+
+    ``{"resync_mode": "DROP_AND_LOAD"}`` and ``{"drop_and_load": true}`` ask for the same thing.
+    """
     mode = str(resync_mode).strip().upper()
     if mode not in RESYNC_MODES:
         raise ValueError(f"unknown resync_mode {resync_mode!r}; use one of {', '.join(RESYNC_MODES)}.")
+    if body_shape == "resync_mode":
+        return {"resync_mode": mode}
+    if body_shape == "drop_and_load":
+        return {"drop_and_load": mode == "DROP_AND_LOAD"}
+    raise ValueError(f"unknown resync body shape {body_shape!r}; use one of {', '.join(RESYNC_BODY_SHAPES)}.")
+
+
+def resync(pipeline_id: Any, resync_mode: str = "EVOLVE_AND_MERGE", body_shape: str = "resync_mode") -> ApiCall:
     return ApiCall(
-        "POST", f"{EDGE}/pipelines/{_seg(pipeline_id)}/actions/resync", json={"resync_mode": mode}, idempotent=False
+        "POST",
+        f"{EDGE}/pipelines/{_seg(pipeline_id)}/actions/resync",
+        json=resync_body(resync_mode, body_shape),
+        idempotent=False,
     )
 
 

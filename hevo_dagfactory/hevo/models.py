@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import logging
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,23 @@ def to_int(value: Any) -> int | None:
         return None
 
 
+def to_epoch_ms(value: Any) -> int | None:
+    """A timestamp as epoch milliseconds: ISO 8601 text (one doc sample spells ``created_at`` so), or a
+    number (below 10^11 it is taken as seconds). None for anything unreadable."""
+    if isinstance(value, str) and value.strip() and not value.strip().lstrip("-").replace(".", "", 1).isdigit():
+        try:
+            stamp = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+        if stamp.tzinfo is None:
+            stamp = stamp.replace(tzinfo=timezone.utc)
+        return int(stamp.timestamp() * 1000)
+    number = to_int(value)
+    if number is None:
+        return None
+    return number * 1000 if abs(number) < 10**11 else number
+
+
 def to_str(value: Any) -> str | None:
     if value is None:
         return None
@@ -156,21 +174,26 @@ class Job:
         job_id = data.get("job_id", data.get("id"))
         if job_id in (None, ""):
             raise ValueError(f"job object without job_id: {sorted(data)[:10]}")
+        stats = data.get("statistics") if isinstance(data.get("statistics"), dict) else {}
+
+        def count(key: str) -> int | None:
+            return to_int(data[key] if key in data else stats.get(key))
+
         return cls(
             job_id=str(job_id),
             status=str(data.get("status") or MISSING_STATUS).strip().upper(),
             type=to_str(data.get("type", data.get("job_type"))),
-            created_ts=to_int(data.get("created_ts")),
-            updated_ts=to_int(data.get("updated_ts")),
+            created_ts=to_int(data.get("created_ts")) or to_epoch_ms(data.get("created_at")),
+            updated_ts=to_int(data.get("updated_ts")) or to_epoch_ms(data.get("updated_at")),
             duration_ms=to_int(data.get("duration", data.get("duration_ms"))),
-            events_ingested=to_int(data.get("events_ingested")),
-            events_loaded=to_int(data.get("events_loaded")),
-            events_failed=to_int(data.get("events_failed")),
-            objects_success=to_int(data.get("objects_success")),
-            objects_failed=to_int(data.get("objects_failed")),
-            objects_queued=to_int(data.get("objects_queued")),
-            objects_skipped=to_int(data.get("objects_skipped")),
-            billable_events=to_int(data.get("billable_events")),
+            events_ingested=count("events_ingested"),
+            events_loaded=count("events_loaded"),
+            events_failed=count("events_failed"),
+            objects_success=count("objects_success"),
+            objects_failed=count("objects_failed"),
+            objects_queued=count("objects_queued"),
+            objects_skipped=count("objects_skipped"),
+            billable_events=count("billable_events"),
             raw=dict(data),
         )
 

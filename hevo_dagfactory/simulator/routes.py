@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from .responses import error_response, json_response
-from .script import SYNC_NOW_TYPE, PipelineScript
+from .script import RESYNC_TYPES, SYNC_NOW_TYPE, PipelineScript
 from .state import object_to_api
 
 if TYPE_CHECKING:
@@ -66,6 +66,24 @@ def _page_window(request: web.Request) -> tuple[int, int] | web.Response:
     return offset, limit
 
 
+def resync_mode_of(body: Any, accepts: str) -> str | web.Response:
+    """The resync mode a body asks for, in the shape(s) this Hevo accepts; else a 400 that names the body
+    (nothing is started). ``accepts``: resync_mode | drop_and_load | either | neither."""
+    body = body if isinstance(body, dict) else {}
+    if "resync_mode" in body and accepts in ("resync_mode", "either"):
+        mode = str(body["resync_mode"]).upper()
+        if mode in RESYNC_TYPES:
+            return mode
+        return error_response(400, f"Invalid value {body['resync_mode']!r} for field 'resync_mode' in request body")
+    if "drop_and_load" in body and accepts in ("drop_and_load", "either"):
+        if isinstance(body["drop_and_load"], bool):
+            return "DROP_AND_LOAD" if body["drop_and_load"] else "EVOLVE_AND_MERGE"
+        return error_response(400, "Field 'drop_and_load' in request body must be a boolean")
+    unknown = ", ".join(sorted(body)) or "none"
+    wanted = {"resync_mode": "resync_mode", "drop_and_load": "drop_and_load (boolean)"}.get(accepts, "a resync option")
+    return error_response(400, f"Invalid request body: expected field {wanted}; got field(s): {unknown}")
+
+
 def _paged(data: list[Any], offset: int, limit: int, total: int) -> web.Response:
     more = offset + limit < total
     return json_response({"data": data, "has_more": more, "next_cursor": _cursor(offset + limit) if more else None})
@@ -84,7 +102,7 @@ class _Handlers:
             raise web.HTTPNotFound(
                 text=json.dumps({"message": f"Pipeline with id {pid} not found"}), content_type="application/json"
             )
-        pipe.run_scheduler(time.time() if now is None else now)
+        pipe.advance(time.time() if now is None else now)
         return pipe
 
     async def list_pipelines(self, request: web.Request) -> web.Response:
@@ -103,7 +121,7 @@ class _Handlers:
 
     async def pipeline_action(self, request: web.Request) -> web.Response:
         action = request.match_info["action"]
-        body: dict[str, Any] = {}
+        body: Any = {}
         if request.can_read_body:
             try:
                 body = await request.json()
@@ -112,49 +130,55 @@ class _Handlers:
         now = time.time()
         with self.state.lock:
             pipe = self._pipe(request, now)
-            script = pipe.script
             if action in ("sync-now", "resync"):
-                if action == "sync-now":
-                    pipe.sync_now_posts += 1
-                    job_type = SYNC_NOW_TYPE
-                else:
-                    pipe.resync_posts += 1
-                    mode = str((body or {}).get("resync_mode", "EVOLVE_AND_MERGE")).upper()
-                    if mode not in ("EVOLVE_AND_MERGE", "DROP_AND_LOAD"):
-                        return error_response(400, f"Invalid resync_mode {mode}")
-                    job_type = pipe.resync_type(mode)
-                if pipe.status != "INITIALIZED":
-                    return error_response(
-                        400, f"Pipeline must be in the INITIALIZED state to sync; it is {pipe.status}"
-                    )
-                if pipe.running_job(now) is not None:
-                    return error_response(script.in_progress_status, script.in_progress_message)
-                if script.scheduled_job_before_post_s is not None:  # Hevo's scheduler ran one just before
-                    before = now - float(script.scheduled_job_before_post_s)
-                    early = pipe.new_job(job_type, before, duration_s=0.0, created=before)
-                    early.final_status = "COMPLETED"
-                    script.scheduled_job_before_post_s = None
-                job = pipe.new_job(job_type, now)
-                if script.sync_now_error_after_start > 0:
-                    script.sync_now_error_after_start -= 1
-                    return error_response(script.error_status, "Bad gateway")
-                answer: dict[str, Any] = {"success": True, "message": "Sync triggered"}
-                if script.return_job_id:
-                    answer["job_id"] = job.job_id
-                if script.answer_status is not None:
-                    answer["status"] = script.answer_status
-                return json_response(answer)
+                return self._start(pipe, action, body, now)
             if action == "enable":
                 pipe.status = "INITIALIZED"
                 return json_response({"success": True, "status": pipe.status})
             if action == "disable":
-                if (body or {}).get("cancel_active_jobs"):
+                if isinstance(body, dict) and body.get("cancel_active_jobs"):
                     job = pipe.running_job(now)
                     if job is not None:
                         job.cancel_at = now
                 pipe.status = "DISABLED"
                 return json_response({"success": True, "status": pipe.status})
         return error_response(404, f"Unknown pipeline action {action}")
+
+    def _start(self, pipe: PipelineState, action: str, body: Any, now: float) -> web.Response:
+        """sync-now or resync (under the lock): refused, or a new job."""
+        script = pipe.script
+        if action == "sync-now":
+            pipe.sync_now_posts += 1
+            job_type = SYNC_NOW_TYPE
+        else:
+            pipe.resync_posts += 1
+            pipe.resync_bodies.append(body)
+            mode = resync_mode_of(body, script.resync_body)
+            if isinstance(mode, web.Response):
+                return mode
+            job_type = pipe.resync_type(mode)
+        if pipe.status != "INITIALIZED":
+            return error_response(400, f"Pipeline must be in the INITIALIZED state to sync; it is {pipe.status}")
+        if pipe.running_job(now) is not None:
+            return error_response(script.in_progress_status, script.in_progress_message)
+        if script.scheduled_job_before_post_s is not None:  # Hevo's scheduler ran one just before
+            before = now - float(script.scheduled_job_before_post_s)
+            early = pipe.new_job(job_type, before, duration_s=0.0, created=before)
+            early.final_status = "COMPLETED"
+            script.scheduled_job_before_post_s = None
+        job = pipe.new_job(job_type, now)
+        if script.scheduled_run_after_post_s is not None and script.scheduled:  # Hevo's scheduler runs next
+            pipe.next_scheduled_run = now + float(script.scheduled_run_after_post_s)
+            script.scheduled_run_after_post_s = None
+        if script.sync_now_error_after_start > 0:
+            script.sync_now_error_after_start -= 1
+            return error_response(script.error_status, "Bad gateway")
+        answer: dict[str, Any] = {"success": True, "message": "Sync triggered"}
+        if script.return_job_id:
+            answer["job_id"] = job.job_id
+        if script.answer_status is not None:
+            answer["status"] = script.answer_status
+        return json_response(answer)
 
     async def list_jobs(self, request: web.Request) -> web.Response:
         window = _page_window(request)

@@ -26,6 +26,8 @@ DEFAULT_OBJECT_ERROR = "Failed to load 10 events: column 'amount' expects NUMBER
 FAILING_STATUSES = ("COMPLETED_WITH_FAILURES", "FAILED")
 RESYNC_TYPES = {"EVOLVE_AND_MERGE": "RESYNC_WITH_EVOLVE", "DROP_AND_LOAD": "RESYNC_WITH_DROP_AND_LOAD"}
 SYNC_NOW_TYPE = "INCREMENTAL"  # the type of sync-now jobs and of the jobs Hevo's scheduler starts
+FAULT_TARGETS = ("all", "get", "post", "pipeline")
+RESYNC_BODIES = ("resync_mode", "drop_and_load", "either", "neither")
 JOBS_ORDERS = ("newest_first", "oldest_first")
 #: ``schedule.sync_type`` of an Edge pipeline: Sync On Demand, or runs by Hevo's own scheduler.
 SYNC_TYPES = ("ON_DEMAND", "SCHEDULED")
@@ -43,13 +45,18 @@ class PipelineScript:
     job_appear_delay_s: float = 0.0  # the job is invisible (list and get) for this long
     job_type: str | None = None  # type reported for resync jobs (default by resync_mode)
     status: str = "INITIALIZED"  # pipeline status; sync-now/resync need INITIALIZED
+    ready_after_s: float | None = None  # the status turns INITIALIZED this long after the pipeline is added
+    # the resync body this Hevo accepts: resync_mode ({"resync_mode": ...}), drop_and_load ({"drop_and_load":
+    # bool}), either, or neither; any other body gets a 400 naming the body, and nothing starts
+    resync_body: str = "resync_mode"
     name: str = "simulated pipeline"
     # an already running job when the pipeline is added: True = INCREMENTAL, or a type name
     running_job: bool | str | None = None
     running_job_duration_s: float | None = None  # default: job_duration_s
-    # the refusal of a sync-now/resync while a job runs (409, 500 or 503) and its text
-    in_progress_status: int = 500
-    in_progress_message: str = OLD_IN_PROGRESS_MESSAGE
+    # the refusal of a sync-now/resync while a job runs: Hevo documents 409 or 500 with IN_PROGRESS_MESSAGE;
+    # older Hevo answered 500 with OLD_IN_PROGRESS_MESSAGE
+    in_progress_status: int = 409
+    in_progress_message: str = IN_PROGRESS_MESSAGE
     # the jobs list and the clock behind it
     jobs_order: str = "newest_first"  # order of GET .../jobs: newest_first or oldest_first
     past_jobs: int = 0  # finished INCREMENTAL jobs, one a minute, before the pipeline was added
@@ -63,6 +70,9 @@ class PipelineScript:
     frequency_minutes: int = 60  # the frequency GET /pipelines/{id} reports for a SCHEDULED pipeline
     schedule_every_s: float | None = None  # the real period in the simulator (default frequency_minutes * 60)
     schedule_first_s: float | None = None  # the first scheduled run comes this long after now (default one period)
+    scheduled_appear_delay_s: float | None = None  # scheduled jobs and SKIPPED records appear after this long
+    # (default job_appear_delay_s); one-shot: Hevo's scheduler runs this long after the next sync-now/resync
+    scheduled_run_after_post_s: float | None = None
     # faults
     sync_now_error_after_start: int = 0  # start the job, then answer error_status anyway (n times)
     error_status: int = 502
@@ -74,7 +84,7 @@ class PipelineScript:
     malformed_next: int = 0  # act, then answer 200 with a body that is not JSON
     rate_limit_next: int = 0  # answer 429 + Retry-After without acting
     retry_after: str | None = "1"  # Retry-After value for rate_limit_next ("1", or an HTTP date)
-    faults_on: str = "all"  # which requests the fault counters hit: all | get | post
+    faults_on: str = "all"  # which requests the fault counters hit: all | get | post | pipeline (GET of the pipeline)
     # counts reported on finished jobs
     events_ingested: int = 1000
     events_failed: int | None = None  # default: 10 for COMPLETED_WITH_FAILURES/FAILED, else 0
@@ -91,8 +101,12 @@ class PipelineScript:
         self.status = str(self.status).upper()
         if self.sync_now_error_after_start is True:
             self.sync_now_error_after_start = 1
-        if self.faults_on not in ("all", "get", "post"):
-            raise ValueError(f"faults_on must be all, get or post, got {self.faults_on!r}")
+        if self.faults_on not in FAULT_TARGETS:
+            raise ValueError(f"faults_on must be one of {', '.join(FAULT_TARGETS)}, got {self.faults_on!r}")
+        if self.resync_body not in RESYNC_BODIES:
+            raise ValueError(f"resync_body must be one of {', '.join(RESYNC_BODIES)}, got {self.resync_body!r}")
+        if self.ready_after_s is not None and float(self.ready_after_s) < 0:
+            raise ValueError("ready_after_s must not be negative")
         for name in ("job_duration_s", "job_appear_delay_s", "delay_s"):
             if float(getattr(self, name)) < 0:
                 raise ValueError(f"{name} must not be negative")

@@ -135,6 +135,16 @@ class PipelineState:
     run_now_posts: int = 0
     created: float = field(default_factory=time.time)
     next_scheduled_run: float | None = None  # wall clock (s) of Hevo's scheduler's next run
+    resync_bodies: list[Any] = field(default_factory=list)
+
+    def advance(self, now: float) -> None:
+        """Bring the pipeline up to ``now`` (called before every look or change): a settling status
+        turns INITIALIZED at its time, and Hevo's scheduler's runs are created."""
+        ready = self.script.ready_after_s
+        if ready is not None and now >= self.created + float(ready):
+            self.status = "INITIALIZED"
+            self.script.ready_after_s = None
+        self.run_scheduler(now)
 
     def run_scheduler(self, now: float) -> None:
         """Create the jobs Hevo's own scheduler started up to ``now`` (called before every look or change).
@@ -159,13 +169,17 @@ class PipelineState:
             self.next_scheduled_run = at + period
             if self.status != "INITIALIZED":
                 continue
+            delay = (
+                script.job_appear_delay_s
+                if script.scheduled_appear_delay_s is None
+                else script.scheduled_appear_delay_s
+            )
             if self.running_job(at) is not None:
-                skipped = self.new_job(SYNC_NOW_TYPE, at, duration_s=0.0, created=at)
-                skipped.final_status = "SKIPPED"
-                skipped.appear_at = at + script.job_appear_delay_s
+                job = self.new_job(SYNC_NOW_TYPE, at, duration_s=0.0, created=at)
+                job.final_status = "SKIPPED"
             else:
                 job = self.new_job(SYNC_NOW_TYPE, at, created=at)
-                job.appear_at = at + script.job_appear_delay_s
+            job.appear_at = at + float(delay)
 
     def running_job(self, now: float) -> SimJob | None:
         for job in reversed(self.jobs):
@@ -269,7 +283,7 @@ class SimState:
                 job = state.new_job(script.running_job_type, now, duration_s=duration + 1.0, created=now - 1.0)
                 job.appear_at = now - 1.0
                 job.final_status = "COMPLETED"
-            state.run_scheduler(now)
+            state.advance(now)
             self.pipelines[pid] = state
             return state
 
