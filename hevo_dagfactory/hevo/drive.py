@@ -1,7 +1,7 @@
 """Running a flow: the one loop that turns a generator of API calls and sleeps into requests.
 
 The rules that matter (never POST twice, how to wait for a job) are written once, as generators that
-yield an :class:`~.endpoints.ApiCall` or a :class:`~.start.Sleep` and receive the parsed answer, or get
+yield an :class:`~.endpoints.ApiCall` or a :class:`~.flow.Sleep` and receive the parsed answer, or get
 the :class:`~.errors.HevoError` thrown in. Only the transport differs between who runs them: the sync
 client, the async client, the trigger (each call cut at its deadline with ``asyncio.wait_for``) and the
 worker-side poll (each call abandoned in a thread at its deadline, provider/bounded.py). So the loop is
@@ -20,7 +20,7 @@ from typing import Any, TypeVar, cast
 
 from .endpoints import ApiCall
 from .errors import HevoError, HevoTransportError
-from .start import Sleep
+from .flow import Sleep
 
 R = TypeVar("R")
 Flow = Generator[Any, Any, R]

@@ -3,7 +3,7 @@
 Every way of waiting drives this one flow: the trigger (async, in the triggerer), the operator's
 worker-side poll, the sensor (deferred; its pokes reuse the single look) and the wait-only syncs. Like
 ``start_job_flow`` it is a generator that yields an :class:`~.endpoints.ApiCall` or a
-:class:`~.start.Sleep` and receives the parsed answer or has the :class:`~.errors.HevoError` thrown in
+:class:`~.flow.Sleep` and receives the parsed answer or has the :class:`~.errors.HevoError` thrown in
 (:mod:`.drive` runs it); it returns a :class:`WaitResult`. What one *look* is (read one job, or scan the
 jobs list for a job that completed after a time) is a *watch* object; the loop does not care.
 
@@ -33,8 +33,8 @@ from typing import Any, Protocol
 from . import endpoints as ep
 from .drive import NoAnswer
 from .errors import HevoError, is_transient
+from .flow import Sleep
 from .models import Job, JobOutcome
-from .start import Sleep
 
 log = logging.getLogger(__name__)
 

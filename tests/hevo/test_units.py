@@ -256,12 +256,12 @@ def test_any_non_empty_secret_is_redacted(secret):
 
 
 def test_a_job_in_the_trigger_answer_must_really_be_one():
-    from hevo_dagfactory.hevo.start import _job_in_answer
+    from hevo_dagfactory.hevo.discovery import job_in_answer
 
     expected = frozenset({"INCREMENTAL"})
     job = {"job_id": "j", "type": "INCREMENTAL", "status": "IN_PROGRESS", "created_ts": 1}
-    assert _job_in_answer(job, expected).job_id == "j"
-    assert _job_in_answer({"data": job}, expected).job_id == "j"
+    assert job_in_answer(job, expected).job_id == "j"
+    assert job_in_answer({"data": job}, expected).job_id == "j"
     for ack in (
         {"job_id": "j", "status": "success"},
         {"job_id": "j", "status": "IN_PROGRESS"},
@@ -269,4 +269,24 @@ def test_a_job_in_the_trigger_answer_must_really_be_one():
         {"job_id": "j"},
         {"status": "COMPLETED", "type": "INCREMENTAL"},
     ):
-        assert _job_in_answer(ack, expected) is None
+        assert job_in_answer(ack, expected) is None
+
+
+def test_job_timestamps_and_counts_in_either_documented_spelling():
+    """Hevo's provider sends created_ts (epoch ms); one doc sample shows created_at (ISO) and a statistics object."""
+    from hevo_dagfactory.hevo import Job
+
+    iso = Job.from_api(
+        {
+            "job_id": "j",
+            "status": "COMPLETED",
+            "created_at": "2026-01-01T00:00:00Z",
+            "updated_at": "2026-01-01T00:01:00+00:00",
+            "statistics": {"events_ingested": 7, "events_failed": "2", "objects_failed": 1},
+        }
+    )
+    assert iso.created_ts == 1767225600000 and iso.updated_ts == 1767225660000
+    assert (iso.events_ingested, iso.events_failed, iso.objects_failed) == (7, 2, 1)
+    assert Job.from_api({"job_id": "j", "status": "x", "created_at": 1767225600}).created_ts == 1767225600000
+    assert Job.from_api({"job_id": "j", "status": "x", "created_ts": 1767225600000}).created_ts == 1767225600000
+    assert Job.from_api({"job_id": "j", "status": "x", "created_at": "yesterday"}).created_ts is None

@@ -18,7 +18,7 @@ from wait_scenarios import ONE_ATTEMPT, SCENARIOS, Scenario, prepare
 from hevo_dagfactory.hevo import AsyncEdgeClient, EdgeClient, HevoNotFound, HevoServerError, Job
 from hevo_dagfactory.hevo.drive import NoAnswer, drive
 from hevo_dagfactory.hevo.endpoints import ApiCall
-from hevo_dagfactory.hevo.start import Sleep
+from hevo_dagfactory.hevo.flow import Sleep
 from hevo_dagfactory.hevo.wait import (
     DEFAULT_WAIT,
     MAX_POLL_INTERVAL_S,
