@@ -78,24 +78,15 @@ def workflow_doc_md(workflow: Any, source_name: str, emitted: Iterable[str]) -> 
 
 
 def _step_summary(step: Any) -> str:
-    """dbt: command, selectors and target. bash: nothing beyond the kind (commands may hold secrets)."""
-    if step.kind == "dbt" and step.dbt is not None:
-        d = step.dbt
-        parts = [f"dbt {d.command}"]
-        if d.select:
-            parts.append("select " + " ".join(d.select))
-        if d.exclude:
-            parts.append("exclude " + " ".join(d.exclude))
-        if d.selector:
-            parts.append(f"selector {d.selector}")
-        if d.target:
-            parts.append(f"target {d.target}")
-        if d.full_refresh:
-            parts.append("full refresh")
-        return "; ".join(parts)
-    if step.kind == "bash":
-        return "bash command (see the task's rendered template)"
-    return step.kind
+    """What the step's kind says about it (``StepKind.doc_summary``: never env values, commands or vars).
+
+    A kind the spec registry does not know (a workflow built in code for a builder-only plug-in)
+    shows its name only.
+    """
+    from hevo_dagfactory.spec.kinds import STEP_KINDS
+
+    kind = STEP_KINDS.get(step.kind)
+    return kind.summary(step.body) if kind is not None else step.kind
 
 
 def error_doc_md(source_name: str, lines: list[str], *, what_to_do: str) -> str:
