@@ -33,6 +33,7 @@ def _dur(value: timedelta | None) -> str:
 def render(workflow) -> str:
     """The text ``show`` prints for one workflow (also used by the demo and tests)."""
     from hevo_dagfactory.spec.graph import layers
+    from hevo_dagfactory.spec.kinds import step_kind
     from hevo_dagfactory.spec.model import AssetSchedule
 
     w = workflow
@@ -70,12 +71,7 @@ def render(workflow) -> str:
         describe[s.id] = f"hevo {action} pipeline {s.pipeline_id} ({extra})"
         upstream[s.id] = ()
     for st in w.steps:
-        if st.dbt is not None:
-            describe[st.id] = "dbt " + " ".join(st.dbt.argv())
-        elif st.bash is not None:
-            describe[st.id] = "bash: " + st.bash.command.strip().replace("\n", " ⏎ ")
-        else:  # a kind registered in spec.kinds after these two
-            describe[st.id] = f"{st.kind}: {st.body}"
+        describe[st.id] = step_kind(st.kind).show(st.body)
         upstream[st.id] = w.upstream_of(st)
     order = [s.id for s in w.syncs] + [s.id for s in w.steps]
     width = max((len(i) for i in order), default=0)
