@@ -16,6 +16,7 @@ import aiohttp
 
 from . import endpoints as ep
 from .base import ClientConfig
+from .completion import CompletionWatch
 from .drive import NoAnswer, adrive
 from .errors import transport_error
 from .models import Job, JobPage, StartedJob
@@ -231,6 +232,30 @@ class AsyncEdgeClient(ClientConfig):
     ) -> WaitResult:
         """Wait for one job to reach a terminal status (:meth:`wait` of a :class:`~.wait.JobWatch`)."""
         return await self.wait(JobWatch(pipeline_id, job_id), deadline=deadline, policy=policy, logger=logger)
+
+    async def wait_for_completion(
+        self,
+        pipeline_id: Any,
+        after_ms: int,
+        *,
+        job_type: str | None = None,
+        accept_completed_with_failures: bool = False,
+        deadline: float | None = None,
+        policy: WaitPolicy | None = None,
+        logger: Any = None,
+    ) -> WaitResult:
+        """Wait, starting nothing, for a job of the type that completes after ``after_ms`` (epoch ms).
+
+        For pipelines Hevo schedules itself; the rules are in :mod:`.completion`.
+        """
+        watch = CompletionWatch(
+            pipeline_id,
+            after_ms,
+            job_type=job_type,
+            accept_completed_with_failures=accept_completed_with_failures,
+            discovery=self.discovery,
+        )
+        return await self.wait(watch, deadline=deadline, policy=policy, logger=logger)
 
     def _send_before(self, deadline: float | None) -> Any:
         """``call``, cut at ``deadline``: the flow gets :class:`~.drive.NoAnswer` when the time is up."""

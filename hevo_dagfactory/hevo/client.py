@@ -9,6 +9,7 @@ import requests
 
 from . import endpoints as ep
 from .base import ClientConfig
+from .completion import CompletionWatch
 from .drive import drive
 from .errors import transport_error
 from .models import Job, JobPage, StartedJob
@@ -205,3 +206,27 @@ class EdgeClient(ClientConfig):
     ) -> WaitResult:
         """Wait for one job to reach a terminal status (:meth:`wait` of a :class:`~.wait.JobWatch`)."""
         return self.wait(JobWatch(pipeline_id, job_id), deadline=deadline, policy=policy, logger=logger)
+
+    def wait_for_completion(
+        self,
+        pipeline_id: Any,
+        after_ms: int,
+        *,
+        job_type: str | None = None,
+        accept_completed_with_failures: bool = False,
+        deadline: float | None = None,
+        policy: WaitPolicy | None = None,
+        logger: Any = None,
+    ) -> WaitResult:
+        """Wait, starting nothing, for a job of the type that completes after ``after_ms`` (epoch ms).
+
+        For pipelines Hevo schedules itself; the rules are in :mod:`.completion`.
+        """
+        watch = CompletionWatch(
+            pipeline_id,
+            after_ms,
+            job_type=job_type,
+            accept_completed_with_failures=accept_completed_with_failures,
+            discovery=self.discovery,
+        )
+        return self.wait(watch, deadline=deadline, policy=policy, logger=logger)
