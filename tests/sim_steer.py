@@ -66,3 +66,22 @@ def requests_since(sim: Any, pipeline_id: str, start: int, names: dict[str, str]
         path = "/".join(names.get(segment, segment) for segment in entry["path"].split("/"))
         out.append((entry["method"], path, entry["status"]))
     return out
+
+
+def schedule_after_first_look(sim: Any, pipeline_id: str, in_s: float) -> threading.Thread:
+    """Once the jobs list of a Hevo-scheduled pipeline has been read (answered), Hevo's scheduler runs
+    ``in_s`` later: a wait-only task's first look then surely finds nothing, whatever the start-up took."""
+    path = f"/api/v1/pipelines/{pipeline_id}/jobs"
+
+    def watch() -> None:
+        end = time.time() + 120
+        while time.time() < end:
+            if any(e["path"] == path and e["status"] == 200 for e in sim.request_log):
+                with sim.state.lock:
+                    sim.state.pipelines[str(pipeline_id)].next_scheduled_run = time.time() + in_s
+                return
+            time.sleep(0.005)
+
+    thread = threading.Thread(target=watch, name=f"schedule {pipeline_id}", daemon=True)
+    thread.start()
+    return thread

@@ -28,7 +28,7 @@ from hevo_dagfactory.hevo.wait import JobWatch, wait_flow
 from hevo_dagfactory.provider.bounded import CallTimedOut, call_within, remaining, send_within
 from hevo_dagfactory.provider.compat import WORKER_KILL_GRACE_S, AirflowTaskTimeout
 from hevo_dagfactory.provider.results import HevoJobFailed
-from hevo_dagfactory.provider.triggers.job import wait_event
+from hevo_dagfactory.provider.triggers.events import wait_event
 
 if TYPE_CHECKING:
     from hevo_dagfactory.hevo import EdgeClient

@@ -20,7 +20,7 @@ owns the never-POST-twice rule and job discovery).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from hevo_dagfactory.hevo import HevoError, HevoJobInProgress
@@ -36,23 +36,24 @@ from hevo_dagfactory.provider.links.job import (
     HevoJobLink,
 )
 from hevo_dagfactory.provider.operators.blocking import Running
-from hevo_dagfactory.provider.operators.waiting import JobWaiting
+from hevo_dagfactory.provider.operators.waitonly import WAIT, WaitOnly
 from hevo_dagfactory.provider.params import DEFAULT_TIMEOUT_S, choice, to_seconds
 from hevo_dagfactory.provider.results import HevoJobFailed, job_result, judge, resolve_policy
 from hevo_dagfactory.provider.tries import owns_job, which_try
 
-ACTIONS = ("SYNC_NOW", "RESYNC")
+ACTIONS = ("SYNC_NOW", "RESYNC", WAIT)
 RESYNC_MODES = ("EVOLVE_AND_MERGE", "DROP_AND_LOAD")
 IF_RUNNING = ("attach", "fail")
 
 __all__ = ["DEFAULT_TIMEOUT_S", "DEFER_BACKSTOP_S", "MAX_POLL_INTERVAL_S", "HevoPipelineOperator", "to_seconds"]
 
 
-class HevoPipelineOperator(JobWaiting, BaseOperator):
-    """Trigger a Hevo Edge pipeline sync (or resync) and wait for its job.
+class HevoPipelineOperator(WaitOnly, BaseOperator):
+    """Trigger a Hevo Edge pipeline sync (or resync) and wait for its job, or wait for Hevo's own run.
 
     :param pipeline_id: Hevo Edge pipeline id (templated).
-    :param action: ``SYNC_NOW`` or ``RESYNC`` (any case).
+    :param action: ``SYNC_NOW``, ``RESYNC`` or ``WAIT`` (any case). ``WAIT`` starts nothing and waits for a
+        job Hevo runs on its own schedule to complete after ``completed_after`` (operators/waitonly.py).
     :param job_type: job type to attach to/discover (default: INCREMENTAL for SYNC_NOW, the resync types for RESYNC).
     :param connection_id: Airflow connection (``hevo`` or the seed's HTTP type).
     :param region: Hevo region, used when the connection has neither host nor region.
@@ -70,9 +71,11 @@ class HevoPipelineOperator(JobWaiting, BaseOperator):
     :param timeout: limit for the whole wait (seconds or timedelta); None means the default of 7 days.
         ``execution_timeout`` also counts, the smaller wins. On expiry the task fails and the Hevo job
         is cancelled if this task owns it (see the module docstring).
+    :param completed_after: ``WAIT`` only (templated): the job must complete at or after this time (a
+        datetime, an ISO 8601 string or epoch seconds); None means the run's data interval end.
     """
 
-    template_fields = ("pipeline_id", "job_type", "connection_id", "region")
+    template_fields = ("pipeline_id", "job_type", "connection_id", "region", "completed_after")
     operator_extra_links = (HevoJobLink(),)
     ui_color = "#d6ecff"
 
@@ -94,6 +97,7 @@ class HevoPipelineOperator(JobWaiting, BaseOperator):
         if_running: str = "attach",
         timeout: int | float | timedelta | None = None,
         retry_limit: int | None = None,
+        completed_after: str | datetime | float | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -116,6 +120,13 @@ class HevoPipelineOperator(JobWaiting, BaseOperator):
         if retry_limit is not None and (not isinstance(retry_limit, int) or retry_limit < 1):
             raise ValueError(f"retry_limit must be a positive number of job-discovery attempts; got {retry_limit!r}")
         self.retry_limit = retry_limit
+        self.completed_after = completed_after
+        if self.action == WAIT and not self.wait_for_completion:
+            raise ValueError(
+                f"{self.task_id}: action WAIT starts nothing, so wait_for_completion=False would do nothing"
+            )
+        if self.action != WAIT and completed_after is not None:
+            raise ValueError(f"{self.task_id}: completed_after applies to action WAIT only (action is {self.action})")
         self._running: Running | None = None
         self._ended: str | None = None
 
@@ -140,6 +151,8 @@ class HevoPipelineOperator(JobWaiting, BaseOperator):
 
     # --- execute --------------------------------------------------------------------------
     def execute(self, context: Context) -> Any:
+        if self.action == WAIT:
+            return self._execute_wait_only(context)
         ti = context["ti"]
         hook = self._hook()
         settings = hook.settings()

@@ -2,7 +2,7 @@
 
 Both wait modes run the one wait flow (hevo/wait.py): deferred, in ``HevoJobTrigger``; or in the
 worker (operators/blocking.py), each read abandoned at the deadline. Both end in the same event payload
-(``triggers.job.wait_event``), and :meth:`JobWaiting._conclude` turns it into the result or a clear
+(``triggers.events.wait_event``), and :meth:`JobWaiting._conclude` turns it into the result or a clear
 failure, so the two modes agree on every verdict and make the same requests:
 
 - ``terminal``: the job's result, judged by ``on_completed_with_failures``;
@@ -72,16 +72,19 @@ class JobWaiting(BlockingPoll):
         running = Running(self.pipeline_id, job.job_id, settings, owned)
         return self._poll(client, running, attached, deadline, settings.ui_base)
 
-    def _job_trigger(self, job_id: str, deadline: float, owned: bool) -> HevoJobTrigger:
+    def _trigger(self, deadline: float, **kwargs: Any) -> HevoJobTrigger:
+        """The trigger for this task's wait: its pipeline, connection, deadline and wait policy, plus ``kwargs``."""
         return HevoJobTrigger.with_policy(
             self._wait_policy(),
             pipeline_id=self.pipeline_id,
-            job_id=job_id,
             connection_id=self.connection_id,
             region=self.region,
             deadline=deadline,
-            cancel_on_kill=owned,
+            **kwargs,
         )
+
+    def _job_trigger(self, job_id: str, deadline: float, owned: bool) -> HevoJobTrigger:
+        return self._trigger(deadline, job_id=job_id, cancel_on_kill=owned)
 
     # --- resume and conclude --------------------------------------------------------------------
     def execute_complete(

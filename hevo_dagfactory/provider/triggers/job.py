@@ -1,5 +1,9 @@
 """HevoJobTrigger: waits for one Hevo job in the triggerer, without blocking its event loop.
 
+It follows a known job (``job_id``), or, for a wait-only sync (``completed_after_ms``), waits for a
+job of the type that completes after that time, started by nobody here (hevo/completion.py). Either
+way it drives the one wait flow (hevo/wait.py) with the async client.
+
 Why it looks like this (see docs/provider.md and the anchors reference):
 - It only reads. The operator POSTs the sync; a trigger can run twice (HA, restarts), so it
   must have no side effect except the user-requested cancel in ``on_kill``.
@@ -32,13 +36,12 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+from hevo_dagfactory.hevo.completion import CompletionWatch
 from hevo_dagfactory.hevo.wait import (
     DEFAULT_POLL_INTERVAL_S,
-    ERROR,
     MAX_POLL_INTERVAL_S,
     MAX_TRANSIENT_ERRORS,
     POLL_BACKOFF,
-    TERMINAL,
     TIMEOUT,
     JobWatch,
     WaitPolicy,
@@ -46,6 +49,7 @@ from hevo_dagfactory.hevo.wait import (
 )
 from hevo_dagfactory.provider.compat import TRIGGER_ON_KILL_TIMEOUT_S, BaseTrigger, TriggerEvent, task_left_deferred
 from hevo_dagfactory.provider.hooks.hevo import DEFAULT_CONN_ID, HevoConnectionError, HevoHook
+from hevo_dagfactory.provider.triggers.events import event_payload, wait_event
 
 CLASSPATH = "hevo_dagfactory.provider.triggers.job.HevoJobTrigger"
 #: Our own bound of a cancel on kill (lookup included): under the framework's, so we log the outcome.
@@ -63,7 +67,7 @@ class HevoJobTrigger(BaseTrigger):
     for ``terminal`` and ``error_status`` (Hevo's HTTP status) for ``error``.
 
     :param pipeline_id: Hevo Edge pipeline id.
-    :param job_id: the job to follow.
+    :param job_id: the job to follow (``None`` for a wait-only sync).
     :param connection_id: Airflow connection id.
     :param region: region used when the connection has neither host nor region.
     :param deadline: absolute epoch seconds after which a ``timeout`` event is sent; ``None`` = no limit.
@@ -73,12 +77,20 @@ class HevoJobTrigger(BaseTrigger):
     :param max_transient_errors: consecutive transient errors tolerated before an ``error`` event.
     :param cancel_on_kill: cancel the job when a user kills the deferred task: True only when the
         operator owns the job (provider/tries.py); sensors only watch, so they pass ``False``.
+    :param completed_after_ms: wait-only: wait for a job that completes at or after this epoch time
+        (ms) instead of following ``job_id``; ``None`` (default) follows ``job_id``.
+    :param job_type: wait-only: the job type to wait for (default ``INCREMENTAL``).
+    :param accept_completed_with_failures: wait-only: a job COMPLETED_WITH_FAILURES counts as the
+        completion (the task's policy is ``warn`` or ``succeed``).
+
+    Tasks deferred by an earlier version are re-created from their serialized kwargs, which lack
+    the wait-only ones; their defaults mean "follow ``job_id``", as before.
     """
 
     def __init__(
         self,
         pipeline_id: int | str,
-        job_id: str,
+        job_id: str | None,
         connection_id: str = DEFAULT_CONN_ID,
         region: str | None = None,
         deadline: float | None = None,
@@ -87,6 +99,9 @@ class HevoJobTrigger(BaseTrigger):
         poll_backoff: float = POLL_BACKOFF,
         max_transient_errors: int = MAX_TRANSIENT_ERRORS,
         cancel_on_kill: bool = True,
+        completed_after_ms: int | None = None,
+        job_type: str | None = None,
+        accept_completed_with_failures: bool = False,
     ) -> None:
         super().__init__()
         self.pipeline_id = pipeline_id
@@ -99,6 +114,11 @@ class HevoJobTrigger(BaseTrigger):
         self.poll_backoff = float(poll_backoff)
         self.max_transient_errors = int(max_transient_errors)
         self.cancel_on_kill = bool(cancel_on_kill)
+        self.completed_after_ms = int(completed_after_ms) if completed_after_ms is not None else None
+        self.job_type = job_type
+        self.accept_completed_with_failures = bool(accept_completed_with_failures)
+        if self.completed_after_ms is None and not job_id:
+            raise ValueError("HevoJobTrigger needs a job_id to follow, or completed_after_ms for a wait-only sync")
 
     @classmethod
     def with_policy(cls, policy: WaitPolicy, **kwargs: Any) -> HevoJobTrigger:
@@ -126,6 +146,9 @@ class HevoJobTrigger(BaseTrigger):
                 "poll_backoff": self.poll_backoff,
                 "max_transient_errors": self.max_transient_errors,
                 "cancel_on_kill": self.cancel_on_kill,
+                "completed_after_ms": self.completed_after_ms,
+                "job_type": self.job_type,
+                "accept_completed_with_failures": self.accept_completed_with_failures,
             },
         )
 
@@ -166,6 +189,17 @@ class HevoJobTrigger(BaseTrigger):
             seconds = min(seconds, max(remaining, 0.0))
         await asyncio.sleep(max(seconds, 0.0))
 
+    def _watch(self) -> JobWatch | CompletionWatch:
+        """What one look is: read the job, or (wait-only) scan the jobs list for a completion."""
+        if self.completed_after_ms is None:
+            return JobWatch(self.pipeline_id, str(self.job_id))
+        return CompletionWatch(
+            self.pipeline_id,
+            self.completed_after_ms,
+            job_type=self.job_type,
+            accept_completed_with_failures=self.accept_completed_with_failures,
+        )
+
     def policy(self) -> WaitPolicy:
         """The wait flow's policy (interval, growth, cap, transient-error budget) from the serialized kwargs."""
         return WaitPolicy(self.poll_interval, self.max_poll_interval, self.poll_backoff, self.max_transient_errors)
@@ -194,14 +228,12 @@ class HevoJobTrigger(BaseTrigger):
                 fired = True
                 yield event
         except Exception as exc:
-            self.log.exception(
-                "Unexpected error while following Hevo job %s of pipeline %s", self.job_id, self.pipeline_id
-            )
+            self.log.exception("Unexpected error while waiting for %s", self._watch().subject)
             if fired:  # exactly one event per run: the task already has its answer
                 return
             yield self._event(
                 "error",
-                f"The trigger following Hevo job {self.job_id} of pipeline {self.pipeline_id} hit an unexpected "
+                f"The trigger waiting for {self._watch().subject} hit an unexpected "
                 f"{type(exc).__name__}: {str(exc)[:300]} (details in the triggerer's log)",
                 None,
                 error_status=None,
@@ -250,7 +282,7 @@ class HevoJobTrigger(BaseTrigger):
         except (HevoConnectionError, _LookupFailed) as exc:
             yield self._event("error", str(exc))
             return
-        watch = JobWatch(self.pipeline_id, self.job_id)
+        watch = self._watch()
         if client is None:  # the lookup ran into the deadline
             result = WaitResult(TIMEOUT, None, watch.timed_out())
         else:
@@ -266,6 +298,9 @@ class HevoJobTrigger(BaseTrigger):
         Best effort and bounded (lookup included); errors are logged, never raised. Not called
         on triggerer restarts, so those leave the job running, as they should.
         """
+        if self.job_id is None:
+            self.log.info("Task killed; nothing to cancel: this wait-only task started no Hevo job.")
+            return
         if not self.cancel_on_kill:
             self.log.info(
                 "Task killed; Hevo job %s of pipeline %s is left running: this task only watched or attached to it "
@@ -297,52 +332,6 @@ class HevoJobTrigger(BaseTrigger):
             )
         except Exception as exc:  # noqa: BLE001 - best effort by contract
             self.log.warning("Could not cancel Hevo job %s of pipeline %s: %s", self.job_id, self.pipeline_id, exc)
-
-
-def event_payload(
-    status: str,
-    *,
-    pipeline_id: Any,
-    job_id: str | None,
-    job: dict[str, Any] | None,
-    message: str,
-    owned: bool,
-    **more: Any,
-) -> dict[str, Any]:
-    """One trigger event's payload (docs/provider.md §5).
-
-    ``owned`` (may the task cancel the job) travels with the event, because not every resume path
-    keeps the deferral's kwargs (``dag.test()`` replaces them by the event on 2.11 and 3.3).
-    """
-    payload = {
-        "status": status,
-        "pipeline_id": pipeline_id,
-        "job_id": job_id,
-        "job": job,
-        "message": message,
-        "owned": owned,
-    }
-    payload.update(more)
-    return payload
-
-
-def wait_event(result: WaitResult, *, pipeline_id: Any, job_id: str | None, owned: bool) -> dict[str, Any]:
-    """The payload for a wait flow's result: what the trigger sends and the worker-side poll concludes from."""
-    job = result.job
-    more: dict[str, Any] = {}
-    if result.end == TERMINAL and result.outcome is not None:
-        more["outcome"] = result.outcome.value
-    if result.end == ERROR:
-        more["error_status"] = result.error_status
-    return event_payload(
-        result.end,
-        pipeline_id=pipeline_id,
-        job_id=job_id if job_id is not None else (job.job_id if job else None),
-        job=job.to_dict() if job else None,
-        message=result.message,
-        owned=owned,
-        **more,
-    )
 
 
 class _LookupFailed(Exception):
