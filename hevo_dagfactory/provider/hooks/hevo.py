@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from hevo_dagfactory.hevo import HevoError, base_url
+from hevo_dagfactory.hevo.regions import REGION_HELP
 from hevo_dagfactory.provider.compat import (
     AirflowException,
     AirflowNotFoundException,
@@ -250,7 +251,7 @@ class HevoHook(BaseHook):
             "region": StringField(
                 lazy_gettext("Region"),
                 widget=BS3TextFieldWidget(),
-                description="Hevo region of your account: asia, au, eu, in, us or us2.",
+                description=REGION_HELP,
             ),
         }
 
