@@ -76,6 +76,7 @@ _SUBMODULES = frozenset(
         "base",
         "budget",
         "client",
+        "connection",
         "discovery",
         "endpoints",
         "errors",

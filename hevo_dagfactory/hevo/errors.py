@@ -65,7 +65,9 @@ class HevoError(Exception):
     def __str__(self) -> str:
         return self.message
 
-    def __reduce__(self):  # keep pickling (multiprocessing, Airflow's log shipping) working with kw-only args
+    def __reduce__(
+        self,
+    ) -> tuple[Any, ...]:  # keep pickling (multiprocessing, Airflow's log shipping) working with kw-only args
         return (_rebuild, (type(self), self.message, self.__dict__))
 
 

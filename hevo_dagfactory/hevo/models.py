@@ -174,7 +174,7 @@ class Job:
         job_id = data.get("job_id", data.get("id"))
         if job_id in (None, ""):
             raise ValueError(f"job object without job_id: {sorted(data)[:10]}")
-        stats = data.get("statistics") if isinstance(data.get("statistics"), dict) else {}
+        stats: dict[str, Any] = data["statistics"] if isinstance(data.get("statistics"), dict) else {}
 
         def count(key: str) -> int | None:
             return to_int(data[key] if key in data else stats.get(key))

@@ -109,7 +109,7 @@ class HevoObject:
         """Parse leniently; ``ValueError`` only for something that is not an object at all."""
         if not isinstance(data, dict):
             raise ValueError(f"expected an object, got {type(data).__name__}")
-        stats = data.get("statistics") if isinstance(data.get("statistics"), dict) else {}
+        stats: dict[str, Any] = data["statistics"] if isinstance(data.get("statistics"), dict) else {}
         source = _namespace(data, "source_namespace", "source", "source_object")
         name = _first(data, ("object_name", "name", "display_name")) or (source.qualified if source else None)
         status = _first(data, ("status", "job_status", "object_status"))

@@ -86,7 +86,8 @@ def assess(pipeline: Any, pipeline_id: Any, action: str = "sync") -> Assessment:
     if status in PAUSED_STATUSES:
         return Assessment(
             status,
-            f"{what} is {status} (paused), so Hevo would refuse the {action}. Resume it in the Hevo UI (the "
+            f"{what} is {status}{'' if status.startswith('PAUS') else ' (paused)'}, so Hevo would refuse the "
+            f"{action}. Resume it in the Hevo UI (the "
             f"pipeline's Resume/Enable action) or with POST /api/v1/pipelines/{pipeline_id}/actions/enable, then "
             "run the sync again.",
             scheduled=scheduled,

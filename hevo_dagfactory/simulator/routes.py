@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -105,15 +106,27 @@ class _Handlers:
         pipe.advance(time.time() if now is None else now)
         return pipe
 
-    async def list_pipelines(self, request: web.Request) -> web.Response:
+    def _paged_list(
+        self,
+        request: web.Request,
+        items: Callable[[float], list[Any]],
+        render: Callable[[Any, float], Any] = lambda item, now: item,
+    ) -> web.Response:
+        """One page (``limit``/``cursor``) of ``items(now)``, each page item rendered under the lock."""
         window = _page_window(request)
         if isinstance(window, web.Response):
             return window
         offset, limit = window
+        now = time.time()
         with self.state.lock:
-            pipes = list(self.state.pipelines.values())
-            data = [p.to_api() for p in pipes[offset : offset + limit]]
-        return _paged(data, offset, limit, len(pipes))
+            every = items(now)
+            page = [render(item, now) for item in every[offset : offset + limit]]
+        return _paged(page, offset, limit, len(every))
+
+    async def list_pipelines(self, request: web.Request) -> web.Response:
+        return self._paged_list(
+            request, lambda now: list(self.state.pipelines.values()), lambda pipe, now: pipe.to_api()
+        )
 
     async def get_pipeline(self, request: web.Request) -> web.Response:
         with self.state.lock:
@@ -181,16 +194,9 @@ class _Handlers:
         return json_response(answer)
 
     async def list_jobs(self, request: web.Request) -> web.Response:
-        window = _page_window(request)
-        if isinstance(window, web.Response):
-            return window
-        offset, limit = window
-        now = time.time()
-        with self.state.lock:
-            pipe = self._pipe(request, now)
-            jobs = pipe.listed_jobs(now)
-            page = [j.to_api(now) for j in jobs[offset : offset + limit]]
-        return _paged(page, offset, limit, len(jobs))
+        return self._paged_list(
+            request, lambda now: self._pipe(request, now).listed_jobs(now), lambda job, now: job.to_api(now)
+        )
 
     def _job(self, request: web.Request, now: float):
         pipe = self._pipe(request, now)
@@ -209,25 +215,14 @@ class _Handlers:
             return json_response(job.to_api(now))
 
     async def list_job_objects(self, request: web.Request) -> web.Response:
-        window = _page_window(request)
-        if isinstance(window, web.Response):
-            return window
-        offset, limit = window
-        now = time.time()
-        with self.state.lock:
-            _, job = self._job(request, now)
-            objects = job.objects_to_api(now)
-        return _paged(objects[offset : offset + limit], offset, limit, len(objects))
+        return self._paged_list(request, lambda now: self._job(request, now)[1].objects_to_api(now))
 
     async def list_pipeline_objects(self, request: web.Request) -> web.Response:
-        window = _page_window(request)
-        if isinstance(window, web.Response):
-            return window
-        offset, limit = window
-        with self.state.lock:
-            script = self._pipe(request).script
-            objects = [object_to_api(script, t) for t in script.table_names()]
-        return _paged(objects[offset : offset + limit], offset, limit, len(objects))
+        def objects(now: float) -> list[dict[str, Any]]:
+            script = self._pipe(request, now).script
+            return [object_to_api(script, t) for t in script.table_names()]
+
+        return self._paged_list(request, objects)
 
     async def cancel_job(self, request: web.Request) -> web.Response:
         now = time.time()

@@ -26,7 +26,7 @@ DEFAULT_OBJECT_ERROR = "Failed to load 10 events: column 'amount' expects NUMBER
 FAILING_STATUSES = ("COMPLETED_WITH_FAILURES", "FAILED")
 RESYNC_TYPES = {"EVOLVE_AND_MERGE": "RESYNC_WITH_EVOLVE", "DROP_AND_LOAD": "RESYNC_WITH_DROP_AND_LOAD"}
 SYNC_NOW_TYPE = "INCREMENTAL"  # the type of sync-now jobs and of the jobs Hevo's scheduler starts
-FAULT_TARGETS = ("all", "get", "post", "pipeline")
+FAULT_TARGETS = ("all", "get", "post", "pipeline", "objects")
 RESYNC_BODIES = ("resync_mode", "drop_and_load", "either", "neither")
 JOBS_ORDERS = ("newest_first", "oldest_first")
 #: ``schedule.sync_type`` of an Edge pipeline: Sync On Demand, or runs by Hevo's own scheduler.
@@ -84,7 +84,9 @@ class PipelineScript:
     malformed_next: int = 0  # act, then answer 200 with a body that is not JSON
     rate_limit_next: int = 0  # answer 429 + Retry-After without acting
     retry_after: str | None = "1"  # Retry-After value for rate_limit_next ("1", or an HTTP date)
-    faults_on: str = "all"  # which requests the fault counters hit: all | get | post | pipeline (GET of the pipeline)
+    # which requests the fault counters hit: all | get | post | pipeline (GET of the pipeline) | objects (GET of
+    # job or pipeline objects)
+    faults_on: str = "all"
     # counts reported on finished jobs
     events_ingested: int = 1000
     events_failed: int | None = None  # default: 10 for COMPLETED_WITH_FAILURES/FAILED, else 0

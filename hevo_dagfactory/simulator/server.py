@@ -254,14 +254,14 @@ class Simulator:
 
     def _take_fault(self, pipe: PipelineState, request: web.Request) -> str | None:
         method = request.method.lower()
-        is_pipeline_get = (
-            method == "get"
-            and "jid" not in request.match_info
-            and request.path.endswith(f"/pipelines/{pipe.pipeline_id}")
-        )
+        targets = {"all", method}
+        if method == "get" and request.path.endswith(f"/pipelines/{pipe.pipeline_id}"):
+            targets.add("pipeline")
+        if method == "get" and request.path.endswith("/objects"):
+            targets.add("objects")
         with self.state.lock:
             script = pipe.script
-            if script.faults_on not in ("all", method) and not (script.faults_on == "pipeline" and is_pipeline_get):
+            if script.faults_on not in targets:
                 return None
             for attr, name in (
                 ("rate_limit_next", "rate_limit"),

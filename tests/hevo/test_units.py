@@ -50,15 +50,35 @@ def test_base_url(kwargs, url):
     assert base_url(**kwargs) == url
 
 
-def test_regions_are_the_six_documented():
-    assert set(REGIONS) == {"asia", "au", "eu", "in", "us", "us2"}
+def test_regions_are_the_eight_known():
+    assert set(REGIONS) == {"asia", "au", "eu", "eu2", "in", "us", "us2", "us-gcp"}
+    assert base_url(region="us-gcp") == "https://us-gcp.hevodata.com"
+    assert base_url(region="EU2") == "https://eu2.hevodata.com"
+
+
+def test_an_unknown_region_is_its_sign_in_subdomain_with_a_warning(caplog):
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="hevo_dagfactory.hevo.regions"):
+        assert base_url(region="me-central") == "https://me-central.hevodata.com"
+        assert base_url(region="me-central", port=8443) == "https://me-central.hevodata.com:8443"
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 1  # once per spelling, not per request
+    assert "'me-central' is not one we know" in warnings[0] and "us-gcp" in warnings[0] and "host" in warnings[0]
+
+
+@pytest.mark.parametrize("bad", ["mars 1", "-eu", "eu.", "eu/x", "a" * 64, "évora"])
+def test_a_region_that_cannot_be_a_subdomain_is_refused(bad):
+    with pytest.raises(ValueError, match="cannot be a subdomain") as info:
+        base_url(region=bad)
+    assert "us-gcp" in str(info.value)
 
 
 @pytest.mark.parametrize(
     ("kwargs", "needle"),
     [
         ({}, "region"),
-        ({"region": "mars"}, "asia"),
+        ({"region": "mars!"}, "asia"),
         ({"host": "x", "scheme": "ftp"}, "http"),
         ({"host": "x", "port": "abc"}, "number"),
     ],

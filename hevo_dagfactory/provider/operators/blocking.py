@@ -42,6 +42,7 @@ class Running(NamedTuple):
     job_id: str
     settings: HevoConnSettings
     owned: bool
+    ti: Any = None  # where the final result is published (XCom ``hevo_result``)
 
 
 class BlockingPoll:
@@ -63,13 +64,14 @@ class BlockingPoll:
         try:
             result = drive(flow, send_within(client, lambda: remaining(deadline)))
             event = wait_event(result, pipeline_id=self.pipeline_id, job_id=running.job_id, owned=running.owned)
-            return self._conclude(
+            return self._conclude_event(
                 event,
                 running.job_id,
                 attached=attached,
                 owned=running.owned,
                 ui_base=ui_base,
                 client=client,
+                ti=running.ti,
                 cancel=self._end_job,
             )
         except AirflowTaskTimeout:

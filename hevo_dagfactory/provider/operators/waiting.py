@@ -2,10 +2,11 @@
 
 Both wait modes run the one wait flow (hevo/wait.py): deferred, in ``HevoJobTrigger``; or in the
 worker (operators/blocking.py), each read abandoned at the deadline. Both end in the same event payload
-(``triggers.events.wait_event``), and :meth:`JobWaiting._conclude` turns it into the result or a clear
-failure, so the two modes agree on every verdict and make the same requests:
+(``triggers.events.wait_event``), and :meth:`JobWaiting._conclude_event` turns it into the result or a
+clear failure, so the two modes agree on every verdict and make the same requests:
 
-- ``terminal``: the job's result, judged by ``on_completed_with_failures``;
+- ``terminal``: the job's result, concluded by the operator's ``_conclude`` (failing tables named,
+  ``hevo_result`` pushed, ``on_completed_with_failures`` applied);
 - ``timeout``: cancel the job if this task owns it (else leave it running, and say so), then fail with
   the last status and what to do;
 - ``error``: read the job once more (it may have finished meanwhile), else fail without cancelling;
@@ -23,7 +24,7 @@ from hevo_dagfactory.provider.deadlines import deadline_from_start, defer_timeou
 from hevo_dagfactory.provider.links.job import XCOM_JOB_ID
 from hevo_dagfactory.provider.operators.blocking import BlockingPoll, Running
 from hevo_dagfactory.provider.params import human
-from hevo_dagfactory.provider.results import HevoJobFailed, job_result, judge
+from hevo_dagfactory.provider.results import HevoJobFailed, job_result
 from hevo_dagfactory.provider.triggers.job import HevoJobTrigger
 
 if TYPE_CHECKING:
@@ -33,7 +34,12 @@ if TYPE_CHECKING:
 
 
 class JobWaiting(BlockingPoll):
-    """Mixin for HevoPipelineOperator: defer or poll, resume, conclude (uses its parameters, hook and log)."""
+    """Mixin for HevoPipelineOperator: defer or poll, resume, conclude (uses its parameters, hook and log).
+
+    The operator's ``_conclude(result, client, ti)`` ends every wait that found a finished job.
+    """
+
+    _conclude: Any
 
     # --- limits -------------------------------------------------------------------------------
     def _limit(self) -> float:
@@ -69,7 +75,7 @@ class JobWaiting(BlockingPoll):
                 kwargs={"attached": attached, "owned": owned},
                 timeout=defer_timeout(deadline),
             )
-        running = Running(self.pipeline_id, job.job_id, settings, owned)
+        running = Running(self.pipeline_id, job.job_id, settings, owned, context["ti"])
         return self._poll(client, running, attached, deadline, settings.ui_base)
 
     def _trigger(self, deadline: float, **kwargs: Any) -> HevoJobTrigger:
@@ -109,17 +115,18 @@ class JobWaiting(BlockingPoll):
         hook = self._hook()
         settings = hook.settings()
         client = hook.client_for(settings)
-        return self._conclude(
+        return self._conclude_event(
             event,
             job_id,
             attached=attached,
             owned=owned,
             ui_base=settings.ui_base,
             client=client,
+            ti=context["ti"],
             cancel=lambda reason: self._cancel_or_leave(client, job_id, owned, reason),
         )
 
-    def _conclude(
+    def _conclude_event(
         self,
         event: dict[str, Any],
         job_id: str,
@@ -128,6 +135,7 @@ class JobWaiting(BlockingPoll):
         owned: bool,
         ui_base: str,
         client: EdgeClient,
+        ti: Any,
         cancel: Callable[[str], str],
     ) -> dict[str, Any]:
         """The verdict on a wait's end (module docstring); ``cancel(reason)`` cancels or leaves the job."""
@@ -135,7 +143,7 @@ class JobWaiting(BlockingPoll):
         last = event.get("job") or {}
         if kind == TERMINAL and last:
             result = job_result(self.pipeline_id, last, attached=attached, owned=owned, ui_base=ui_base)
-            return judge(result, self.on_completed_with_failures, self.log)
+            return self._conclude(result, client, ti)
         if kind == TIMEOUT:
             raise HevoJobFailed(self._timeout_message(job_id, last.get("status"), cancel("the deadline passed")))
         # An error event (or anything unknown): look once more, the job may have finished meanwhile.
@@ -147,7 +155,7 @@ class JobWaiting(BlockingPoll):
             recheck = f" Hevo now reports status {job.status}."
         if job is not None and job.outcome.terminal:
             result = job_result(self.pipeline_id, job.to_dict(), attached=attached, owned=owned, ui_base=ui_base)
-            return judge(result, self.on_completed_with_failures, self.log)
+            return self._conclude(result, client, ti)
         message = event.get("message") or f"unexpected event {event!r}"
         raise HevoJobFailed(
             f"Lost track of Hevo job {job_id} of pipeline {self.pipeline_id}: {message}.{recheck} The job was left running; fix the cause "

@@ -30,7 +30,7 @@ from hevo_dagfactory.provider.hooks.hevo import job_url
 from hevo_dagfactory.provider.links.job import XCOM_JOB_ID, XCOM_JOB_URL, XCOM_PIPELINE_ID
 from hevo_dagfactory.provider.operators.waiting import JobWaiting
 from hevo_dagfactory.provider.params import human
-from hevo_dagfactory.provider.results import HevoJobFailed, job_result, judge
+from hevo_dagfactory.provider.results import HevoJobFailed, job_result
 from hevo_dagfactory.provider.triggers.events import wait_event
 
 if TYPE_CHECKING:
@@ -172,7 +172,7 @@ class WaitOnly(JobWaiting):
         """terminal → the sync's verdict; timeout → what was seen and what to check; else one more look."""
         kind, job = event.get("status"), event.get("job")
         if kind == TERMINAL and job:
-            return self._judge_completion(context, job, ui_base, after_ms)
+            return self._judge_completion(context, job, client, ui_base, after_ms)
         if kind == TIMEOUT:
             raise HevoJobFailed(self._nothing_came(event.get("message") or "", human(self._limit())))
         try:  # an error event (or anything unknown): look once more, the job may have completed meanwhile
@@ -180,20 +180,23 @@ class WaitOnly(JobWaiting):
         except HevoJobFailed as exc:
             ended, recheck = None, f" Re-checking also failed: {exc}"
         if ended is not None:
-            return self._judge_completion(context, ended.to_dict(), ui_base, after_ms)
+            return self._judge_completion(context, ended.to_dict(), client, ui_base, after_ms)
         raise HevoJobFailed(
             f"Stopped waiting for a job of Hevo pipeline {self.pipeline_id} completing after {iso(after_ms)}: "
             f"{event.get('message') or f'unexpected event {event!r}'}.{recheck} Nothing was started or cancelled; "
             "fix the cause (connection, permissions, network) and clear this task."
         )
 
-    def _judge_completion(self, context: Context, job: dict[str, Any], ui_base: str, after_ms: int) -> dict[str, Any]:
+    def _judge_completion(
+        self, context: Context, job: dict[str, Any], client: EdgeClient, ui_base: str, after_ms: int
+    ) -> dict[str, Any]:
+        """The sync's verdict on the job that ended the wait (failing tables named, ``hevo_result`` pushed)."""
         ti = context["ti"]
         ti.xcom_push(key=XCOM_JOB_ID, value=job.get("job_id"))
         ti.xcom_push(key=XCOM_JOB_URL, value=job_url(ui_base, self.pipeline_id, job.get("job_id")))
         result = job_result(self.pipeline_id, job, attached=True, owned=False, ui_base=ui_base)
         try:
-            return judge(result, self.on_completed_with_failures, self.log)
+            return self._conclude(result, client, ti)
         except HevoJobFailed as exc:
             raise HevoJobFailed(
                 f"{exc} This task started nothing: it is Hevo's own run after {iso(after_ms)} that failed. A retry "
