@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from hevo_dagfactory.spec import ConfigErrors, load_file
 from hevo_dagfactory.spec.commands.show import render
@@ -121,3 +125,18 @@ def test_asset_scheduled_workflows_may_not_wait_after_a_logical_date(write):
     )
     (message,) = errors_of(path)
     assert message.startswith("assets.yaml:3:62: '{{ data_interval_end }}' is undefined in runs started by an Asset")
+
+
+@settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=40))
+def test_any_completed_after_text_is_a_model_or_a_config_error(write, text):
+    """Whatever a user writes as a fixed reference time, validation answers with a model or a ConfigError."""
+    path = write(
+        "fuzz.yaml", HEAD + f"  - {{id: crm, pipeline_id: 1, action: wait, completed_after: {json.dumps(text)}}}\n"
+    )
+    try:
+        (sync,) = load_file(path).syncs
+    except ConfigErrors as exc:
+        assert all(e.line for e in exc.errors)
+    else:
+        assert sync.completed_after is None or isinstance(sync.completed_after, str)
