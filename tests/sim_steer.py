@@ -58,7 +58,9 @@ def after_reads(sim: Any, pipeline_id: str, job_id: str, reads: int, change: Cal
 
 
 def requests_since(sim: Any, pipeline_id: str, start: int, names: dict[str, str]) -> list[tuple[str, str, Any]]:
-    """(method, path, status) of the pipeline's requests from log index ``start`` on, path segments renamed by ``names``."""
+    """(method, path, status) of the pipeline's requests from log index ``start`` on.
+
+    Path segments found in ``names`` are renamed (real ids → placeholders), so two runs compare."""
     out = []
     for entry in sim.request_log[start:]:
         if entry["pipeline_id"] != str(pipeline_id):

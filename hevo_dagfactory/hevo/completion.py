@@ -127,10 +127,15 @@ class CompletionWatch:
         elif self.newest_seen is not None:
             created = self.newest_seen.created_ts
             since = f" created {iso(created)}" if created is not None else ""
-            seen = f"no job ran after it (the newest seen: job {self.newest_seen.job_id}{since}, {self.newest_seen.status})"
+            newest = self.newest_seen
+            seen = f"no job ran after it (the newest seen: job {newest.job_id}{since}, {newest.status})"
         else:
             seen = "no job of that type was seen at all"
-        return f"No {'/'.join(sorted(self.types))} job of pipeline {self.pipeline_id} completed after {iso(self.after_ms)} before the deadline: {seen}."
+        kind = "/".join(sorted(self.types))
+        return (
+            f"No {kind} job of pipeline {self.pipeline_id} completed after {iso(self.after_ms)} "
+            f"before the deadline: {seen}."
+        )
 
     def failed(self, problem: str) -> str:
         return f"Waiting for {self.subject} failed: {problem}"

@@ -158,9 +158,9 @@ class JobWaiting(BlockingPoll):
             return self._conclude(result, client, ti)
         message = event.get("message") or f"unexpected event {event!r}"
         raise HevoJobFailed(
-            f"Lost track of Hevo job {job_id} of pipeline {self.pipeline_id}: {message}.{recheck} The job was left running; fix the cause "
-            "(connection, permissions, network) and clear this task: the new try attaches to the running job "
-            "instead of starting another sync."
+            f"Lost track of Hevo job {job_id} of pipeline {self.pipeline_id}: {message}.{recheck} The job was "
+            "left running; fix the cause (connection, permissions, network) and clear this task: the new try "
+            "attaches to the running job instead of starting another sync."
         )
 
     def _read_job(self, client: EdgeClient, job_id: str) -> Any:

@@ -36,10 +36,14 @@ def _dur(value: timedelta | None) -> str:
 
 def _sync_line(s: Sync) -> str:
     """A sync's line: what it starts (or, for ``action: wait``, which job it waits for) and how it waits."""
-    extra = f"wait {s.wait}, poll {_dur(s.poll_interval)}, timeout {_dur(s.timeout)}, with failures: {s.on_completed_with_failures}"
+    extra = (
+        f"wait {s.wait}, poll {_dur(s.poll_interval)}, timeout {_dur(s.timeout)}, "
+        f"with failures: {s.on_completed_with_failures}"
+    )
     if s.action == "wait":
         after = s.completed_after or "the data interval end"
-        return f"hevo wait for pipeline {s.pipeline_id}: a {s.job_type or 'INCREMENTAL'} job Hevo runs, completing after {after}; starts nothing ({extra})"
+        job = f"a {s.job_type or 'INCREMENTAL'} job Hevo runs, completing after {after}"
+        return f"hevo wait for pipeline {s.pipeline_id}: {job}; starts nothing ({extra})"
     action = s.action if s.action == "sync_now" else f"resync ({s.resync_mode})"
     return f"hevo {action} pipeline {s.pipeline_id} ({extra}, if running: {s.if_running})"
 
