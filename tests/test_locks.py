@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def _load_lock_module():
-    spec = importlib.util.spec_from_file_location("hevo_locks", REPO / "locks" / "lock.py")
+    spec = importlib.util.spec_from_file_location("hevo_locks", REPO / "tools" / "lock.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
     spec.loader.exec_module(module)

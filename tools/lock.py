@@ -12,8 +12,8 @@ with a message saying to run it. Re-locking keeps every pin that still fits (uv 
 existing file); ``make lock UPGRADE=1`` moves everything to the newest versions that resolve.
 
 Usage (the Makefile passes the Airflow versions):
-    python locks/lock.py compile --uv .tools/bin/uv --airflow 3.3.2 --airflow 2.11.2 [--upgrade]
-    python locks/lock.py check --airflow 3.3.2 --airflow 2.11.2
+    python tools/lock.py compile --uv .venv-tools/bin/uv --airflow 3.3.2 --airflow 2.11.2 [--upgrade]
+    python tools/lock.py check --airflow 3.3.2 --airflow 2.11.2
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from pathlib import Path
 
 import tomllib
 
-LOCK_DIR = Path(__file__).resolve().parent
-REPO = LOCK_DIR.parent
+REPO = Path(__file__).resolve().parent.parent
+LOCK_DIR = REPO / "locks"
 PYTHON_VERSION = "3.11"  # the lowest Python the locks hold for (CI's)
 
 #: Pins on top of pyproject.toml's ranges, each with its reason. Constraints, not requirements: they narrow a
