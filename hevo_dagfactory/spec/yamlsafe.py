@@ -34,7 +34,7 @@ except AttributeError:  # pragma: no cover - depends on the PyYAML build
 _TAGS: dict[tuple[str, tuple[bool, bool]], str] = {}  # (scalar text, implicit flags) -> resolved tag
 
 
-class _Loader(_Base):  # type: ignore[misc, valid-type]
+class _Loader(_Base):  # type: ignore[misc]
     """The safe loader with a memo for scalar tag resolution.
 
     Why: libyaml composes in C but asks Python's regex-based resolver for the tag of every
@@ -42,7 +42,7 @@ class _Loader(_Base):  # type: ignore[misc, valid-type]
     on the text and its quoting (the safe loader has no path resolvers), so it is cached.
     """
 
-    def resolve(self, kind, value, implicit):
+    def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
         if kind is not yaml.ScalarNode:
             return super().resolve(kind, value, implicit)
         key = (value, implicit)
@@ -323,7 +323,8 @@ def _deeper_than_max(text: str, loader_cls: type) -> ConfigError | None:
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    return _too_deep_error(event.start_mark.line, event.start_mark.column)
+                    mark = event.start_mark  # libyaml's parser marks every event
+                    return _too_deep_error(mark.line, mark.column) if mark else _too_deep_error(0, 0)
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     finally:
