@@ -86,19 +86,3 @@ def fast_retry() -> RetryPolicy:
 @pytest.fixture
 def fast_discovery() -> DiscoveryPolicy:
     return FAST_DISCOVERY
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    """A throwaway redis-server on a free 127.0.0.1 port (``.url``, ``.kill()``, ``.restart()``, ``.command()``)."""
-    from hevo_dagfactory.demo.procs import StackError
-    from hevo_dagfactory.demo.redisproc import RedisProcess
-
-    try:
-        server = RedisProcess(tmp_path / "redis").start()
-    except StackError as exc:
-        pytest.fail(f"the shared-budget tests need a real Redis: {exc}")
-    try:
-        yield server
-    finally:
-        server.stop()
