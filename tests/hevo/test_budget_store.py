@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import sys
+import threading
 import time
 
 import pytest
@@ -141,3 +142,31 @@ def test_without_the_redis_package_the_message_says_what_to_install(monkeypatch)
     with pytest.raises(ValueError, match=r"pip install 'hevo-dagfactory\[redis\]'") as info:
         budget_for("h.example", "k", store="redis://:hunter2@127.0.0.1:1/0")
     assert "hunter2" not in str(info.value)
+
+
+def test_waiters_sleep_while_another_probes_a_stalled_store(redis_server):
+    """The store stalls; one waiter's probe takes the whole 0.5 s bound each time. The other waiters must
+    really sleep meanwhile, not spin on zero-second sleeps (CPU, and a frozen loop in the worst case)."""
+    (budget,) = participants(redis_server.url, 1, limit=50)
+    one_request(budget)  # alone: the share is the whole limit
+
+    async def main():
+        async def waiter():
+            for _ in range(3):
+                slot = await budget.acquire_async()
+                await budget.release_async(slot)
+
+        await asyncio.gather(*(waiter() for _ in range(5)))
+
+    stall = threading.Thread(target=redis_server.command, args=("DEBUG", "SLEEP", "2"))
+    stall.start()
+    time.sleep(0.2)
+    runner = threading.Thread(target=asyncio.run, args=(main(),), daemon=True)
+    cpu, wall = time.process_time(), time.monotonic()
+    runner.start()
+    runner.join(30)
+    cpu, wall = time.process_time() - cpu, time.monotonic() - wall
+    stall.join()
+    assert not runner.is_alive(), "the waiters never got through"
+    assert budget.store_errors > 0 and wall > 1.0  # it did lose the store for a while
+    assert cpu < 0.05 * wall, (cpu, wall)  # spinning waiters burnt ~10 % here, sleeping ones ~2 %

@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 SHARE_TTL_SPANS = 2.0
 #: While degraded, ask the store again at most this often (seconds; shorter for short test windows).
 MAX_PROBE_INTERVAL_S = 1.0
+#: The shortest sleep of a degraded waiter (see :meth:`Fallback.cap`).
+PROBE_POLL_S = 0.01
 
 
 class Fallback:
@@ -69,10 +71,14 @@ class Fallback:
 
     # -- called by the acquire flow ------------------------------------------------------------------
     def cap(self, wait: float) -> float:
-        """Degraded, a waiter wakes for the next probe rather than sleeping through the store's return."""
+        """Degraded, a waiter wakes for the next probe rather than sleeping through the store's return.
+
+        Never less than PROBE_POLL_S: while another waiter's probe is under way (up to the store's
+        timeout) the others must really sleep, or an asyncio waiter would spin and starve the probe.
+        """
         if not self.degraded:
             return wait
-        return max(0.0, min(wait, self._probe_at - self._clock() + 1e-3))
+        return min(wait, max(PROBE_POLL_S, self._probe_at - self._clock() + 1e-3))
 
     def tick(self) -> None:
         """After a rejoin the share applies for a while; then the full limit again."""

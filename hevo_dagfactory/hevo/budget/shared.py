@@ -54,6 +54,7 @@ class SharedBudget:
         self._tokens = itertools.count(1)
         self.fallback = Fallback(self.local, self.local.limit, self.store.where, clock=self._clock)
         self.store_admitted = 0  # requests the store let go (the others went on our share)
+        self.store_calls = 0
 
     def after_fork(self) -> None:
         """In a forked child: another participant, with an empty local budget and fresh locks."""
@@ -211,12 +212,14 @@ class SharedBudget:
 
     # -- store calls (never raise: a failure is an answer the fallback understands) ------------------------
     def _call(self, op: str, token: str, pause_s: float = 0.0) -> _Answer:
+        self.store_calls += 1
         try:
             return self.store.call(self._keys, self._args(op, token, pause_s))
         except StoreUnavailable as exc:
             return exc
 
     async def _acall(self, op: str, token: str, pause_s: float = 0.0) -> _Answer:
+        self.store_calls += 1
         try:
             return await self.store.acall(self._keys, self._args(op, token, pause_s))
         except StoreUnavailable as exc:
