@@ -17,8 +17,8 @@ What one run does
   by each process: syncs that ended COMPLETED, errors that reached the sync, CPU per request.
 - The single-process path's cost: the budget calls a request makes (acquire + release) timed in a loop,
   today's ``RateBudget`` (the file at BASELINE_COMMIT, loaded from git) against this tree's no-store
-  path, interleaved in one run, sync and async, the fastest of 40 rounds of 5000 each (short rounds, so
-  some escape the other processes of a loaded machine); the store path (two Redis round trips) for reference.
+  path, interleaved in one run, sync and async, in CPU time, the fastest of 40 rounds of 5000 each; the
+  store path (two Redis round trips) for reference.
 
 Scaling (``--scale``, default 10): the window is 60/scale s (6 s) at the simulator and in the client,
 jobs last 60-180/scale s (1-3 minutes at real time), the poll interval starts at 15/scale s, discovery
@@ -27,7 +27,7 @@ times the real ones; the figures that matter (429 share, most per window, per-pr
 depend on the scale. Wall times are printed as measured and x scale (real-time equivalent).
 
 Run: ``.venv/bin/python bench/bench_budget.py [--syncs 100] [--scale 10] [--seed 7] [--costs-only]``; exit 1 if the
-shared budget lets a 429 through or a sync fails, or the no-store path is more than 1.5x today's cost.
+shared budget lets a 429 through or a sync fails, or the no-store path costs more than 1.2x today's CPU.
 """
 
 from __future__ import annotations
@@ -188,20 +188,21 @@ def load_baseline():
 
 
 def run_once(acquire, release, n: int, is_async: bool) -> float:
-    """Seconds for n acquire + release (the limit is never reached)."""
+    """CPU seconds of this process for n acquire + release (the limit is never reached). CPU time, not wall
+    time: on a loaded machine the wall clock mostly measures the wait for a core."""
     if is_async:
 
         async def loop() -> float:
-            started = time.perf_counter()
+            started = time.process_time()
             for _ in range(n):
                 await release(await acquire())
-            return time.perf_counter() - started
+            return time.process_time() - started
 
         return asyncio.run(loop())
-    started = time.perf_counter()
+    started = time.process_time()
     for _ in range(n):
         release(acquire())
-    return time.perf_counter() - started
+    return time.process_time() - started
 
 
 def time_variants(variants: dict, n: int, rounds: int = 40) -> dict[str, float]:
@@ -270,7 +271,7 @@ def print_table(args: argparse.Namespace, results: list[dict]) -> None:
 
 def print_costs(costs: dict[str, float | None]) -> bool:
     print(
-        "\nthe budget's cost per request (acquire + release, microseconds, fastest of 40 interleaved rounds of 5000):"
+        "\nthe budget's CPU cost per request (acquire + release, microseconds, fastest of 40 interleaved rounds of 5000):"
     )
     ok = True
     for kind in ("sync", "async"):
@@ -279,7 +280,7 @@ def print_costs(costs: dict[str, float | None]) -> bool:
         line = f"  {kind:<5}  no store: {now:.1f} us"
         if today is not None:
             line += f"  vs today ({BASELINE_COMMIT[:7]}): {today:.1f} us  = {now / today:.2f}x"
-            ok = ok and now <= 1.5 * today
+            ok = ok and now <= 1.2 * today
         else:
             line += "  (today's budget not found: no git history)"
         if store is not None:
@@ -332,7 +333,7 @@ def main() -> int:
     goals = {
         "shared budget: no 429": shared["rate_limited"] == 0 and results[3]["rate_limited"] == 0,
         "every sync completed": all(r["syncs_ok"] == args.syncs for r in results if r is not results[1]),
-        "no-store path <= 1.5x today's cost": cheap,
+        "no-store path <= 1.2x today's cost": cheap,
     }
     print("goals: " + ", ".join(f"{k}: {'met' if v else 'MISSED'}" for k, v in goals.items()))
     return 0 if all(goals.values()) else 1
