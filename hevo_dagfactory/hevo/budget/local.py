@@ -62,8 +62,10 @@ _YIELD_S = 0.001
 _LATE_S = 0.1
 #: Waits of consecutive bookings differ by at least this much, so timers fire in booking order.
 _STAGGER_S = 1e-6
-#: While the head of a gated line asks the store, the waiters behind it look again this often.
-_ASK_POLL_S = 0.02
+#: While the head of a gated line asks the store, the waiter n places behind it looks again after n times
+#: this (at most _ASK_POLL_MAX_S): the next one asks as soon as the head is through, the rest do not crowd.
+_ASK_POLL_S = 0.001
+_ASK_POLL_MAX_S = 0.05
 
 
 class Slot:
@@ -196,7 +198,7 @@ class RateBudget:
                     return 0.0
                 # our token is free, but an earlier booking goes first: its waiter is due and about to run
                 if first.state == _ASKING:
-                    need = now + _ASK_POLL_S
+                    need = now + min(_ASK_POLL_MAX_S, ahead * _ASK_POLL_S)
                 elif self.gated and first.t > now:  # the store told the first one to wait: so do we
                     need = first.t + ahead * _STAGGER_S
                 else:
