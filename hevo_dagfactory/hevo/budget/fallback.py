@@ -22,6 +22,7 @@ import logging
 import math
 import threading
 import time
+from collections.abc import Callable
 
 from .local import MIN_MARGIN_S, RateBudget
 from .store import StoreReply, StoreUnavailable
@@ -39,7 +40,9 @@ PROBE_POLL_S = 0.01
 class Fallback:
     """The degraded/recovering state of one shared budget; it sets the local budget's limit, gate and hold."""
 
-    def __init__(self, local: RateBudget, limit: int, where: str, *, clock=time.monotonic) -> None:
+    def __init__(
+        self, local: RateBudget, limit: int, where: str, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.local = local
         self.limit = int(limit)
         self.where = where

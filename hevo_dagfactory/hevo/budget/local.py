@@ -38,6 +38,7 @@ import collections
 import math
 import threading
 import time
+from collections.abc import Callable
 
 DEFAULT_RATE_PER_MINUTE = 100
 DEFAULT_WINDOW_S = 60.0
@@ -94,7 +95,7 @@ class RateBudget:
         window_s: float = DEFAULT_WINDOW_S,
         *,
         margin: float = SAFETY_MARGIN,
-        clock=time.monotonic,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if limit < 1:
             raise ValueError(f"rate_per_minute must be at least 1, got {limit}")
@@ -197,6 +198,7 @@ class RateBudget:
                     self.granted += 1
                     return 0.0
                 # our token is free, but an earlier booking goes first: its waiter is due and about to run
+                assert first is not None  # ahead > 0 counts from it
                 if first.state == _ASKING:
                     need = now + min(_ASK_POLL_MAX_S, ahead * _ASK_POLL_S)
                 elif self.gated and first.t > now:  # the store told the first one to wait: so do we

@@ -17,7 +17,7 @@ import itertools
 import os
 import time
 import uuid
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 from .fallback import Fallback
@@ -39,7 +39,7 @@ class SharedBudget:
         window_s: float,
         *,
         lease_s: float = 30.0,
-        clock=time.monotonic,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
         self.lease_s = float(lease_s)
