@@ -38,7 +38,7 @@ PYTEST := -m pytest -q -p no:cacheprovider
 # pytest-xdist for the unit and integration suites: one worker per core, idle workers steal queued tests.
 XDIST  := -n auto --dist worksteal
 
-.PHONY: install install-af2 install-af3 lock lint test test-af3 test-af2 test-unit test-e2e demo bench validate clean
+.PHONY: install install-af2 install-af3 lock lint test test-af3 test-af2 test-unit test-e2e demo bench validate  clean services redis-server
 
 ## uv, bootstrapped from PyPI with the only tools a clean machine has (python3 -m venv, pip)
 $(TOOLS)/.uv-$(UV_VERSION):
@@ -79,6 +79,26 @@ locks/airflow-%.txt:
 	@echo "no lock file for Airflow $*: run \`make lock AIRFLOW3_VERSION=$*\` (or AIRFLOW2_VERSION=$* for 2.x)" >&2
 	@exit 1
 
+## make services: the machine's servers the tests and benchmarks start on free 127.0.0.1 ports (never as a
+# system service). need_package COMMAND,DEBIAN_PACKAGE: present, or installed with apt-get when we are root on
+# Debian, or a clear failure that prints the exact command. Add a line per server (e.g. PostgreSQL).
+define need_package
+	@command -v $(1) >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "==> installing $(2) (provides $(1))"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null \
+	      || { echo "error: installing $(2) failed" >&2; exit 1; }; \
+	  else \
+	    echo "error: $(1) is missing. Install it with: sudo apt-get update && sudo apt-get install -y $(2)" >&2; exit 1; \
+	  fi; }
+endef
+
+services: redis-server
+
+# Redis: the shared rate-budget store's tests and the budget benchmark start their own redis-server.
+redis-server:
+	$(call need_package,redis-server,redis-server)
+
 install-af3: $(call stamp,$(VENV3),$(LOCK3))
 install-af2: $(call stamp,$(VENV2),$(LOCK2))
 install: $(call stamp,$(VENV),$(LOCK))
@@ -103,19 +123,19 @@ lint: install-af3
 # start-up and task timings stay as in a serial run) and the unit suites use the rest. The e2e suite
 # includes tests/e2e/test_e2e_demo_af2.py, which runs the demo on a real 2.11 stack with $(PY2) (hence
 # install-af2 first). Every suite runs to its end; the exit code is 1 if any failed.
-test: install-af3 install-af2 lint
+test: install-af3 install-af2 services lint
 	@$(PY3) tools/run_tests.py \
 		--lane "airflow-$(AIRFLOW3_VERSION)-e2e=$(PY3) $(PYTEST) -m e2e $(PYTEST_ARGS)" \
 		--lane "airflow-$(AIRFLOW3_VERSION)=nice -n 10 $(PY3) $(PYTEST) -m 'not e2e' $(XDIST) $(PYTEST_ARGS);;airflow-$(AIRFLOW2_VERSION)=nice -n 10 $(PY2) $(PYTEST) -m 'not e2e' $(XDIST) $(AF2_PYTEST_FLAGS) $(PYTEST_ARGS)"
 
-test-af3: install-af3
+test-af3: install-af3 services
 	$(PY3) $(PYTEST) $(PYTEST_ARGS)
 
 # The e2e suite runs under 3.3 only (it drives the 2.11 demo from there): deselected here.
-test-af2: install-af2
+test-af2: install-af2 services
 	$(PY2) $(PYTEST) -m "not e2e" $(XDIST) $(AF2_PYTEST_FLAGS) $(PYTEST_ARGS)
 
-test-unit: install
+test-unit: install services
 	$(PY) $(PYTEST) -m "not e2e" $(XDIST) $(PYTEST_ARGS)
 
 test-e2e: install-af3 install-af2
@@ -131,7 +151,7 @@ validate: install
 ## make bench: benchmarks, figures side by side (parse figures on both Airflow lines)
 # Bytecode caching on (into .bench/pycache), as in a deployed Airflow: a PYTHONDONTWRITEBYTECODE in the
 # caller's environment would make every fresh benchmark process recompile our modules from source.
-bench: install-af3 install-af2
+bench: install-af3 install-af2 services
 	env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(CURDIR)/.bench/pycache $(PY3) bench/run_all.py --af2-python $(PY2)
 
 clean:
