@@ -133,6 +133,18 @@ class AirflowClient:
         data = self.get(f"{self.prefix}/dags", params={"limit": 1000})
         return sorted(d["dag_id"] for d in data["dags"])
 
+    def jobs(self, job_type: str, *, alive: bool | None = None) -> list[dict[str, Any]]:
+        """Airflow's job rows of one type (``SchedulerJob``, ``TriggererJob`` ...): id, hostname, state, heartbeat."""
+        params: dict[str, Any] = {"job_type": job_type, "limit": 1000}
+        if alive is not None:
+            params["is_alive"] = str(alive).lower()
+        return list(self.get(f"{self.prefix}/jobs", params=params)["jobs"])
+
+    def dag_versions(self, dag_id: str) -> list[dict[str, Any]]:
+        """Every serialized version of a DAG (Airflow 3), oldest first: ``version_number``, ``bundle_version``."""
+        data = self.get(f"{self.prefix}/dags/{self._q(dag_id)}/dagVersions", params={"limit": 1000})
+        return sorted(data["dag_versions"], key=lambda v: int(v["version_number"]))
+
     def import_errors(self) -> list[dict[str, Any]]:
         return list(self.get(f"{self.prefix}/importErrors", params={"limit": 1000})["import_errors"])
 
