@@ -24,7 +24,8 @@ SUM   := $(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 # Airflow 2.x imports print Flask/SQLAlchemy deprecation noise that says nothing about our code.
 AF2_PYTEST_FLAGS := -W ignore::DeprecationWarning -W "ignore::sqlalchemy.exc.MovedIn20Warning"
 
-.PHONY: install install-af2 install-af3 test test-af3 test-af2 test-unit test-e2e demo bench validate clean
+.PHONY: install install-af2 install-af3 install-cluster services test test-af3 test-af2 test-unit test-e2e test-cluster \
+	demo demo-cluster bench validate clean
 
 # install VENV AIRFLOW_VERSION: create the venv if needed, install the package editable with its test
 # extras and the pinned Airflow, then stamp it (re-done when pyproject.toml or the pin changes).
@@ -53,6 +54,31 @@ endif
 endif
 
 install-af3: $(VENV3)/.installed-$(SUM)-$(AIRFLOW3_VERSION)
+
+## The production-shaped stack (make demo-cluster / test-cluster) needs Airflow's Celery, Git and PostgreSQL
+# providers and drivers in $(VENV3); the compat check imports them (the CeleryExecutor too: celery 5.7.0 breaks
+# apache-airflow-providers-celery's import and the scheduler dies at start). Installed only when it fails.
+CLUSTER_REQS := 'apache-airflow==$(AIRFLOW3_VERSION)' apache-airflow-providers-celery apache-airflow-providers-git \
+	apache-airflow-providers-postgres psycopg2-binary asyncpg redis 'celery<5.7'
+install-cluster: install-af3
+	@$(PY3) -m hevo_dagfactory.provider.compat cluster --check >/dev/null 2>&1 || { \
+		echo "==> installing the cluster's Airflow providers into $(VENV3)"; \
+		$(PY3) -m pip --disable-pip-version-check -q install $(CLUSTER_REQS) 2>&1 | grep -v "^WARNING: Location"; \
+		$(PY3) -m hevo_dagfactory.provider.compat cluster --check >/dev/null; }
+
+## make services: the servers of the cluster stack. Missing ones are installed from Debian when run as root;
+# otherwise the target prints the command to run. Nothing is started here (the stack starts throw-away servers).
+SERVICE_PKGS = $(if $(shell command -v redis-server),,redis-server) \
+	$(if $(shell command -v initdb || ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null),,postgresql)
+services:
+	@missing="$(strip $(SERVICE_PKGS))"; [ -z "$$missing" ] && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "==> installing $$missing from Debian (about 20 s)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	else \
+		echo "make services: $$missing not installed; run: sudo apt-get update && sudo apt-get install -y $$missing" >&2; \
+		exit 1; \
+	fi
 install-af2: $(VENV2)/.installed-$(SUM)-$(AIRFLOW2_VERSION)
 install: $(VENV)/.installed-$(SUM)-$(AIRFLOW_VERSION)
 
@@ -81,9 +107,17 @@ test-unit: install
 test-e2e: install-af3 install-af2
 	$(PY3) -m pytest -q -p no:cacheprovider -m e2e $(PYTEST_ARGS)
 
+## make test-cluster: end-to-end tests on the production-shaped stack (tests/cluster/, Airflow 3.3; make test skips them)
+test-cluster: services install-cluster
+	$(PY3) -m pytest -q -p no:cacheprovider -m cluster tests/cluster $(PYTEST_ARGS)
+
 ## make demo: the main job (see README); AIRFLOW_VERSION=2.11.2 make demo runs it on Airflow 2.x
 demo: install
 	$(PY) -m hevo_dagfactory demo $(if $(KEEP),--keep,)
+
+## make demo-cluster: the demo on PostgreSQL, Redis, CeleryExecutor and a Git DAG bundle (docs/demo.md)
+demo-cluster: services install-cluster
+	$(PY3) -m hevo_dagfactory demo --cluster $(if $(KEEP),--keep,)
 
 validate: install
 	$(VENV)/bin/hevo-dagfactory validate configs/
