@@ -24,8 +24,8 @@ SUM   := $(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 # Airflow 2.x imports print Flask/SQLAlchemy deprecation noise that says nothing about our code.
 AF2_PYTEST_FLAGS := -W ignore::DeprecationWarning -W "ignore::sqlalchemy.exc.MovedIn20Warning"
 
-.PHONY: install install-af2 install-af3 install-cluster services test test-af3 test-af2 test-unit test-e2e test-cluster \
-	demo demo-cluster bench validate clean
+.PHONY: install install-af2 install-af3 install-cluster test test-af3 test-af2 test-unit test-e2e test-cluster \
+	demo demo-cluster bench validate clean services redis-server postgresql
 
 # install VENV AIRFLOW_VERSION: create the venv if needed, install the package editable with its test
 # extras and the pinned Airflow, then stamp it (re-done when pyproject.toml or the pin changes).
@@ -66,27 +66,40 @@ install-cluster: install-af3
 		$(PY3) -m pip --disable-pip-version-check -q install $(CLUSTER_REQS) 2>&1 | grep -v "^WARNING: Location"; \
 		$(PY3) -m hevo_dagfactory.provider.compat cluster --check >/dev/null; }
 
-## make services: the servers of the cluster stack. Missing ones are installed from Debian when run as root;
-# otherwise the target prints the command to run. Nothing is started here (the stack starts throw-away servers).
-SERVICE_PKGS = $(if $(shell command -v redis-server),,redis-server) \
-	$(if $(shell command -v initdb || ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null),,postgresql)
-services:
-	@missing="$(strip $(SERVICE_PKGS))"; [ -z "$$missing" ] && exit 0; \
-	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "==> installing $$missing from Debian (about 20 s)"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
-	else \
-		echo "make services: $$missing not installed; run: sudo apt-get update && sudo apt-get install -y $$missing" >&2; \
-		exit 1; \
-	fi
 install-af2: $(VENV2)/.installed-$(SUM)-$(AIRFLOW2_VERSION)
 install: $(VENV)/.installed-$(SUM)-$(AIRFLOW_VERSION)
+
+## make services: the machine's servers the tests and benchmarks start on free 127.0.0.1 ports (never as a
+# system service). need_package COMMAND,DEBIAN_PACKAGE: present, or installed with apt-get when we are root on
+# Debian, or a clear failure that prints the exact command. Add a line per server (e.g. PostgreSQL).
+define need_package
+	@command -v $(1) >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "==> installing $(2) (provides $(1))"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null \
+	      || { echo "error: installing $(2) failed" >&2; exit 1; }; \
+	  else \
+	    echo "error: $(1) is missing. Install it with: sudo apt-get update && sudo apt-get install -y $(2)" >&2; exit 1; \
+	  fi; }
+endef
+
+services: redis-server postgresql
+
+# Redis: the shared rate-budget store's tests and the budget benchmark start their own redis-server.
+redis-server:
+	$(call need_package,redis-server,redis-server)
+
+# PostgreSQL: the cluster stack (make demo-cluster / test-cluster) starts its own server with the machine's
+# initdb and postgres; Debian keeps them off the PATH, in /usr/lib/postgresql/<version>/bin (pg_ctlcluster, from
+# the same packages, is on it).
+postgresql:
+	$(call need_package,pg_ctlcluster,postgresql)
 
 ## make test: unit, integration and end-to-end tests on Airflow 3.3, then unit + integration on Airflow 2.11
 # The 3.3 pass includes tests/e2e/test_e2e_demo_af2.py, which runs the demo on a real 2.11 stack with
 # $(PY2) (hence install-af2 first). Both lines always run (a failure on 3.3 does not hide the 2.11
 # result); the exit code is 1 if either failed.
-test: install-af3 install-af2
+test: install-af3 install-af2 services
 	@rc=0; \
 	echo "==> Airflow $(AIRFLOW3_VERSION): unit, integration and e2e tests"; \
 	$(PY3) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS) || rc=1; \
@@ -94,14 +107,14 @@ test: install-af3 install-af2
 	$(PY2) -m pytest -q -p no:cacheprovider -m "not e2e" $(AF2_PYTEST_FLAGS) $(PYTEST_ARGS) || rc=1; \
 	exit $$rc
 
-test-af3: install-af3
+test-af3: install-af3 services
 	$(PY3) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 # The e2e suite runs under 3.3 only (it drives the 2.11 demo from there): deselected here.
-test-af2: install-af2
+test-af2: install-af2 services
 	$(PY2) -m pytest -q -p no:cacheprovider -m "not e2e" $(AF2_PYTEST_FLAGS) $(PYTEST_ARGS)
 
-test-unit: install
+test-unit: install services
 	$(PY) -m pytest -q -p no:cacheprovider -m "not e2e" $(PYTEST_ARGS)
 
 test-e2e: install-af3 install-af2
@@ -125,7 +138,7 @@ validate: install
 ## make bench: benchmarks, figures side by side (parse figures on both Airflow lines)
 # Bytecode caching on (into .bench/pycache), as in a deployed Airflow: a PYTHONDONTWRITEBYTECODE in the
 # caller's environment would make every fresh benchmark process recompile our modules from source.
-bench: install-af3 install-af2
+bench: install-af3 install-af2 services
 	env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(CURDIR)/.bench/pycache $(PY3) bench/run_all.py --af2-python $(PY2)
 
 clean:

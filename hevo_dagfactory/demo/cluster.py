@@ -7,7 +7,8 @@
 What runs comes from ``compat.cluster_profile()`` (the same contract as the local stack's profile, see
 stackenv.py): on Airflow 3.3 the api-server, two schedulers, one dag-processor, two triggerers and two Celery
 workers, all on 127.0.0.1, with PostgreSQL as the metadata DB and Redis as Celery's broker (both throw-away
-servers started here, see postgres.py and redisproc.py) and the Hevo simulator(s). The workflows and the
+servers started here, see postgres.py and redisproc.py) and the Hevo simulator(s); the Redis server is also
+the rate-budget store that every process shares (``HEVO_DAGFACTORY_RATE_STORE``). The workflows and the
 README's loader are committed to a local bare repository (gitbundle.py) that a GitDagBundle reads. Every
 process reports its stack name as its host name (hostname.py), so a task instance says which worker ran it
 and a job row which triggerer or scheduler it is; every process's Hevo connection carries its name in the
@@ -29,10 +30,11 @@ from hevo_dagfactory.demo.gitbundle import BRANCH, DAGS_SUBDIR, BundleRepo
 from hevo_dagfactory.demo.hostname import PROCESS_VAR
 from hevo_dagfactory.demo.postgres import DB_NAME, DB_USER, PostgresServer
 from hevo_dagfactory.demo.procs import ManagedProcess, StackError, stop_all, wait_until
-from hevo_dagfactory.demo.redisproc import RedisServer
+from hevo_dagfactory.demo.redisproc import RedisProcess
 from hevo_dagfactory.demo.simproc import SimulatorProcess
 from hevo_dagfactory.demo.stack import AirflowStack
 from hevo_dagfactory.demo.stackenv import CONN_ID, ask_profile, clean_env, connection_json, fill, fill_data
+from hevo_dagfactory.hevo.budget import STORE_ENV
 
 _TRIGGER_LOG_JOB = re.compile(r"\.trigger\.(\d+)\.log$")
 
@@ -64,7 +66,7 @@ class ClusterStack(AirflowStack):
         self.worker_concurrency = worker_concurrency
         self.bundle = BundleRepo(home / "bundle-repo")
         self.postgres = PostgresServer(home, self.logs_dir)
-        self.redis = RedisServer(home, self.logs_dir)
+        self.redis = RedisProcess(home / "redis")
         self.extra_hevo = {
             spec.connection_id: (spec, secrets.token_hex(4), f"hevo-secret-{secrets.token_hex(16)}")
             for spec in extra_hevo
@@ -91,7 +93,6 @@ class ClusterStack(AirflowStack):
                 "db_password": self.postgres.password,
                 "db_port": str(self.postgres.port),
                 "db_name": DB_NAME,
-                "redis_password": self.redis.password,
                 "redis_port": str(self.redis.port),
                 "bundle_repo": str(self.bundle.bare),
                 "bundle_branch": BRANCH,
@@ -109,6 +110,8 @@ class ClusterStack(AirflowStack):
             for conn_id, conn in self.profile["connections"].items():
                 env[f"AIRFLOW_CONN_{conn_id.upper()}"] = json.dumps(fill_data(conn, values))
             env["AIRFLOW__CORE__HOSTNAME_CALLABLE"] = "hevo_dagfactory.demo.hostname.from_env"
+            # One Hevo rate budget for every process (Redis database 1; Celery's broker uses 0).
+            env[STORE_ENV] = f"redis://127.0.0.1:{self.redis.port}/1"
             self._env = env
         return self._env
 
@@ -129,12 +132,16 @@ class ClusterStack(AirflowStack):
         return proc
 
     def _hevo_connections(self, process: str) -> dict[str, str]:
+        """Each simulator's connection for ``process``: its name in the User-Agent, the simulator's rate limit."""
         headers = {"User-Agent": f"hevo-dagfactory ({process})"}
         conns = {}
         if self.simulator is not None:
-            conns[CONN_ID] = connection_json(self.simulator.port, self.api_key, self.api_secret, headers)
-        for conn_id, (_, key, secret) in self.extra_hevo.items():
-            conns[conn_id] = connection_json(self.extra_simulators[conn_id].port, key, secret, headers)
+            extra = {"headers": headers, "rate_limit_per_minute": self.simulator.rate_per_minute}
+            conns[CONN_ID] = connection_json(self.simulator.port, self.api_key, self.api_secret, extra)
+        for conn_id, (spec, key, secret) in self.extra_hevo.items():
+            extra = {"headers": headers, "rate_limit_per_minute": spec.rate_per_minute}
+            extra["rate_limit_window_s"] = spec.rate_window_s
+            conns[conn_id] = connection_json(self.extra_simulators[conn_id].port, key, secret, extra)
         return {f"AIRFLOW_CONN_{conn_id.upper()}": value for conn_id, value in conns.items()}
 
     # -- lifecycle ------------------------------------------------------------------------------------------------

@@ -70,6 +70,7 @@ class SimulatorProcess:
         name: str = "simulator",
     ):
         self.port = port or free_port()
+        self.rate_per_minute = rate_per_minute
         self.base_url = f"http://127.0.0.1:{self.port}"
         argv = [
             sys.executable,

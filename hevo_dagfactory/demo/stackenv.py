@@ -30,10 +30,10 @@ def clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(drop)}
 
 
-def connection_json(sim_port: int, api_key: str, api_secret: str, headers: dict[str, str] | None = None) -> str:
+def connection_json(sim_port: int, api_key: str, api_secret: str, extra: dict[str, Any] | None = None) -> str:
     """The Hevo connection the workflows use: an HTTP connection to the simulator, key as login.
 
-    ``headers`` go into the extra (the cluster stack names each process in its User-Agent).
+    ``extra``: the connection's extra (the cluster stack sets headers and the simulator's rate limit).
     """
     conn: dict[str, Any] = {
         "conn_type": "http",
@@ -43,8 +43,8 @@ def connection_json(sim_port: int, api_key: str, api_secret: str, headers: dict[
         "login": api_key,
         "password": api_secret,
     }
-    if headers:
-        conn["extra"] = {"headers": headers}
+    if extra:
+        conn["extra"] = extra
     return json.dumps(conn)
 
 

@@ -63,12 +63,14 @@ class AsyncEdgeClient(ClientConfig):
         url = self.url(call.path)
         session = self._ensure_session()
         slot = await self.budget.acquire_async()
+        pause: float | None = None
         try:
             async with session.request(
                 call.method, url, params=call.params, json=call.json, headers=self._headers
             ) as resp:
                 text = await resp.text(errors="replace")
                 status, retry_after = resp.status, resp.headers.get("Retry-After")
+            pause = self.rate_limit_pause(status, text, retry_after)
         except asyncio.TimeoutError:
             raise transport_error(
                 "timeout", f"no answer within {self.timeout:g} s", method=call.method, url=url, secrets=self._secrets
@@ -82,7 +84,8 @@ class AsyncEdgeClient(ClientConfig):
                 secrets=self._secrets,
             ) from None
         finally:
-            self.budget.done(slot)  # the budget counts the request until one window after its answer
+            # the budget counts the request until one window after its answer; a rate-limit refusal pauses it
+            await self.budget.release_async(slot, pause)
         data = self.decode(status, text, retry_after, method=call.method, url=url)
         return self.parse(call, data, url=url)
 

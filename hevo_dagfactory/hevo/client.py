@@ -39,6 +39,7 @@ class EdgeClient(ClientConfig):
     def _send_once(self, call: ep.ApiCall) -> Any:
         url = self.url(call.path)
         slot = self.budget.acquire()
+        pause: float | None = None
         try:
             resp = self._session.request(
                 call.method,
@@ -49,6 +50,7 @@ class EdgeClient(ClientConfig):
                 timeout=(self.timeout, self.timeout),
             )
             text = resp.text
+            pause = self.rate_limit_pause(resp.status_code, text, resp.headers.get("Retry-After"))
         except requests.Timeout as exc:
             raise transport_error(
                 "timeout",
@@ -66,7 +68,8 @@ class EdgeClient(ClientConfig):
                 secrets=self._secrets,
             ) from None
         finally:
-            self.budget.done(slot)  # the budget counts the request until one window after its answer
+            # the budget counts the request until one window after its answer; a rate-limit refusal pauses it
+            self.budget.release(slot, pause)
         data = self.decode(resp.status_code, text, resp.headers.get("Retry-After"), method=call.method, url=url)
         return self.parse(call, data, url=url)
 

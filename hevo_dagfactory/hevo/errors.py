@@ -102,9 +102,14 @@ class HevoNotFound(HevoError):
 
 
 class HevoRateLimited(HevoError):
-    """429: over Hevo's budget of 100 requests per minute per API key."""
+    """429, or Hevo's text "Request rate limit exceeded" under any status: over the user's requests per minute."""
 
-    default_hint = "Too many requests for this API key: lower the number of concurrent syncs, raise poll intervals, or ask Hevo support to raise the limit."
+    default_hint = (
+        "Too many requests for this Hevo user (100 a minute unless Hevo support raised it, shared by all its "
+        "keys): lower the number of concurrent syncs or raise poll intervals; if the limit was raised, set the "
+        "connection extra rate_limit_per_minute; with several Airflow processes share the budget "
+        "(HEVO_DAGFACTORY_RATE_STORE)."
+    )
 
 
 class HevoServerError(HevoError):
@@ -161,6 +166,15 @@ def looks_like_job_in_progress(body: str | None) -> bool:
     return any(marker in text for marker in JOB_IN_PROGRESS_MARKERS)
 
 
+#: Hevo's documented answer to too many requests; matched in lower case, under any status.
+RATE_LIMIT_MARKER = "rate limit exceeded"
+
+
+def is_rate_limit_answer(status: int, body: str | None) -> bool:
+    """A 429, or Hevo's "Request rate limit exceeded" text under another status (no source fixes the status)."""
+    return status == 429 or (status >= 400 and RATE_LIMIT_MARKER in (body or "").lower())
+
+
 def error_for_response(
     status: int,
     body: str | None,
@@ -181,6 +195,8 @@ def error_for_response(
         cls = HevoServerError
     else:
         cls = HevoBadRequest
+    if cls is not HevoJobInProgress and is_rate_limit_answer(status, body):
+        cls = HevoRateLimited  # Hevo documents the text, not the status
     host = url.split("/")[2] if url.count("/") >= 2 else url
     hint = cls.default_hint.format(where=where, host=host)
     wait = f" Hevo asked to wait {retry_after:g} s." if retry_after is not None else ""

@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from .ratelimit import DEFAULT_USER, RateWindow
 from .script import RESYNC_TYPES, PipelineScript
 
 CANCEL_DELAY_S = 0.1  # CANCELLING -> CANCELLED
@@ -136,34 +137,14 @@ class PipelineState:
         }
 
 
-class RateWindow:
-    """Hevo's limit: at most ``limit`` accepted requests per rolling ``window_s`` per API key."""
-
-    def __init__(self, limit: int, window_s: float) -> None:
-        self.limit = int(limit)
-        self.window_s = float(window_s)
-        self._hits: dict[str, collections.deque[float]] = {}
-        self.max_in_window = 0
-
-    def admit(self, key: str, now: float) -> float | None:
-        """None if admitted, else the seconds until a slot frees up."""
-        hits = self._hits.setdefault(key, collections.deque())
-        while hits and hits[0] <= now - self.window_s:
-            hits.popleft()
-        if len(hits) >= self.limit:
-            return max(0.0, hits[0] + self.window_s - now)
-        hits.append(now)
-        self.max_in_window = max(self.max_in_window, len(hits))
-        return None
-
-
 class SimState:
     """Everything the simulator knows, guarded by one lock."""
 
-    def __init__(self, api_key: str, api_secret: str, rate_per_minute: int, rate_window_s: float) -> None:
+    def __init__(self, api_key: str, api_secret: str, rate: RateWindow) -> None:
         self.lock = threading.RLock()
         self.credentials = {api_key: api_secret}
-        self.rate = RateWindow(rate_per_minute, rate_window_s)
+        self.users = {api_key: DEFAULT_USER}  # API key -> the Hevo user it belongs to (the rate limit's unit)
+        self.rate = rate
         self.pipelines: dict[str, PipelineState] = {}
         # bounded so a long demo cannot grow without limit; ``requests_seen`` counts them all
         self.request_log: collections.deque[dict[str, Any]] = collections.deque(maxlen=REQUEST_LOG_MAX)
@@ -198,4 +179,4 @@ class SimState:
             self.request_log.clear()
             self.requests_seen = 0
             self.rate_limited_count = 0
-            self.rate = RateWindow(self.rate.limit, self.rate.window_s)
+            self.rate = self.rate.fresh()

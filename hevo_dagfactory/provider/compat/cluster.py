@@ -41,7 +41,7 @@ def _cluster_env(base: dict[str, Any]) -> dict[str, Any]:
     env = {section: dict(values) for section, values in base["env"].items()}
     env["DATABASE"] = {"SQL_ALCHEMY_CONN": f"postgresql+psycopg2://{_DB}"}
     env["CELERY"] = {
-        "BROKER_URL": "redis://:{redis_password}@127.0.0.1:{redis_port}/0",
+        "BROKER_URL": "redis://127.0.0.1:{redis_port}/0",
         "RESULT_BACKEND": f"db+postgresql+psycopg2://{_DB}",
         "WORKER_CONCURRENCY": "{worker_concurrency}",
     }
@@ -76,7 +76,7 @@ def cluster_profile() -> dict[str, Any]:
     tests and the result table). ``trigger_log_glob``: where a triggerer writes a deferred task's trigger log
     (``.trigger.<job id>.log``, relative to the log folder; fields ``{dag_id} {run_id} {task_id}``). Extra
     fields: ``{process}`` (the process's own name), ``{db_user} {db_password} {db_port} {db_name}
-    {redis_password} {redis_port} {bundle_repo} {bundle_branch} {bundle_subdir} {worker_concurrency}``.
+    {redis_port} {bundle_repo} {bundle_branch} {bundle_subdir} {worker_concurrency}``.
     A non-string ``env`` value is filled field by field and set as JSON.
     """
     base = stack_profile()
