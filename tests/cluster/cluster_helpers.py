@@ -34,7 +34,8 @@ def wait_task_state(
 def assert_one_sync_now_each(stack: ClusterStack, pipelines: list[int], sim: Any = None) -> None:
     """Exactly one sync-now POST and one job per pipeline (no duplicate start, no lost one)."""
     sim = sim or stack.sim
-    posts = {pid: sim.sync_now_posts(pid) for pid in pipelines}
+    counts = sim.stats()["sync_now_posts"]
+    posts = {pid: int(counts.get(str(pid), 0)) for pid in pipelines}
     assert posts == dict.fromkeys(pipelines, 1), f"sync-now POSTs per pipeline: {posts}"
     jobs = {pid: len(sim.jobs(pid)) for pid in pipelines}
     assert jobs == dict.fromkeys(pipelines, 1), f"Hevo jobs per pipeline: {jobs}"

@@ -112,7 +112,7 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[ClusterStack]:
         workflows=files,
         extra_hevo=(SCALE_HEVO,),
         worker_concurrency=8,
-        triggerer_capacity=1000,
+        triggerer_capacity=60,  # the scale test's 100 deferred syncs need both triggerers
         extra_env={
             # A SIGKILLed worker's task is failed (and retried) 30 s after its last heartbeat, not 5 minutes.
             "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "30",
