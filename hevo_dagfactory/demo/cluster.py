@@ -66,7 +66,7 @@ class ClusterStack(AirflowStack):
         self.worker_concurrency = worker_concurrency
         self.bundle = BundleRepo(home / "bundle-repo")
         self.postgres = PostgresServer(home, self.logs_dir)
-        self.redis = RedisProcess(home / "redis")
+        self.redis = RedisProcess(self.logs_dir)  # its log: logs/redis.log; nothing is saved
         self.extra_hevo = {
             spec.connection_id: (spec, secrets.token_hex(4), f"hevo-secret-{secrets.token_hex(16)}")
             for spec in extra_hevo
