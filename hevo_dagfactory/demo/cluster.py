@@ -76,13 +76,10 @@ class ClusterStack(AirflowStack):
     # -- the profile and what its fields stand for ----------------------------------------------------------------
     @property
     def profile(self) -> dict[str, Any]:
-        """``compat.cluster_profile()`` of the stack's interpreter; ``StackError`` when it cannot run a cluster."""
+        """``compat.cluster_profile()`` of the stack's interpreter (``unavailable`` says why it cannot run one)."""
         if self._profile is None:
-            profile = ask_profile(self.home, kind="cluster")
-            if profile.get("unavailable"):
-                raise StackError(f"cannot start the cluster: {profile['unavailable']}. Run `make demo-cluster`.")
-            self._profile = profile
-            self._api.configure(profile["api"])
+            self._profile = ask_profile(self.home, kind="cluster")
+            self._api.configure(self._profile["api"])
         return self._profile
 
     def _values(self) -> dict[str, str]:
@@ -150,7 +147,9 @@ class ClusterStack(AirflowStack):
         if self._started:
             return
         self.logs_dir.mkdir(parents=True, exist_ok=True)
-        self.profile  # noqa: B018 - fails early, before any server starts, when the cluster cannot run here
+        if self.profile.get("unavailable"):  # before any server starts
+            why = self.profile["unavailable"]
+            raise StackError(f"cannot start the cluster: {why}. `make install-cluster` installs what it needs.")
         self.postgres.start()
         self.redis.start()
         self.bundle.create(self.workflows)
