@@ -34,6 +34,7 @@ from hevo_dagfactory.demo.redisproc import RedisProcess
 from hevo_dagfactory.demo.simproc import SimulatorProcess
 from hevo_dagfactory.demo.stack import AirflowStack
 from hevo_dagfactory.demo.stackenv import CONN_ID, ask_profile, clean_env, connection_json, fill, fill_data
+from hevo_dagfactory.demo.supervisor import Supervisor
 from hevo_dagfactory.hevo.budget import STORE_ENV
 
 _TRIGGER_LOG_JOB = re.compile(r"\.trigger\.(\d+)\.log$")
@@ -72,6 +73,7 @@ class ClusterStack(AirflowStack):
             for spec in extra_hevo
         }
         self.extra_simulators: dict[str, SimulatorProcess] = {}
+        self.supervisor = Supervisor(self)  # restarts what exits, while a fault test lets it watch
 
     # -- the profile and what its fields stand for ----------------------------------------------------------------
     @property
@@ -189,6 +191,7 @@ class ClusterStack(AirflowStack):
     def stop(self) -> None:
         """Airflow first (it still needs its database on the way out), then simulators, Redis, PostgreSQL."""
         try:
+            self.supervisor.close()  # nothing may start again while the stack stops
             super().stop()
         finally:
             stop_all([s.proc for s in self.extra_simulators.values()], grace_s=5)

@@ -105,6 +105,7 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[ClusterStack]:
     if not AIRFLOW_3:
         pytest.skip(f"the cluster stack needs Airflow 3.3 (make test-cluster); this is Airflow {AIRFLOW_VERSION}")
     root = Path(tempfile.mkdtemp(prefix="hevo-cluster-"))
+    root.chmod(0o711)  # PostgreSQL's OS user must pass through to its data folder under the stack's home
     files = {f"{dag_id}.yaml": workflow(dag_id, body) for dag_id, body in WORKFLOWS.items()}
     files.update(scale_workflows())
     stack = ClusterStack(
@@ -114,8 +115,9 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[ClusterStack]:
         worker_concurrency=8,
         triggerer_capacity=60,  # the scale test's 100 deferred syncs need both triggerers
         extra_env={
-            # A SIGKILLed worker's task is failed (and retried) 30 s after its last heartbeat, not 5 minutes.
-            "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "30",
+            # A SIGKILLed worker's task is failed (and retried) 60 s after its last heartbeat, not 5 minutes;
+            # not less, so a heartbeat delayed by a slow Execution API on a busy machine is never taken for one.
+            "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "60",
             "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "5",
         },
     )

@@ -7,11 +7,11 @@ process supervisor or Kubernetes would), so the tests after it find the whole cl
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
 from hevo_dagfactory.demo.procs import wait_until
-from hevo_dagfactory.demo.supervisor import Supervisor
 
 from .cluster_helpers import assert_one_sync_now_each, describe, task, wait_run, wait_task_state
 
@@ -27,7 +27,8 @@ def _try_numbers(stack, dag_id: str, run_id: str, task_id: str) -> list[int]:
 def test_sigkill_of_the_worker_polling_a_sync_retries_and_attaches_to_the_running_job(cluster):
     """``wait: poll`` keeps the worker busy for the whole sync; its crash must not start a second sync."""
     stack, pid = cluster, 920301
-    stack.sim.script(pid, job_duration_s=90)
+    # The job outlasts the heartbeat timeout (60 s), the detection and the retry's start, with room to spare.
+    stack.sim.script(pid, job_duration_s=150)
     run_id = stack.api.trigger("cl_poll")
     wait_task_state(stack, "cl_poll", run_id, "sync", {"running"}, timeout=120)
     wait_until(lambda: stack.sim.sync_now_posts(pid) == 1, timeout=60, what="the sync-now of the first try")
@@ -109,7 +110,8 @@ def test_postgres_restart_mid_run_loses_no_run(cluster, capsys):
 
     # Schedulers, triggerers and the dag-processor exit when the database stays away past their retries;
     # production restarts them (Kubernetes, systemd), and so does the supervisor here.
-    with Supervisor(stack) as supervisor:
+    restarted_before = len(stack.supervisor.restarts)
+    with stack.supervisor.watching():
         stack.postgres.restart(down_s=3)
         watch = wait_run(stack, "cl_pg", run_id, timeout=300)
         stack.wait_cluster_ready()
@@ -119,4 +121,8 @@ def test_postgres_restart_mid_run_loses_no_run(cluster, capsys):
     for task_id in pids:
         assert _try_numbers(stack, "cl_pg", run_id, task_id) == [1], task_id
     with capsys.disabled():
-        print(f"\nPostgreSQL restart: the supervisor restarted {supervisor.restarts or 'nothing'} (name, exit code)")
+        restarted = stack.supervisor.restarts[restarted_before:]
+        print(f"\nPostgreSQL restart: the supervisor restarted {restarted or 'nothing'} (name, exit code)")
+    time.sleep(5)  # what the supervisor started must outlive its block (a late death would show by now)
+    dead = [name for name, proc in stack.procs.items() if not proc.alive()]
+    assert dead == [], f"components down after the database restart: {dead}; logs in {stack.logs_dir}"

@@ -48,6 +48,9 @@ def _cluster_env(base: dict[str, Any]) -> dict[str, Any]:
     # Airflow's own default, said explicitly: without it every Celery process warns at start.
     env["CELERY_BROKER_TRANSPORT_OPTIONS"] = {"VISIBILITY_TIMEOUT": "86400"}
     env["CORE"]["PARALLELISM"] = "64"
+    # Eight Airflow processes and up to a dozen task processes share two cores: a task's calls to the
+    # Execution API can wait longer than the 5 s default (Airflow's advice for high load: raise it).
+    env["WORKERS"] = {"EXECUTION_API_TIMEOUT": "30"}
     bundle = {
         "name": "hevo-workflows",
         "classpath": "airflow.providers.git.bundles.git.GitDagBundle",
