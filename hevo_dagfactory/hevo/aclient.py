@@ -8,16 +8,20 @@ the loop they were created in) and closed by ``async with`` or :meth:`aclose`.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Generator
+from typing import Any, TypeVar
 
 import aiohttp
 
 from . import endpoints as ep
 from .base import ClientConfig
 from .errors import HevoError, transport_error
+from .flow import Sleep
 from .models import Job, JobPage, StartedJob
-from .start import Sleep, start_job_flow
+from .objects import HevoObject, ObjectPage
+from .start import start_job_flow
+
+T = TypeVar("T")
 
 
 class AsyncEdgeClient(ClientConfig):
@@ -112,18 +116,55 @@ class AsyncEdgeClient(ClientConfig):
     async def list_jobs(self, pipeline_id: Any, limit: int = 10, cursor: str | None = None) -> JobPage:
         return await self.call(ep.list_jobs(pipeline_id, limit, cursor))
 
-    async def iter_jobs(
-        self, pipeline_id: Any, page_size: int = 50, max_pages: int | None = None
-    ) -> AsyncIterator[Job]:
+    async def pages(
+        self, make_call: Callable[[str | None], ep.ApiCall], max_pages: int | None = None
+    ) -> AsyncIterator[Any]:
+        """Every page of a cursor-paged list: ``make_call(cursor)`` describes one page's request."""
         cursor, pages = None, 0
         while True:
-            page = await self.list_jobs(pipeline_id, limit=page_size, cursor=cursor)
-            for job in page.jobs:
-                yield job
+            page = await self.call(make_call(cursor))
+            yield page
             pages += 1
             if not page.has_more or not page.next_cursor or (max_pages is not None and pages >= max_pages):
                 return
             cursor = page.next_cursor
+
+    async def iter_jobs(
+        self, pipeline_id: Any, page_size: int = 50, max_pages: int | None = None
+    ) -> AsyncIterator[Job]:
+        async for page in self.pages(lambda cursor: ep.list_jobs(pipeline_id, page_size, cursor), max_pages):
+            for job in page.jobs:
+                yield job
+
+    async def list_job_objects(
+        self, pipeline_id: Any, job_id: Any, limit: int = ep.MAX_PAGE_SIZE, cursor: str | None = None
+    ) -> ObjectPage:
+        return await self.call(ep.list_job_objects(pipeline_id, job_id, limit, cursor))
+
+    async def iter_job_objects(
+        self, pipeline_id: Any, job_id: Any, page_size: int = ep.MAX_PAGE_SIZE, max_pages: int | None = None
+    ) -> AsyncIterator[HevoObject]:
+        def page(cursor: str | None) -> ep.ApiCall:
+            return ep.list_job_objects(pipeline_id, job_id, page_size, cursor)
+
+        async for one in self.pages(page, max_pages):
+            for obj in one.objects:
+                yield obj
+
+    async def list_pipeline_objects(
+        self, pipeline_id: Any, limit: int = ep.MAX_PAGE_SIZE, cursor: str | None = None
+    ) -> ObjectPage:
+        return await self.call(ep.list_pipeline_objects(pipeline_id, limit, cursor))
+
+    async def iter_pipeline_objects(
+        self, pipeline_id: Any, page_size: int = ep.MAX_PAGE_SIZE, max_pages: int | None = None
+    ) -> AsyncIterator[HevoObject]:
+        def page(cursor: str | None) -> ep.ApiCall:
+            return ep.list_pipeline_objects(pipeline_id, page_size, cursor)
+
+        async for one in self.pages(page, max_pages):
+            for obj in one.objects:
+                yield obj
 
     async def get_job(self, pipeline_id: Any, job_id: Any) -> Job:
         return await self.call(ep.get_job(pipeline_id, job_id))
@@ -151,16 +192,22 @@ class AsyncEdgeClient(ClientConfig):
         since_ms: int | None = None,
     ) -> StartedJob:
         """Start (or attach to) a job without ever starting two; see :mod:`.start` for the rules."""
-        flow = start_job_flow(
-            pipeline_id,
-            action=action,
-            job_type=job_type,
-            resync_mode=resync_mode,
-            if_running=if_running,
-            attach_only=attach_only,
-            since_ms=since_ms,
-            discovery=self.discovery,
+        return await self.run_flow(
+            start_job_flow(
+                pipeline_id,
+                action=action,
+                job_type=job_type,
+                resync_mode=resync_mode,
+                if_running=if_running,
+                attach_only=attach_only,
+                since_ms=since_ms,
+                discovery=self.discovery,
+            )
         )
+
+    async def run_flow(self, flow: Generator[Any, Any, T]) -> T:
+        """Drive a flow written once for both clients (see ``EdgeClient.run_flow``), sleeping with
+        ``asyncio.sleep`` so the event loop never blocks."""
         value: Any = None
         error: HevoError | None = None
         while True:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Generator, Iterator
+from typing import Any, TypeVar
 
 import requests
 
 from . import endpoints as ep
 from .base import ClientConfig
 from .errors import HevoError, transport_error
+from .flow import Sleep
 from .models import Job, JobPage, StartedJob
-from .start import Sleep, start_job_flow
+from .objects import HevoObject, ObjectPage
+from .start import start_job_flow
+
+T = TypeVar("T")
 
 
 class EdgeClient(ClientConfig):
@@ -98,16 +102,45 @@ class EdgeClient(ClientConfig):
     def list_jobs(self, pipeline_id: Any, limit: int = 10, cursor: str | None = None) -> JobPage:
         return self.call(ep.list_jobs(pipeline_id, limit, cursor))
 
-    def iter_jobs(self, pipeline_id: Any, page_size: int = 50, max_pages: int | None = None) -> Iterator[Job]:
-        """Every job, following cursors (bounded by ``max_pages`` if given)."""
+    def pages(self, make_call: Callable[[str | None], ep.ApiCall], max_pages: int | None = None) -> Iterator[Any]:
+        """Every page of a cursor-paged list: ``make_call(cursor)`` describes one page's request."""
         cursor, pages = None, 0
         while True:
-            page = self.list_jobs(pipeline_id, limit=page_size, cursor=cursor)
-            yield from page.jobs
+            page = self.call(make_call(cursor))
+            yield page
             pages += 1
             if not page.has_more or not page.next_cursor or (max_pages is not None and pages >= max_pages):
                 return
             cursor = page.next_cursor
+
+    def iter_jobs(self, pipeline_id: Any, page_size: int = 50, max_pages: int | None = None) -> Iterator[Job]:
+        """Every job, following cursors (bounded by ``max_pages`` if given)."""
+        for page in self.pages(lambda cursor: ep.list_jobs(pipeline_id, page_size, cursor), max_pages):
+            yield from page.jobs
+
+    def list_job_objects(
+        self, pipeline_id: Any, job_id: Any, limit: int = ep.MAX_PAGE_SIZE, cursor: str | None = None
+    ) -> ObjectPage:
+        return self.call(ep.list_job_objects(pipeline_id, job_id, limit, cursor))
+
+    def iter_job_objects(
+        self, pipeline_id: Any, job_id: Any, page_size: int = ep.MAX_PAGE_SIZE, max_pages: int | None = None
+    ) -> Iterator[HevoObject]:
+        """Every object the job processed, with its status and error in that job."""
+        for page in self.pages(lambda cursor: ep.list_job_objects(pipeline_id, job_id, page_size, cursor), max_pages):
+            yield from page.objects
+
+    def list_pipeline_objects(
+        self, pipeline_id: Any, limit: int = ep.MAX_PAGE_SIZE, cursor: str | None = None
+    ) -> ObjectPage:
+        return self.call(ep.list_pipeline_objects(pipeline_id, limit, cursor))
+
+    def iter_pipeline_objects(
+        self, pipeline_id: Any, page_size: int = ep.MAX_PAGE_SIZE, max_pages: int | None = None
+    ) -> Iterator[HevoObject]:
+        """Every object of the pipeline (source objects and the destination tables they load into)."""
+        for page in self.pages(lambda cursor: ep.list_pipeline_objects(pipeline_id, page_size, cursor), max_pages):
+            yield from page.objects
 
     def get_job(self, pipeline_id: Any, job_id: Any) -> Job:
         return self.call(ep.get_job(pipeline_id, job_id))
@@ -135,16 +168,23 @@ class EdgeClient(ClientConfig):
         since_ms: int | None = None,
     ) -> StartedJob:
         """Start (or attach to) a job without ever starting two; see :mod:`.start` for the rules."""
-        flow = start_job_flow(
-            pipeline_id,
-            action=action,
-            job_type=job_type,
-            resync_mode=resync_mode,
-            if_running=if_running,
-            attach_only=attach_only,
-            since_ms=since_ms,
-            discovery=self.discovery,
+        return self.run_flow(
+            start_job_flow(
+                pipeline_id,
+                action=action,
+                job_type=job_type,
+                resync_mode=resync_mode,
+                if_running=if_running,
+                attach_only=attach_only,
+                since_ms=since_ms,
+                discovery=self.discovery,
+            )
         )
+
+    def run_flow(self, flow: Generator[Any, Any, T]) -> T:
+        """Drive a flow written once for both clients: send each :class:`~.endpoints.ApiCall` it yields
+        (with the retry policy and the budget) and sleep for each ``Sleep``; a ``HevoError`` is thrown
+        back into the flow. Returns the flow's return value."""
         value: Any = None
         error: HevoError | None = None
         while True:

@@ -1,6 +1,6 @@
 """The shared rate budget: never more than the limit in any rolling window as Hevo sees it (even when
 waiters wake late and answers come back slowly), strict FIFO, a 429 pause that holds every waiter
-(also ones booked before it), one budget per (host, key), and real socket runs with a tight limit."""
+(also ones booked before it), one budget per host (and scope), and real socket runs with a tight limit."""
 
 from __future__ import annotations
 

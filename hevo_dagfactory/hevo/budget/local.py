@@ -62,8 +62,10 @@ _YIELD_S = 0.001
 _LATE_S = 0.1
 #: Waits of consecutive bookings differ by at least this much, so timers fire in booking order.
 _STAGGER_S = 1e-6
-#: While the head of a gated line asks the store, the waiters behind it look again this often.
-_ASK_POLL_S = 0.02
+#: While the head of a gated line asks the store, the waiter n places behind it looks again after n times
+#: this (at most _ASK_POLL_MAX_S): the next one asks as soon as the head is through, the rest do not crowd.
+_ASK_POLL_S = 0.001
+_ASK_POLL_MAX_S = 0.05
 
 
 class Slot:
@@ -116,6 +118,7 @@ class RateBudget:
         self._latency = 0.0
         self._paused_until = 0.0
         self._held_until = 0.0
+        self._blocked_until = 0.0  # the later of the two: what the hot paths read
         self.pauses = 0
         self.granted = 0  # requests admitted (that really left)
 
@@ -132,7 +135,7 @@ class RateBudget:
         """Book the next free slot after every earlier booking; ``slot.wait`` is the estimated wait."""
         with self._lock:
             now = self._clock()
-            at = max(now, self._paused_until, self._held_until)
+            at = max(now, self._blocked_until)
             if self._last is not None and self._last.t > now:
                 at = max(at, self._last.t + _STAGGER_S)  # FIFO: never ahead of an earlier booking
             if len(self._bookings) >= self.limit:
@@ -176,7 +179,7 @@ class RateBudget:
             ahead = slot.seq - first.seq if first is not None and slot.seq > first.seq else 0
             held = self._in_flight + len(answered)
             behind = held + ahead - self.limit  # answers that must leave the window before our token is free
-            need = max(self._paused_until, self._held_until) + ahead * _STAGGER_S
+            need = self._blocked_until + ahead * _STAGGER_S
             if behind >= 0:
                 if behind < len(answered):
                     need = max(need, answered[behind] + self._span)
@@ -187,11 +190,15 @@ class RateBudget:
                     if self.gated:  # the shared store decides; this slot asks it, holding the head of the line
                         slot.state, slot.t = _ASKING, now
                         return ASK
-                    self._admit(slot, first is slot, now)
+                    if first is slot:
+                        line.popleft()
+                    slot.state, slot.t, slot.sent_at = _SENT, now, now
+                    self._in_flight += 1
+                    self.granted += 1
                     return 0.0
                 # our token is free, but an earlier booking goes first: its waiter is due and about to run
                 if first.state == _ASKING:
-                    need = now + _ASK_POLL_S
+                    need = now + min(_ASK_POLL_MAX_S, ahead * _ASK_POLL_S)
                 elif self.gated and first.t > now:  # the store told the first one to wait: so do we
                     need = first.t + ahead * _STAGGER_S
                 else:
@@ -199,18 +206,16 @@ class RateBudget:
             slot.t = max(slot.t, need)  # later bookings estimate from the new time
             return need - now
 
-    def _admit(self, slot: Slot, first: bool, now: float) -> None:
-        if first:
-            self._line.popleft()
-        slot.state, slot.t, slot.sent_at = _SENT, now, now
-        self._in_flight += 1
-        self.granted += 1
-
     def grant(self, slot: Slot) -> None:
         """The shared store admitted the slot that asked it: it leaves now (counted as in flight)."""
         with self._lock:
             if slot.state == _ASKING:
-                self._admit(slot, bool(self._line) and self._line[0] is slot, self._clock())
+                if self._line and self._line[0] is slot:
+                    self._line.popleft()
+                now = self._clock()
+                slot.state, slot.t, slot.sent_at = _SENT, now, now
+                self._in_flight += 1
+                self.granted += 1
 
     def deny(self, slot: Slot, wait: float) -> None:
         """The shared store said wait ``wait`` s: the slot keeps the head of the line, booked for then."""
@@ -220,6 +225,12 @@ class RateBudget:
 
     def done(self, slot: Slot) -> None:
         """The answer of an admitted request is in (or it failed); a never-sent booking is given up."""
+        self.release(slot)
+
+    def release(self, slot: Slot, pause_s: float | None = None) -> None:
+        """:meth:`done`, and ``pause_s``: the answer was a rate-limit refusal, pause everyone that long."""
+        if pause_s is not None:
+            self.pause(pause_s)
         with self._lock:
             if slot.state == _SENT:
                 now = self._clock()
@@ -248,6 +259,7 @@ class RateBudget:
             until = self._clock() + max(0.0, float(seconds))
             if until > self._paused_until:
                 self._paused_until = until
+                self._blocked_until = max(self._blocked_until, until)
                 self.pauses += 1
 
     def paused_for(self) -> float:
@@ -258,11 +270,13 @@ class RateBudget:
         """Admit nothing before ``until`` (this budget's clock); only ever extends an existing hold."""
         with self._lock:
             self._held_until = max(self._held_until, until)
+            self._blocked_until = max(self._blocked_until, until)
 
     def clear_hold(self) -> None:
         """Lift :meth:`hold_until` (429 pauses stay)."""
         with self._lock:
             self._held_until = 0.0
+            self._blocked_until = self._paused_until
 
     @property
     def latency(self) -> float:
@@ -279,12 +293,6 @@ class RateBudget:
         return self._in_flight
 
     # -- the clients' interface (shared with :class:`~.shared.SharedBudget`) ----------------------------
-    def release(self, slot: Slot, pause_s: float | None = None) -> None:
-        """The answer is in (or the request failed); ``pause_s``: it was a rate-limit refusal, pause that long."""
-        self.done(slot)
-        if pause_s is not None:
-            self.pause(pause_s)
-
     async def release_async(self, slot: Slot, pause_s: float | None = None) -> None:
         self.release(slot, pause_s)
 

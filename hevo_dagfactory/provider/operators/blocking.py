@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from hevo_dagfactory.hevo import HevoError, JobOutcome, classify, is_transient
 from hevo_dagfactory.provider.bounded import CallTimedOut, call_within, remaining
 from hevo_dagfactory.provider.compat import WORKER_KILL_GRACE_S, AirflowTaskTimeout
-from hevo_dagfactory.provider.results import HevoJobFailed, job_result, judge
+from hevo_dagfactory.provider.results import HevoJobFailed, job_result
 
 if TYPE_CHECKING:
     from hevo_dagfactory.hevo import EdgeClient
@@ -43,11 +43,13 @@ class Running(NamedTuple):
     job_id: str
     settings: HevoConnSettings
     owned: bool
+    ti: Any = None  # where the final result is published (XCom ``hevo_result``)
 
 
 class BlockingPoll:
     """Mixin for HevoPipelineOperator (uses its ``pipeline_id``, ``poll_interval``, policy, hook and log)."""
 
+    _conclude: Any  # the operator's end of a wait (failing tables, hevo_result, verdict)
     #: Bound of one cancel (or re-check) on the timeout path, where no framework grace applies.
     CANCEL_TIMEOUT_S = 30.0
     _running: Running | None
@@ -94,7 +96,7 @@ class BlockingPoll:
                     result = job_result(
                         self.pipeline_id, job.to_dict(), attached=attached, owned=running.owned, ui_base=ui_base
                     )
-                    return judge(result, self.on_completed_with_failures, self.log)
+                    return self._conclude(result, client, running.ti)
                 self.log.info("Hevo job %s is %s; next poll in %.1fs", job_id, job.status, interval)
                 self._sleep(interval, deadline)
                 interval = min(interval * POLL_BACKOFF, max(MAX_POLL_INTERVAL_S, self.poll_interval))

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from hevo_dagfactory.hevo import HevoError, HevoJobInProgress
 from hevo_dagfactory.provider.compat import BaseOperator, Context, timezone
+from hevo_dagfactory.provider.failed_objects import reader as objects_reader
 from hevo_dagfactory.provider.hooks.hevo import DEFAULT_CONN_ID, HevoHook, job_url
 from hevo_dagfactory.provider.links.job import (
     XCOM_JOB_ID,
@@ -42,12 +43,12 @@ from hevo_dagfactory.provider.operators.blocking import (
     Running,
 )
 from hevo_dagfactory.provider.params import DEFAULT_TIMEOUT_S, choice, human, to_seconds
-from hevo_dagfactory.provider.results import HevoJobFailed, job_result, judge, resolve_policy
+from hevo_dagfactory.provider.results import HevoJobFailed, conclude, job_result, resolve_policy
 from hevo_dagfactory.provider.tries import owns_job, which_try
 from hevo_dagfactory.provider.triggers.job import HevoJobTrigger
 
 if TYPE_CHECKING:  # the client (requests) is built by the hook at execute time, never at parse time
-    from hevo_dagfactory.hevo import EdgeClient
+    from hevo_dagfactory.hevo import DiscoveryPolicy, EdgeClient, StartedJob
 
 ACTIONS = ("SYNC_NOW", "RESYNC")
 RESYNC_MODES = ("EVOLVE_AND_MERGE", "DROP_AND_LOAD")
@@ -168,19 +169,21 @@ class HevoPipelineOperator(BlockingPoll, BaseOperator):
             "pipeline legitimately take longer, or check the job in the Hevo UI."
         )
 
-    # --- execute --------------------------------------------------------------------------
-    def execute(self, context: Context) -> Any:
-        ti = context["ti"]
-        hook = self._hook()
-        settings = hook.settings()
+    # --- start ----------------------------------------------------------------------------
+    def _discovery(self) -> DiscoveryPolicy:
         from hevo_dagfactory.hevo import DiscoveryPolicy  # start-job flow: needed only when executing
 
-        discovery = DiscoveryPolicy(attempts=self.retry_limit) if self.retry_limit else DiscoveryPolicy()
-        client = hook.client_for(settings, discovery=discovery)
-        # Any try after the first may find its own earlier job: attach, never start a second sync.
-        # Only a retry after a failed try (or a restart within the try) adopts a COMPLETED one; a
-        # user's clear asks for a new sync (provider/tries.py).
-        kind = which_try(ti, self.retries)
+        return DiscoveryPolicy(attempts=self.retry_limit) if self.retry_limit else DiscoveryPolicy()
+
+    def _start(self, client: EdgeClient, context: Context, discovery: DiscoveryPolicy) -> tuple[StartedJob, bool]:
+        """Start (or attach to) the job, never a second sync: (what start_job found, whether the task owns it).
+
+        Any try after the first may find its own earlier job: attach, never start a second sync. Only a
+        retry after a failed try (or a restart within the try) adopts a COMPLETED one; a user's clear
+        asks for a new sync (provider/tries.py). The pre-flight check and job discovery happen inside
+        ``start_job``; a paused pipeline fails here with what to do, before any POST.
+        """
+        kind = which_try(context["ti"], self.retries)
         if_running = self._effective_if_running(kind.resumed)
         run_started_ms = self._run_started_ms(context)
         try:
@@ -200,29 +203,47 @@ class HevoPipelineOperator(BlockingPoll, BaseOperator):
             ) from None
         except HevoError as exc:
             raise HevoJobFailed(f"Could not start {self.action} of Hevo pipeline {self.pipeline_id}: {exc}") from None
-        job = started.job
         owned, why = owns_job(
             attached=started.attached,
             kind=kind,
-            created_ms=job.created_ts,
+            created_ms=started.job.created_ts,
             run_started_ms=run_started_ms,
             skew_ms=discovery.skew_ms,
         )
-        # Push ids first, so the extra link works while the task is deferred.
-        url = job_url(settings.ui_base, self.pipeline_id, job.job_id)
-        ti.xcom_push(key=XCOM_PIPELINE_ID, value=self.pipeline_id)
-        ti.xcom_push(key=XCOM_JOB_ID, value=job.job_id)
-        ti.xcom_push(key=XCOM_JOB_URL, value=url)
         self.log.info(
-            "%s Hevo job %s (%s) of pipeline %s (%s try; job %s): %s",
+            "%s Hevo job %s (%s) of pipeline %s (%s try; job %s)",
             "Attached to" if started.attached else "Started",
-            job.job_id,
-            job.status,
+            started.job.job_id,
+            started.job.status,
             self.pipeline_id,
             kind.name,
             why,
-            url,
         )
+        return started, owned
+
+    def _publish_ids(self, ti: Any, ui_base: str, job_id: str) -> None:
+        """Ids first, so the extra link works while the task is deferred."""
+        url = job_url(ui_base, self.pipeline_id, job_id)
+        ti.xcom_push(key=XCOM_PIPELINE_ID, value=self.pipeline_id)
+        ti.xcom_push(key=XCOM_JOB_ID, value=job_id)
+        ti.xcom_push(key=XCOM_JOB_URL, value=url)
+        self.log.info("Hevo job %s: %s", job_id, url)
+
+    def _conclude(self, result: dict[str, Any], client: EdgeClient, ti: Any) -> dict[str, Any]:
+        """The end of every wait mode on the worker: failing tables named, ``hevo_result`` pushed, verdict."""
+        objects = objects_reader(client, self.pipeline_id, result.get("job_id"))
+        return conclude(result, self.on_completed_with_failures, self.log, objects=objects, ti=ti)
+
+    # --- execute --------------------------------------------------------------------------
+    def execute(self, context: Context) -> Any:
+        ti = context["ti"]
+        hook = self._hook()
+        settings = hook.settings()
+        discovery = self._discovery()
+        client = hook.client_for(settings, discovery=discovery)
+        started, owned = self._start(client, context, discovery)
+        job = started.job
+        self._publish_ids(ti, settings.ui_base, job.job_id)
         result = job_result(
             self.pipeline_id, job.to_dict(), attached=started.attached, owned=owned, ui_base=settings.ui_base
         )
@@ -230,7 +251,7 @@ class HevoPipelineOperator(BlockingPoll, BaseOperator):
             ti.xcom_push(key=XCOM_RESULT, value=result)
             return job.job_id  # the seed's contract: the job id, for HevoJobSensor(job_id=...)
         if job.outcome.terminal:
-            return judge(result, self.on_completed_with_failures, self.log)
+            return self._conclude(result, client, ti)
         deadline = self._deadline(context)
         if self.deferrable:
             self.defer(
@@ -250,7 +271,7 @@ class HevoPipelineOperator(BlockingPoll, BaseOperator):
                 kwargs={"attached": started.attached, "owned": owned},
                 timeout=timedelta(seconds=max(deadline - time.time(), 0) + DEFER_BACKSTOP_S),
             )
-        running = Running(self.pipeline_id, job.job_id, settings, owned)
+        running = Running(self.pipeline_id, job.job_id, settings, owned, ti)
         return self._poll(client, running, started.attached, deadline, settings.ui_base)
 
     # --- resume ---------------------------------------------------------------------------
@@ -277,10 +298,10 @@ class HevoPipelineOperator(BlockingPoll, BaseOperator):
         hook = self._hook()
         settings = hook.settings()
         last = event.get("job") or {}
+        client = hook.client_for(settings)
         if kind == "terminal" and last:
             result = job_result(self.pipeline_id, last, attached=attached, owned=owned, ui_base=settings.ui_base)
-            return judge(result, self.on_completed_with_failures, self.log)
-        client = hook.client_for(settings)
+            return self._conclude(result, client, context["ti"])
         if kind == "timeout":
             outcome = self._cancel_or_leave(client, job_id, owned, "the deadline passed")
             raise HevoJobFailed(self._timeout_message(job_id, last.get("status"), outcome))
@@ -295,7 +316,7 @@ class HevoPipelineOperator(BlockingPoll, BaseOperator):
             result = job_result(
                 self.pipeline_id, job.to_dict(), attached=attached, owned=owned, ui_base=settings.ui_base
             )
-            return judge(result, self.on_completed_with_failures, self.log)
+            return self._conclude(result, client, context["ti"])
         message = event.get("message") or f"unexpected event {event!r}"
         raise HevoJobFailed(
             f"Lost track of Hevo job {job_id} of pipeline {self.pipeline_id}: {message}.{recheck} The job was left "

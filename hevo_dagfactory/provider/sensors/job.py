@@ -23,10 +23,11 @@ from typing import Any
 from hevo_dagfactory.hevo import HevoError, is_transient
 from hevo_dagfactory.provider.bounded import CallTimedOut, call_within
 from hevo_dagfactory.provider.compat import BaseSensorOperator, Context, PokeReturnValue, conf, timezone
+from hevo_dagfactory.provider.failed_objects import reader as objects_reader
 from hevo_dagfactory.provider.hooks.hevo import DEFAULT_CONN_ID, HevoHook, job_url
 from hevo_dagfactory.provider.links.job import XCOM_JOB_URL, HevoJobLink
 from hevo_dagfactory.provider.params import DEFAULT_TIMEOUT_S, human
-from hevo_dagfactory.provider.results import HevoJobFailed, job_result, judge, resolve_policy
+from hevo_dagfactory.provider.results import HevoJobFailed, conclude, job_result, resolve_policy
 from hevo_dagfactory.provider.triggers.job import HevoJobTrigger
 
 #: Cap of the growing poll interval in deferrable mode.
@@ -146,13 +147,16 @@ class HevoJobSensor(BaseSensorOperator):
         self.log.info("Hevo job %s of pipeline %s is %s", job_id, self.pipeline_id, job.status)
         if not job.outcome.terminal:
             return False
-        result = judge(
-            job_result(self.pipeline_id, job.to_dict(), attached=True, ui_base=settings.ui_base),
-            self.on_completed_with_failures,
-            self.log,
+        result = self._conclude(
+            job_result(self.pipeline_id, job.to_dict(), attached=True, ui_base=settings.ui_base), client, context
         )
         self._last_result = result
         return PokeReturnValue(is_done=True, xcom_value=result)
+
+    def _conclude(self, result: dict[str, Any], client: Any, context: Context) -> dict[str, Any]:
+        """Failing tables named (best effort), ``hevo_result`` pushed, verdict: as the operator ends a wait."""
+        objects = objects_reader(client, self.pipeline_id, result.get("job_id"))
+        return conclude(result, self.on_completed_with_failures, self.log, objects=objects, ti=context["ti"])
 
     def _read_bound(self) -> float:
         """How long one poke may wait for Hevo: at most max(poke_interval, 60 s), and the time left in poke mode."""
@@ -164,10 +168,11 @@ class HevoJobSensor(BaseSensorOperator):
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> dict[str, Any]:
         """Deferred mode: judge the trigger's event (fails closed on anything but a terminal job)."""
         event = event or {}
-        settings = self._hook().settings()
+        hook = self._hook()
+        settings = hook.settings()
         if event.get("status") == "terminal" and event.get("job"):
             result = job_result(self.pipeline_id, event["job"], attached=True, ui_base=settings.ui_base)
-            return judge(result, self.on_completed_with_failures, self.log)
+            return self._conclude(result, hook.client_for(settings), context)
         if event.get("status") == "timeout":
             raise HevoJobFailed(
                 f"Hevo job {event.get('job_id')} of pipeline {self.pipeline_id} did not finish within the sensor's "
