@@ -45,7 +45,9 @@ def _report_log(stack, run_id: str) -> str:
 
 def test_a_run_in_flight_finishes_on_its_own_dag_version_and_the_next_run_uses_the_new_one(cluster):
     stack, pid = cluster, 920201
-    stack.sim.script(pid, job_duration_s=30)
+    # Long enough for the commit's new DAG version to appear while the sync still runs, also on a busy machine
+    # (a clean-clone run at load 20+ saw a 30 s job finish first).
+    stack.sim.script(pid, job_duration_s=75)
     first = stack.api.trigger("cl_versioned")
     wait_task_state(stack, "cl_versioned", first, "sync", {"deferred"}, timeout=120)
     old_commit = stack.api.dag_run("cl_versioned", first)["bundle_version"]
