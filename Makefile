@@ -38,7 +38,8 @@ PYTEST := -m pytest -q -p no:cacheprovider
 # pytest-xdist for the unit and integration suites: one worker per core, idle workers steal queued tests.
 XDIST  := -n auto --dist worksteal
 
-.PHONY: install install-af2 install-af3 lock lint test test-af3 test-af2 test-unit test-e2e demo bench validate  clean services redis-server
+.PHONY: install install-af2 install-af3 install-cluster lock lint test test-af3 test-af2 test-unit test-e2e \
+	test-cluster demo demo-cluster bench validate clean services redis-server postgresql
 
 ## uv, bootstrapped from PyPI with the only tools a clean machine has (python3 -m venv, pip)
 $(TOOLS)/.uv-$(UV_VERSION):
@@ -79,6 +80,13 @@ locks/airflow-%.txt:
 	@echo "no lock file for Airflow $*: run \`make lock AIRFLOW3_VERSION=$*\` (or AIRFLOW2_VERSION=$* for 2.x)" >&2
 	@exit 1
 
+## The production-shaped stack (make demo-cluster / test-cluster) needs Airflow's Celery, Git and PostgreSQL
+# providers and drivers; they are in .venv's lock (the `cluster` group, with celery<5.7: 5.7.0 breaks
+# apache-airflow-providers-celery's import and the scheduler dies at start). The check imports them.
+install-cluster: install-af3
+	@$(PY3) -m hevo_dagfactory.provider.compat cluster --check || \
+		(echo "make install-cluster: the cluster's packages are missing from $(VENV3); run \`make lock\` and retry" >&2; exit 1)
+
 ## make services: the machine's servers the tests and benchmarks start on free 127.0.0.1 ports (never as a
 # system service). need_package COMMAND,DEBIAN_PACKAGE: present, or installed with apt-get when we are root on
 # Debian, or a clear failure that prints the exact command. Add a line per server (e.g. PostgreSQL).
@@ -93,11 +101,17 @@ define need_package
 	  fi; }
 endef
 
-services: redis-server
+services: redis-server postgresql
 
 # Redis: the shared rate-budget store's tests and the budget benchmark start their own redis-server.
 redis-server:
 	$(call need_package,redis-server,redis-server)
+
+# PostgreSQL: the cluster stack (make demo-cluster / test-cluster) starts its own server with the machine's
+# initdb and postgres; Debian keeps them off the PATH, in /usr/lib/postgresql/<version>/bin (pg_ctlcluster, from
+# the same packages, is on it).
+postgresql:
+	$(call need_package,pg_ctlcluster,postgresql)
 
 install-af3: $(call stamp,$(VENV3),$(LOCK3))
 install-af2: $(call stamp,$(VENV2),$(LOCK2))
@@ -141,9 +155,17 @@ test-unit: install services
 test-e2e: install-af3 install-af2
 	$(PY3) $(PYTEST) -m e2e $(PYTEST_ARGS)
 
+## make test-cluster: end-to-end tests on the production-shaped stack (tests/cluster/, Airflow 3.3; make test skips them)
+test-cluster: services install-cluster
+	$(PY3) -m pytest -q -p no:cacheprovider -m cluster tests/cluster $(PYTEST_ARGS)
+
 ## make demo: the main job (see README); AIRFLOW_VERSION=2.11.2 make demo runs it on Airflow 2.x
 demo: install
 	$(PY) -m hevo_dagfactory demo $(if $(KEEP),--keep,)
+
+## make demo-cluster: the demo on PostgreSQL, Redis, CeleryExecutor and a Git DAG bundle (docs/demo.md)
+demo-cluster: services install-cluster
+	$(PY3) -m hevo_dagfactory demo --cluster $(if $(KEEP),--keep,)
 
 validate: install
 	$(VENV)/bin/hevo-dagfactory validate configs/

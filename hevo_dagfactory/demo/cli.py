@@ -21,6 +21,8 @@ from rich.live import Live
 from rich.table import Table
 
 from hevo_dagfactory.demo.client import AirflowApiError
+from hevo_dagfactory.demo.cluster import ClusterStack
+from hevo_dagfactory.demo.clusterdemo import CLUSTER_BLURB, DEMO_TRIGGERER_CAPACITY, bundle_files, served_notes
 from hevo_dagfactory.demo.procs import StackError
 from hevo_dagfactory.demo.runner import (
     DemoError,
@@ -59,8 +61,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--home",
         type=Path,
-        default=Path(".demo") / "airflow-home",
-        help="AIRFLOW_HOME for the demo; recreated on every run (default: .demo/airflow-home)",
+        default=None,
+        help="AIRFLOW_HOME for the demo; recreated on every run (default: .demo/airflow-home, .demo/cluster-home)",
+    )
+    parser.add_argument(
+        "--cluster",
+        action="store_true",
+        help="a production-shaped stack: PostgreSQL, Redis, CeleryExecutor with two workers, two schedulers, two "
+        "triggerers, the workflows from a Git DAG bundle (make demo-cluster)",
     )
     parser.add_argument("--keep", action="store_true", help="leave Airflow running afterwards (Ctrl-C stops it)")
     parser.add_argument("--job-seconds", type=float, default=3.0, help="how long each simulated Hevo job runs")
@@ -123,14 +131,29 @@ def _progress_table(runs: list[TrackedRun], started: float) -> Table:
 
 
 def _result_table(rows: list[ResultRow]) -> Table:
+    served = any(row.worker or row.triggerer for row in rows)  # the cluster stack says who served each sync
     table = Table(title="Result")
-    for col in ("DAG", "task", "state", "Hevo job id", "duration"):
+    for col in ("DAG", "task", "state", "Hevo job id", "duration", *(("worker", "triggerer") if served else ())):
         table.add_column(col)
     for row in rows:
         style = _STATE_STYLE.get(row.state, "white")
         duration = f"{row.duration_s:.1f}s" if isinstance(row.duration_s, (int, float)) else "-"
-        table.add_row(row.dag_id, row.task_id, f"[{style}]{row.state}[/]", row.job_id or "-", duration)
+        cells = [row.dag_id, row.task_id, f"[{style}]{row.state}[/]", row.job_id or "-", duration]
+        table.add_row(*cells, *((row.worker or "", row.triggerer or "") if served else ()))
     return table
+
+
+def _make_stack(args: argparse.Namespace, home: Path, dags: Path, configs: Path, env: dict[str, str]) -> AirflowStack:
+    """The local stack, or with ``--cluster`` the production-shaped one with ``configs`` committed to its bundle."""
+    if args.cluster:
+        return ClusterStack(
+            home,
+            workflows=bundle_files(configs),
+            with_simulator=not args.real_hevo,
+            extra_env=env,
+            triggerer_capacity=DEMO_TRIGGERER_CAPACITY,
+        )
+    return AirflowStack(home, dags_folder=dags, config_dir=configs, with_simulator=not args.real_hevo, extra_env=env)
 
 
 def _hold(console: Console, stack: AirflowStack) -> None:
@@ -154,20 +177,18 @@ def run(args: argparse.Namespace) -> int:
     try:
         plan = plan_from_configs(configs)
         real_env = real_hevo_env(plan, dict(os.environ)) if args.real_hevo else {}
-        home = _fresh_home(args.home)
+        home = _fresh_home(args.home or Path(".demo") / ("cluster-home" if args.cluster else "airflow-home"))
         dags = _dags_folder(args, home)
     except DemoError as exc:
         console.print(f"[red]demo: {exc}[/]")
         return 2
     console.print(
-        f"Starting the Hevo simulator and Airflow in {home} (about 30 s) for {len(plan.dag_ids)} workflow(s): "
-        f"{', '.join(plan.dag_ids)}"
+        f"Starting the Hevo simulator and Airflow{CLUSTER_BLURB if args.cluster else ''} in {home} "
+        f"(about {'a minute' if args.cluster else '30 s'}) for {len(plan.dag_ids)} workflow(s): {', '.join(plan.dag_ids)}"
     )
     started = time.monotonic()
     try:
-        stack = AirflowStack(
-            home, dags_folder=dags, config_dir=configs, with_simulator=not args.real_hevo, extra_env=real_env
-        )
+        stack = _make_stack(args, home, dags, configs, real_env)
         if args.real_hevo:
             console.print(f"[yellow]--real-hevo: the runs start real syncs of pipelines {list(plan.pipeline_ids)}[/]")
         with stack:
@@ -178,6 +199,7 @@ def run(args: argparse.Namespace) -> int:
                 plan,
                 job_seconds=args.job_seconds,
                 timeout_s=args.timeout,
+                served_by=stack.served_by if isinstance(stack, ClusterStack) else None,
             )
             runner.script_pipelines()
             runner.start()
@@ -187,7 +209,7 @@ def run(args: argparse.Namespace) -> int:
             console.print()
             rows = runner.results()
             console.print(_result_table(rows))
-            for note in runner.notes:
+            for note in runner.notes + served_notes(rows):
                 console.print(f"note: {note}")
             failed = [r for r in rows if r.state not in _OK]
             if failed:

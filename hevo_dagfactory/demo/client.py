@@ -133,6 +133,18 @@ class AirflowClient:
         data = self.get(f"{self.prefix}/dags", params={"limit": 1000})
         return sorted(d["dag_id"] for d in data["dags"])
 
+    def jobs(self, job_type: str, *, alive: bool | None = None) -> list[dict[str, Any]]:
+        """Airflow's job rows of one type (``SchedulerJob``, ``TriggererJob`` ...): id, hostname, state, heartbeat."""
+        params: dict[str, Any] = {"job_type": job_type, "limit": 1000}
+        if alive is not None:
+            params["is_alive"] = str(alive).lower()
+        return list(self.get(f"{self.prefix}/jobs", params=params)["jobs"])
+
+    def dag_versions(self, dag_id: str) -> list[dict[str, Any]]:
+        """Every serialized version of a DAG (Airflow 3), oldest first: ``version_number``, ``bundle_version``."""
+        data = self.get(f"{self.prefix}/dags/{self._q(dag_id)}/dagVersions", params={"limit": 1000})
+        return sorted(data["dag_versions"], key=lambda v: int(v["version_number"]))
+
     def import_errors(self) -> list[dict[str, Any]]:
         return list(self.get(f"{self.prefix}/importErrors", params={"limit": 1000})["import_errors"])
 
@@ -245,18 +257,29 @@ class AirflowClient:
         on_progress: Callable[[RunWatch], None] | None = None,
         on_sample: Callable[[RunWatch], None] | None = None,
     ) -> RunWatch:
-        """Poll until the run is terminal, recording each task's state changes (so DEFERRED is observed live)."""
+        """Poll until the run is terminal, recording each task's state changes (so DEFERRED is observed live).
+
+        A look that times out (an api-server busy with many tasks' Execution API calls) is skipped, not fatal:
+        the next one tries again, within ``timeout``.
+        """
         watch = RunWatch(dag_id=dag_id, run_id=run_id)
         start = time.monotonic()
         while True:
-            tis = self.task_instances(dag_id, run_id)
+            try:
+                tis = self.task_instances(dag_id, run_id)
+                run_state = str(self.dag_run(dag_id, run_id)["state"])
+            except (requests.Timeout, requests.ConnectionError):
+                if time.monotonic() - start > timeout:
+                    raise
+                time.sleep(interval)
+                continue
             for ti in tis:
                 states = watch.seen.setdefault(ti["task_id"], [])
                 state = ti.get("state") or "none"
                 if not states or states[-1] != state:
                     states.append(state)
             watch.task_instances = tis
-            watch.state = str(self.dag_run(dag_id, run_id)["state"])
+            watch.state = run_state
             watch.elapsed_s = time.monotonic() - start
             if on_sample:
                 on_sample(watch)

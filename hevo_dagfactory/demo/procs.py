@@ -60,10 +60,20 @@ def tail(path: Path, lines: int = 30) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
-def run_once(argv: Sequence[str], *, env: dict[str, str], cwd: Path, log: Path, timeout: float, what: str) -> None:
-    """Run a one-shot command (``airflow db migrate``, ``airflow users create``) to completion, output in ``log``.
+def run_once(
+    argv: Sequence[str],
+    *,
+    env: dict[str, str],
+    cwd: Path,
+    log: Path,
+    timeout: float,
+    what: str,
+    user: str | None = None,
+) -> None:
+    """Run a one-shot command (``airflow db migrate``, ``initdb``) to completion, output in ``log``.
 
-    Raises ``StackError`` naming ``what`` and the log (with its last lines) when it fails or overruns ``timeout``.
+    ``user``: run it as that OS user (root only; PostgreSQL refuses to run as root). Raises ``StackError``
+    naming ``what`` and the log (with its last lines) when it fails or overruns ``timeout``.
     """
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as out:
@@ -77,6 +87,7 @@ def run_once(argv: Sequence[str], *, env: dict[str, str], cwd: Path, log: Path, 
                 stderr=subprocess.STDOUT,
                 timeout=timeout,
                 start_new_session=True,
+                user=user,
             )
         except subprocess.TimeoutExpired as exc:
             raise StackError(f"{what} took over {timeout:.0f}s; see {log}:\n{tail(log)}") from exc
@@ -96,8 +107,10 @@ class ManagedProcess:
         cwd: Path,
         log_path: Path,
         redact: Sequence[str] = (),
+        user: str | None = None,
     ):
         self.name = name
+        self.user = user  # run as this OS user (root only), e.g. PostgreSQL's "postgres"
         self.argv = list(argv)
         self.redact = [r for r in redact if r]
         self.env = env
@@ -122,6 +135,7 @@ class ManagedProcess:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # own process group: killpg reaches every descendant
                 preexec_fn=_die_with_parent if _PRCTL is not None else None,
+                user=self.user,
             )
         return self
 

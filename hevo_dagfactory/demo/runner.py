@@ -121,6 +121,9 @@ class ResultRow:
     job_id: str
     duration_s: float | None
     note: str = ""
+    run_id: str = ""
+    worker: str = ""  # the cluster stack: which Celery worker finished the task (its host name)
+    triggerer: str = ""  # ... and which triggerer(s) ran a deferred sync's trigger
 
 
 def _parse_ts(value: str | None) -> datetime | None:
@@ -142,8 +145,11 @@ class DemoRunner:
         timeout_s: float = 300.0,
         asset_grace_s: float = 45.0,
         on_progress: Callable[[list[TrackedRun]], None] | None = None,
+        served_by: Callable[[str, str, dict[str, Any]], tuple[str, str]] | None = None,
     ):
         self.api = api
+        # (dag_id, run_id, task instance) -> (worker, triggerer) of a sync task; the cluster stack knows them.
+        self.served_by = served_by
         self.sim = sim
         self.plan = plan
         self.job_seconds = job_seconds
@@ -247,13 +253,16 @@ class DemoRunner:
         for run in sorted(self.runs.values(), key=lambda r: (r.dag_id, r.run_id)):
             tis = self.api.task_instances(run.dag_id, run.run_id)
             for ti in sorted(tis, key=lambda t: (t.get("start_date") or "9", t["task_id"])):
-                job_id, duration = "", ti.get("duration")
+                job_id, duration, worker, triggerer = "", ti.get("duration"), "", ""
                 if ti.get("operator") == SYNC_OPERATOR:
                     value = self.api.xcom(run.dag_id, run.run_id, ti["task_id"])
                     if isinstance(value, dict):
                         job_id = str(value.get("job_id") or "")
                         duration = value.get("duration_s", duration)
-                rows.append(
-                    ResultRow(run.dag_id, run.run_type, ti["task_id"], str(ti.get("state")), job_id, duration, run.how)
-                )
+                    if self.served_by is not None:
+                        worker, triggerer = self.served_by(run.dag_id, run.run_id, ti)
+                state = str(ti.get("state"))
+                row = ResultRow(run.dag_id, run.run_type, ti["task_id"], state, job_id, duration, run.how)
+                row.run_id, row.worker, row.triggerer = run.run_id, worker, triggerer
+                rows.append(row)
         return rows

@@ -39,6 +39,10 @@ class SimulatorAdmin:
     def stats(self) -> dict[str, Any]:
         return dict(self._call("GET", "/_sim/stats"))
 
+    def requests(self) -> list[dict[str, Any]]:
+        """The simulator's log of API requests (method, path, status, time, pipeline id, agent), oldest first."""
+        return list(self._call("GET", "/_sim/requests")["data"])
+
     def sync_now_posts(self, pipeline_id: int | str) -> int:
         return int(self.stats().get("sync_now_posts", {}).get(str(pipeline_id), 0))
 
@@ -62,8 +66,11 @@ class SimulatorProcess:
         env: dict[str, str],
         port: int | None = None,
         rate_per_minute: int = 1000,
+        rate_window_s: float = 60.0,
+        name: str = "simulator",
     ):
         self.port = port or free_port()
+        self.rate_per_minute = rate_per_minute
         self.base_url = f"http://127.0.0.1:{self.port}"
         argv = [
             sys.executable,
@@ -76,11 +83,13 @@ class SimulatorProcess:
             api_key,
             "--rate-per-minute",
             str(rate_per_minute),
+            "--rate-window",
+            str(rate_window_s),
         ]
         # The secret goes through the environment, so it is in neither the process list nor the log.
         env = {**env, "HEVO_SIM_API_SECRET": api_secret}
         self.proc = ManagedProcess(
-            "simulator", argv, env=env, cwd=home, log_path=home / "logs" / "simulator.log", redact=[api_secret]
+            name, argv, env=env, cwd=home, log_path=home / "logs" / f"{name}.log", redact=[api_secret]
         )
         self.admin = SimulatorAdmin(self.base_url)
 

@@ -30,22 +30,29 @@ def clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(drop)}
 
 
-def connection_json(sim_port: int, api_key: str, api_secret: str) -> str:
-    """The Hevo connection the workflows use: an HTTP connection to the simulator, key as login."""
-    return json.dumps(
-        {
-            "conn_type": "http",
-            "host": "127.0.0.1",
-            "port": sim_port,
-            "schema": "http",
-            "login": api_key,
-            "password": api_secret,
-        }
-    )
+def connection_json(sim_port: int, api_key: str, api_secret: str, extra: dict[str, Any] | None = None) -> str:
+    """The Hevo connection the workflows use: an HTTP connection to the simulator, key as login.
+
+    ``extra``: the connection's extra (the cluster stack sets headers and the simulator's rate limit).
+    """
+    conn: dict[str, Any] = {
+        "conn_type": "http",
+        "host": "127.0.0.1",
+        "port": sim_port,
+        "schema": "http",
+        "login": api_key,
+        "password": api_secret,
+    }
+    if extra:
+        conn["extra"] = extra
+    return json.dumps(conn)
 
 
-def ask_profile(home: Path, python: str = sys.executable, timeout: float = 120.0) -> dict[str, Any]:
-    """``compat.stack_profile()`` as the interpreter ``python`` answers it (a child process, about 2 s)."""
+def ask_profile(home: Path, python: str = sys.executable, timeout: float = 120.0, kind: str = "") -> dict[str, Any]:
+    """``compat.stack_profile()`` as the interpreter ``python`` answers it (a child process, about 2 s).
+
+    ``kind="cluster"``: ``compat.cluster_profile()``, the production-shaped stack's.
+    """
     home.mkdir(parents=True, exist_ok=True)
     env = clean_env()
     env.update(
@@ -57,7 +64,7 @@ def ask_profile(home: Path, python: str = sys.executable, timeout: float = 120.0
     )
     try:
         proc = subprocess.run(
-            [python, "-m", "hevo_dagfactory.provider.compat"],
+            [python, "-m", "hevo_dagfactory.provider.compat", *([kind] if kind else [])],
             env=env,
             cwd=home,
             capture_output=True,
@@ -83,10 +90,26 @@ def fill(template: str, values: dict[str, str]) -> str:
     return template.format(**values, random=secrets.token_hex(32))
 
 
+def fill_data(data: Any, values: dict[str, str]) -> Any:
+    """``data`` (JSON-like) with every string in it filled by :func:`fill`."""
+    if isinstance(data, str):
+        return fill(data, values)
+    if isinstance(data, dict):
+        return {key: fill_data(value, values) for key, value in data.items()}
+    if isinstance(data, list):
+        return [fill_data(value, values) for value in data]
+    return data
+
+
 def profile_env(profile: dict[str, Any], values: dict[str, str]) -> dict[str, str]:
-    """The profile's ``{section: {key: value}}`` settings as ``AIRFLOW__SECTION__KEY`` variables, filled in."""
+    """The profile's ``{section: {key: value}}`` settings as ``AIRFLOW__SECTION__KEY`` variables, filled in.
+
+    A value that is not a string (a bundle list, say) is filled field by field and set as JSON.
+    """
     return {
-        f"AIRFLOW__{section}__{key}": fill(str(value), values)
+        f"AIRFLOW__{section}__{key}": json.dumps(fill_data(value, values))
+        if isinstance(value, (dict, list))
+        else fill(str(value), values)
         for section, settings in profile["env"].items()
         for key, value in settings.items()
     }

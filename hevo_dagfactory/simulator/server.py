@@ -221,6 +221,7 @@ class Simulator:
             "status": None,
             "time": time.time(),
             "pipeline_id": request.match_info.get("pid"),
+            "agent": request.headers.get("User-Agent"),  # which client process asked (the cluster tests' shares)
         }
         if not request.path.startswith("/_sim/"):
             with self.state.lock:

@@ -1,0 +1,1 @@
+"""End-to-end tests on the production-shaped stack (``make test-cluster``)."""
