@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Union
 
-from hevo_dagfactory.factory import cache
+from hevo_dagfactory.factory import cache, cachekeys
 from hevo_dagfactory.factory.plan import Plan
 
 if TYPE_CHECKING:
@@ -31,13 +31,13 @@ class FileResults:
 
     def __init__(self, root: Path, stats: dict[str, int]):
         self.root = root
-        self.keys = cache.KeyBuilder(root)
+        self.keys = cachekeys.KeyBuilder(root)
         self.stats = stats
         #: path → (key, Workflow) validated in this run but not stored yet (see the module docstring).
         self._unstored: dict[str, tuple[tuple, Workflow]] = {}
 
     def rel(self, path: Path) -> str:
-        return cache.relative(self.root, path) or path.name
+        return cachekeys.relative(self.root, path) or path.name
 
     def result_for(self, path: Path, *, defer: bool = False) -> tuple[Result | None, tuple | None]:
         """(the file's result; its cache key), or ``(None, None)`` if the file vanished meanwhile."""
@@ -45,7 +45,7 @@ class FileResults:
         if keyed is None:
             return None, None
         key = keyed[0]
-        hit, result = cache.lookup(self.root, path, key)
+        hit, result = cache.lookup(key, self.keys.anchor(path.parent))
         if hit:
             self.stats["cached"] += 1
             return result, key
@@ -54,12 +54,13 @@ class FileResults:
         if cacheable and defer and not isinstance(result, list):
             self._unstored[str(path)] = (key, result)
         elif cacheable:
-            cache.store(self.root, path, key, result)
+            cache.store(key, result, self.keys.anchor(path.parent))
         return result, key
 
     def store_plan(self, path: Path, key: tuple | None, plan: Plan | None) -> None:
         """Store the DAG's build plan in place of its model; the model if there is no plan."""
-        if plan is not None and key is not None and cache.store(self.root, path, key, plan):
+        folder = self.keys.anchor(path.parent)
+        if plan is not None and key is not None and cache.store(key, plan, folder, lambda a: self.keys.spells(path, a)):
             self._unstored.pop(str(path), None)  # the next parse replays the plan
         else:
             self.store_model(path)
@@ -68,7 +69,7 @@ class FileResults:
         """Store a deferred model (its DAG got no plan: a plug-in builder, or Airflow rejected it)."""
         pending = self._unstored.pop(str(path), None)
         if pending is not None:
-            cache.store(self.root, path, *pending)
+            cache.store(*pending, self.keys.anchor(path.parent))
 
     def store_remaining(self) -> None:
         """Store the models whose DAGs this run did not build (a worker building only one)."""

@@ -70,7 +70,7 @@ class FolderRun:
             return self._only_from(self.root / rel, wanted, hinted=False)
         from hevo_dagfactory.factory import bundles
 
-        for rel in bundles.index_hints(self.root, wanted)[:3]:
+        for rel in bundles.index_hints(self.root, wanted):
             found = self._only_from(self.root / rel, wanted, hinted=True)
             if found is not None:
                 return found
