@@ -26,7 +26,6 @@ from __future__ import annotations
 from typing import Any
 
 from hevo_dagfactory.factory.plandata import FORMAT, Plan, in_folder, is_plan, kwargs_of
-from hevo_dagfactory.factory.relocate import Snapshot
 from hevo_dagfactory.provider.compat import DAG
 
 __all__ = ["FORMAT", "Plan", "Recorder", "in_folder", "is_plan", "materialize"]
@@ -36,6 +35,8 @@ class Recorder:
     """Records a plan while its DAG is built: arguments taken before Airflow gets (and may change) them."""
 
     def __init__(self, dag_id: str, dag_kwargs: dict[str, Any], anchor: str, up: int):
+        from hevo_dagfactory.factory.relocate import Snapshot  # recording only: a replay needs no relocate module
+
         self._snapshot = Snapshot(anchor)
         self._up = up
         self.plan: Plan = {
