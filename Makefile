@@ -4,10 +4,13 @@
 #   .venv      Airflow $(AIRFLOW3_VERSION) (the default for every target)
 #   .venv-af2  Airflow $(AIRFLOW2_VERSION) (`make test` runs the unit + integration suites here too;
 #              `AIRFLOW_VERSION=2.11.2 make demo` / `make bench` use it)
+# Every venv is installed from a lock file in locks/ (`make lock` makes them from pyproject.toml) with uv,
+# which the Makefile bootstraps from PyPI into .venv-tools/.
 PYTHON           ?= python3
 AIRFLOW3_VERSION ?= 3.3.2
 AIRFLOW2_VERSION ?= 2.11.2
 AIRFLOW_VERSION  ?= $(AIRFLOW3_VERSION)
+UV_VERSION       := 0.13.9
 
 # The venv of the Airflow line that AIRFLOW_VERSION names.
 ifeq ($(firstword $(subst ., ,$(AIRFLOW_VERSION))),2)
@@ -20,66 +23,123 @@ VENV2 := .venv-af2
 PY    := $(VENV)/bin/python
 PY3   := $(VENV3)/bin/python
 PY2   := $(VENV2)/bin/python
-SUM   := $(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+LOCK  := locks/airflow-$(AIRFLOW_VERSION).txt
+LOCK3 := locks/airflow-$(AIRFLOW3_VERSION).txt
+LOCK2 := locks/airflow-$(AIRFLOW2_VERSION).txt
+TOOLS := .venv-tools
+UV    := $(TOOLS)/bin/uv
+# uv reads PyPI, not pip's configuration; the venvs link files from uv's cache when they share a disk.
+export UV_PYTHON_DOWNLOADS := never
+# A venv is re-synced when its lock or pyproject.toml (entry points, the editable install) changes.
+stamp = $(1)/.installed-$(firstword $(shell cat $(2) pyproject.toml 2>/dev/null | cksum))
 # Airflow 2.x imports print Flask/SQLAlchemy deprecation noise that says nothing about our code.
-AF2_PYTEST_FLAGS := -W ignore::DeprecationWarning -W "ignore::sqlalchemy.exc.MovedIn20Warning"
+AF2_PYTEST_FLAGS := -W ignore::DeprecationWarning -W ignore::sqlalchemy.exc.MovedIn20Warning
+PYTEST := -m pytest -q -p no:cacheprovider
+# pytest-xdist for the unit and integration suites: one worker per core, idle workers steal queued tests.
+XDIST  := -n auto --dist worksteal
 
-.PHONY: install install-af2 install-af3 test test-af3 test-af2 test-unit test-e2e demo bench validate clean
+.PHONY: install install-af2 install-af3 lock lint test test-af3 test-af2 test-unit test-e2e demo bench validate  clean services redis-server
 
-# install VENV AIRFLOW_VERSION: create the venv if needed, install the package editable with its test
-# extras and the pinned Airflow, then stamp it (re-done when pyproject.toml or the pin changes).
-define install_venv
-	@test -x $(1)/bin/python || $(PYTHON) -m venv $(1)
-	@echo "==> installing hevo-dagfactory with Airflow $(2) into $(1) (first run takes about a minute)"
-	$(1)/bin/python -m pip --disable-pip-version-check -q install --upgrade pip 2>/dev/null
-	$(1)/bin/python -m pip --disable-pip-version-check -q install -e '.[test]' 'apache-airflow==$(2)' 2>&1 | grep -v "^WARNING: Location" || true
-	@$(1)/bin/python -c "import hevo_dagfactory, airflow, yaml, jsonschema, aiohttp, requests, pytest; assert airflow.__version__ == '$(2)', airflow.__version__" || (echo "install into $(1) failed" >&2; exit 1)
+## uv, bootstrapped from PyPI with the only tools a clean machine has (python3 -m venv, pip)
+$(TOOLS)/.uv-$(UV_VERSION):
+	@test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip --disable-pip-version-check -q install 'uv==$(UV_VERSION)'
+	@rm -f $(TOOLS)/.uv-* && touch $@
+
+# install_lock VENV LOCKFILE [PROJECT]: make VENV hold exactly what LOCKFILE pins (`uv pip sync` removes
+# anything else), then, when PROJECT is given, this package editable without dependencies (all are in the
+# lock). Reusable for any venv of the repository, e.g. $(call install_lock,.venv-dbt,locks/dbt.txt).
+# Bytecode is compiled at install, as pip does: with PYTHONDONTWRITEBYTECODE set (CI shells often set it)
+# every Airflow process of the tests would otherwise compile Airflow from source again.
+define install_lock
+	@test -x $(1)/bin/python || $(UV) venv --quiet --python $(PYTHON) $(1)
+	@echo "==> $(1): installing $(2) with uv"
+	$(UV) pip sync --quiet --compile-bytecode --python $(1)/bin/python $(2)
+	$(if $(3),$(UV) pip install --quiet --python $(1)/bin/python --no-deps --editable .)
 	@rm -f $(1)/.installed-*
-	@touch $(1)/.installed-$(SUM)-$(2)
+	@touch $(call stamp,$(1),$(2))
 endef
 
-$(VENV3)/.installed-$(SUM)-$(AIRFLOW3_VERSION): pyproject.toml
-	$(call install_venv,$(VENV3),$(AIRFLOW3_VERSION))
+$(call stamp,$(VENV3),$(LOCK3)): $(LOCK3) pyproject.toml | $(TOOLS)/.uv-$(UV_VERSION)
+	$(call install_lock,$(VENV3),$(LOCK3),project)
 
-$(VENV2)/.installed-$(SUM)-$(AIRFLOW2_VERSION): pyproject.toml
-	$(call install_venv,$(VENV2),$(AIRFLOW2_VERSION))
+$(call stamp,$(VENV2),$(LOCK2)): $(LOCK2) pyproject.toml | $(TOOLS)/.uv-$(UV_VERSION)
+	$(call install_lock,$(VENV2),$(LOCK2),project)
 
-# Any other AIRFLOW_VERSION (e.g. a newer 3.3.x or 2.11.x patch release) goes into the venv of its line.
+# Any other AIRFLOW_VERSION (e.g. a newer 3.3.x or 2.11.x patch release) goes into the venv of its line,
+# from its own lock: `make lock AIRFLOW3_VERSION=3.3.3` (or AIRFLOW2_VERSION=...) makes it.
 ifneq ($(AIRFLOW_VERSION),$(AIRFLOW3_VERSION))
 ifneq ($(AIRFLOW_VERSION),$(AIRFLOW2_VERSION))
-$(VENV)/.installed-$(SUM)-$(AIRFLOW_VERSION): pyproject.toml
-	$(call install_venv,$(VENV),$(AIRFLOW_VERSION))
+$(call stamp,$(VENV),$(LOCK)): $(LOCK) pyproject.toml | $(TOOLS)/.uv-$(UV_VERSION)
+	$(call install_lock,$(VENV),$(LOCK),project)
 endif
 endif
 
-install-af3: $(VENV3)/.installed-$(SUM)-$(AIRFLOW3_VERSION)
-install-af2: $(VENV2)/.installed-$(SUM)-$(AIRFLOW2_VERSION)
-install: $(VENV)/.installed-$(SUM)-$(AIRFLOW_VERSION)
+locks/airflow-%.txt:
+	@echo "no lock file for Airflow $*: run \`make lock AIRFLOW3_VERSION=$*\` (or AIRFLOW2_VERSION=$* for 2.x)" >&2
+	@exit 1
 
-## make test: unit, integration and end-to-end tests on Airflow 3.3, then unit + integration on Airflow 2.11
-# The 3.3 pass includes tests/e2e/test_e2e_demo_af2.py, which runs the demo on a real 2.11 stack with
-# $(PY2) (hence install-af2 first). Both lines always run (a failure on 3.3 does not hide the 2.11
-# result); the exit code is 1 if either failed.
-test: install-af3 install-af2
-	@rc=0; \
-	echo "==> Airflow $(AIRFLOW3_VERSION): unit, integration and e2e tests"; \
-	$(PY3) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS) || rc=1; \
-	echo "==> Airflow $(AIRFLOW2_VERSION): unit and integration tests (its e2e demo ran in the 3.3 pass)"; \
-	$(PY2) -m pytest -q -p no:cacheprovider -m "not e2e" $(AF2_PYTEST_FLAGS) $(PYTEST_ARGS) || rc=1; \
-	exit $$rc
+## make services: the machine's servers the tests and benchmarks start on free 127.0.0.1 ports (never as a
+# system service). need_package COMMAND,DEBIAN_PACKAGE: present, or installed with apt-get when we are root on
+# Debian, or a clear failure that prints the exact command. Add a line per server (e.g. PostgreSQL).
+define need_package
+	@command -v $(1) >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "==> installing $(2) (provides $(1))"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null \
+	      || { echo "error: installing $(2) failed" >&2; exit 1; }; \
+	  else \
+	    echo "error: $(1) is missing. Install it with: sudo apt-get update && sudo apt-get install -y $(2)" >&2; exit 1; \
+	  fi; }
+endef
 
-test-af3: install-af3
-	$(PY3) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+services: redis-server
+
+# Redis: the shared rate-budget store's tests and the budget benchmark start their own redis-server.
+redis-server:
+	$(call need_package,redis-server,redis-server)
+
+install-af3: $(call stamp,$(VENV3),$(LOCK3))
+install-af2: $(call stamp,$(VENV2),$(LOCK2))
+install: $(call stamp,$(VENV),$(LOCK))
+
+## make lock: re-resolve locks/ after a change to pyproject.toml (UPGRADE=1: newest versions that resolve)
+lock: $(TOOLS)/.uv-$(UV_VERSION)
+	$(TOOLS)/bin/python tools/lock.py compile --uv $(UV) --airflow $(AIRFLOW3_VERSION) --airflow $(AIRFLOW2_VERSION) $(if $(UPGRADE),--upgrade,)
+
+## make lint: the lock files match pyproject.toml, ruff (lint + format), mypy over the spec and hevo layers
+lint: install-af3
+	@$(PY3) tools/lock.py check --airflow $(AIRFLOW3_VERSION) --airflow $(AIRFLOW2_VERSION) || \
+		(echo "make lint: the lock files are stale (above); run \`make lock\`" >&2; exit 1)
+	@$(VENV3)/bin/ruff check --quiet . || (echo "make lint: ruff found problems (above); \`$(VENV3)/bin/ruff check --fix .\` fixes many" >&2; exit 1)
+	@$(VENV3)/bin/ruff format --check --quiet . || (echo "make lint: files not formatted (above); run \`$(VENV3)/bin/ruff format .\`" >&2; exit 1)
+	@$(VENV3)/bin/mypy || (echo "make lint: mypy found type errors (above) in the spec or hevo layer" >&2; exit 1)
+	@echo "==> lint: lock files, ruff and mypy passed"
+
+## make test: lint, then every suite: unit, integration and e2e on Airflow 3.3, unit + integration on 2.11
+# Two lanes at once (tools/run_tests.py prints each suite's output whole when it ends): the e2e suite, which
+# mostly waits for its Airflow stacks, and the xdist-parallel unit + integration suites of both lines. The
+# second lane runs at a lower CPU priority: the stacks' processes get a core as soon as they need one (their
+# start-up and task timings stay as in a serial run) and the unit suites use the rest. The e2e suite
+# includes tests/e2e/test_e2e_demo_af2.py, which runs the demo on a real 2.11 stack with $(PY2) (hence
+# install-af2 first). Every suite runs to its end; the exit code is 1 if any failed.
+test: install-af3 install-af2 services lint
+	@$(PY3) tools/run_tests.py \
+		--lane "airflow-$(AIRFLOW3_VERSION)-e2e=$(PY3) $(PYTEST) -m e2e $(PYTEST_ARGS)" \
+		--lane "airflow-$(AIRFLOW3_VERSION)=nice -n 10 $(PY3) $(PYTEST) -m 'not e2e' $(XDIST) $(PYTEST_ARGS);;airflow-$(AIRFLOW2_VERSION)=nice -n 10 $(PY2) $(PYTEST) -m 'not e2e' $(XDIST) $(AF2_PYTEST_FLAGS) $(PYTEST_ARGS)"
+
+test-af3: install-af3 services
+	$(PY3) $(PYTEST) $(PYTEST_ARGS)
 
 # The e2e suite runs under 3.3 only (it drives the 2.11 demo from there): deselected here.
-test-af2: install-af2
-	$(PY2) -m pytest -q -p no:cacheprovider -m "not e2e" $(AF2_PYTEST_FLAGS) $(PYTEST_ARGS)
+test-af2: install-af2 services
+	$(PY2) $(PYTEST) -m "not e2e" $(XDIST) $(AF2_PYTEST_FLAGS) $(PYTEST_ARGS)
 
-test-unit: install
-	$(PY) -m pytest -q -p no:cacheprovider -m "not e2e" $(PYTEST_ARGS)
+test-unit: install services
+	$(PY) $(PYTEST) -m "not e2e" $(XDIST) $(PYTEST_ARGS)
 
 test-e2e: install-af3 install-af2
-	$(PY3) -m pytest -q -p no:cacheprovider -m e2e $(PYTEST_ARGS)
+	$(PY3) $(PYTEST) -m e2e $(PYTEST_ARGS)
 
 ## make demo: the main job (see README); AIRFLOW_VERSION=2.11.2 make demo runs it on Airflow 2.x
 demo: install
@@ -91,8 +151,8 @@ validate: install
 ## make bench: benchmarks, figures side by side (parse figures on both Airflow lines)
 # Bytecode caching on (into .bench/pycache), as in a deployed Airflow: a PYTHONDONTWRITEBYTECODE in the
 # caller's environment would make every fresh benchmark process recompile our modules from source.
-bench: install-af3 install-af2
+bench: install-af3 install-af2 services
 	env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(CURDIR)/.bench/pycache $(PY3) bench/run_all.py --af2-python $(PY2)
 
 clean:
-	rm -rf $(VENV3) $(VENV2) build dist *.egg-info .demo .bench
+	rm -rf $(VENV3) $(VENV2) $(TOOLS) build dist *.egg-info .demo .bench .test-logs .mypy_cache

@@ -70,14 +70,10 @@ def cpu_s() -> float:
 
 
 class SimProcess:
-    """``hevo-dagfactory simulator`` in a child process with the bench's pipelines."""
+    """``hevo-dagfactory simulator`` in a child process with the bench's pipelines ({id: script fields}),
+    one key limited to 100 requests per ``window_s`` (also used by bench_budget.py)."""
 
-    def __init__(self, waits: int, window_s: float, job_s: float, seed: int) -> None:
-        rng = random.Random(seed)
-        pipelines = {
-            str(1000 + i): {"running_job": True, "running_job_duration_s": job_s * rng.uniform(0.67, 1.33)}
-            for i in range(waits)
-        }
+    def __init__(self, pipelines: dict[str, dict], window_s: float) -> None:
         self._file = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)  # noqa: SIM115 - kept for the simulator's life
         json.dump(pipelines, self._file)
         self._file.close()
@@ -254,7 +250,12 @@ def child(role: str, url: str, jobs_file: str, poll_s: float, window_s: float, s
 
 
 def run_side(role: str, args: argparse.Namespace, window_s: float, job_s: float, poll_s: float) -> dict:
-    sim = SimProcess(args.waits, window_s, job_s, args.seed)
+    rng = random.Random(args.seed)
+    pipelines = {
+        str(1000 + i): {"running_job": True, "running_job_duration_s": job_s * rng.uniform(0.67, 1.33)}
+        for i in range(args.waits)
+    }
+    sim = SimProcess(pipelines, window_s)
     try:
         jobs = sim.job_ids()
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:

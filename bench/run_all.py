@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["bench_validate.py", "bench_client.py", "bench_parse.py"]
+BENCHES = ["bench_validate.py", "bench_client.py", "bench_budget.py", "bench_parse.py"]
 
 
 def _split_args(argv: list[str]) -> tuple[str | None, list[str]]:

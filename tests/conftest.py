@@ -4,6 +4,9 @@
 port (credentials ``test-key`` / ``test-secret``). ``hevo_sim.sim`` is the
 :class:`~hevo_dagfactory.simulator.Simulator` (script pipelines, read counters), ``hevo_sim.url`` its
 base URL, ``hevo_sim.host``/``hevo_sim.port`` the parts an Airflow connection needs.
+
+``redis_server``: a throwaway redis-server on a free 127.0.0.1 port (``.url``, ``.kill()``,
+``.restart()``, ``.command()``); ``make services`` installs the binary.
 """
 
 from __future__ import annotations
@@ -41,3 +44,18 @@ def hevo_sim() -> Iterator[HevoSim]:
     sim = Simulator(api_key="test-key", api_secret="test-secret", rate_per_minute=100)
     with sim.serve_in_thread(port=0) as url:
         yield HevoSim(sim=sim, url=url)
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    from hevo_dagfactory.demo.procs import StackError
+    from hevo_dagfactory.demo.redisproc import RedisProcess
+
+    try:
+        server = RedisProcess(tmp_path / "redis").start()
+    except StackError as exc:
+        pytest.fail(f"this test needs a real Redis: {exc}")
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -13,8 +13,7 @@ The rules (docs/architecture.md, "Structure"):
 - no numeric constant (an upper-case module-level name bound to an int or float literal) defined in
   two modules: one module owns it, the others import it.
 
-``TEMPORARY_ALLOWANCE`` lists the offenders that other branches are rewriting right now; nothing
-else may go there, and an entry that no longer offends fails the test until it is removed.
+There is no allowance list: an offender is fixed, not excused.
 """
 
 from __future__ import annotations
@@ -29,19 +28,6 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "hevo_dagfactory"
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60
-
-# TEMPORARY: the lead removes this allowance when merging. hevo/start.py belongs to the hevo-client
-# branch, provider/operators|triggers|sensors to the wait branch (issue 15 item 1), which are
-# rewriting exactly these places; every other offender is fixed.
-TEMPORARY_ALLOWANCE: dict[str, set[str]] = {
-    "module": {"hevo_dagfactory.hevo.start"},
-    "function": {
-        "hevo_dagfactory.hevo.start.start_job_flow",
-        "hevo_dagfactory.provider.operators.pipeline.HevoPipelineOperator.execute",
-        "hevo_dagfactory.provider.triggers.job.HevoJobTrigger._poll",
-    },
-    "constant": {"MAX_POLL_INTERVAL_S", "DEFER_BACKSTOP_S"},
-}
 
 
 @dataclass
@@ -238,12 +224,11 @@ def findings() -> Findings:
 
 
 def test_no_module_over_the_limit(findings):
-    over = {m: n for m, n in findings.modules.items() if m not in TEMPORARY_ALLOWANCE["module"]}
-    assert not over, f"modules over {MAX_MODULE_LINES} lines (split them by concept): {over}"
+    assert not findings.modules, f"modules over {MAX_MODULE_LINES} lines (split them by concept): {findings.modules}"
 
 
 def test_no_function_over_the_limit(findings):
-    over = {f: n for f, n in findings.functions.items() if f not in TEMPORARY_ALLOWANCE["function"]}
+    over = findings.functions
     assert not over, f"functions over {MAX_FUNCTION_LINES} lines (data tables aside): {over}"
 
 
@@ -256,17 +241,8 @@ def test_no_private_name_imported_from_another_module(findings):
 
 
 def test_no_numeric_constant_defined_twice(findings):
-    twice = {k: v for k, v in findings.constants.items() if k not in TEMPORARY_ALLOWANCE["constant"]}
+    twice = findings.constants
     assert not twice, f"define each constant in one module and import it elsewhere: {twice}"
-
-
-def test_the_temporary_allowance_names_only_current_offenders(findings):
-    stale = (
-        (TEMPORARY_ALLOWANCE["module"] - set(findings.modules))
-        | (TEMPORARY_ALLOWANCE["function"] - set(findings.functions))
-        | (TEMPORARY_ALLOWANCE["constant"] - set(findings.constants))
-    )
-    assert not stale, f"fixed, so remove from TEMPORARY_ALLOWANCE in tests/test_structure.py: {sorted(stale)}"
 
 
 # --- the checker itself, on a package made for the purpose ---------------------------------------

@@ -67,6 +67,8 @@ def workflow_doc_md(workflow: Workflow, source_name: str, emitted: Iterable[str]
         for s in wf.syncs:
             uri = s.asset_uri(wf.hevo.region)
             action = s.action + (f" ({s.resync_mode.lower()})" if s.action == "resync" else "")
+            if s.action == "wait":  # starts nothing: waits for a job Hevo runs on its own schedule
+                action = f"wait (a job completing after {s.completed_after or 'the data interval end'})"
             out.append(
                 f"| {_code(s.id)} | {_cell(s.pipeline_id)} | {_cell(action)} | {_cell(s.wait)} "
                 f"| {_cell(s.on_completed_with_failures)} | {_code(uri) if uri in emitted else '—'} |"

@@ -121,7 +121,11 @@ def sync_outlets(workflow: Workflow, sync: Sync) -> list[Asset]:
 
 @register_step_builder(SYNC_KIND)
 def build_sync(ctx: BuildContext, sync: Sync, task_id: str) -> Any:
-    """A ``HevoPipelineOperator``; ``wait`` picks deferrable, poll-in-worker or fire-and-forget."""
+    """A ``HevoPipelineOperator``; ``wait`` picks deferrable, poll-in-worker or fire-and-forget.
+
+    ``action: wait`` becomes ``action="WAIT"``: the operator starts nothing and waits for a job Hevo runs
+    on its own schedule; it emits the same Asset as a sync, so downstream workflows keep working.
+    """
     wf = ctx.workflow
     return ctx.make(
         _hevo_operator(),
@@ -138,5 +142,6 @@ def build_sync(ctx: BuildContext, sync: Sync, task_id: str) -> Any:
         on_completed_with_failures=sync.on_completed_with_failures,
         if_running=sync.if_running,
         timeout=sync.timeout,
+        completed_after=sync.completed_after,  # action: wait only (None: the run's data interval end)
         outlets=sync_outlets(wf, sync),
     )

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from .budget import DEFAULT_RATE_PER_MINUTE, DEFAULT_WINDOW_S, RateBudget, budget_for
-from .errors import error_for_response, transport_error
+from .budget import DEFAULT_RATE_PER_MINUTE, DEFAULT_WINDOW_S, Budget, BudgetScope, budget_for
+from .errors import error_for_response, is_rate_limit_answer, transport_error
 from .retry import DEFAULT_RETRY, RetryPolicy, parse_retry_after
 from .start import DEFAULT_DISCOVERY, DiscoveryPolicy
 
@@ -36,6 +36,8 @@ class ClientConfig:
         discovery: DiscoveryPolicy | None = None,
         rate_window_s: float = DEFAULT_WINDOW_S,
         connection_id: str | None = None,
+        rate_scope: BudgetScope | str | None = None,
+        rate_store: str | None = None,
     ) -> None:
         if not base_url or "://" not in base_url:
             raise ValueError(
@@ -54,7 +56,15 @@ class ClientConfig:
         self.retry = retry or DEFAULT_RETRY
         self.discovery = discovery or DEFAULT_DISCOVERY
         self.connection_id = connection_id
-        self.budget: RateBudget = budget_for(self.base_url, api_key, rate_per_minute, rate_window_s)
+        self.budget: Budget = budget_for(
+            self.base_url,
+            api_key,
+            rate_per_minute,
+            rate_window_s,
+            scope=rate_scope,
+            store=rate_store,
+            lease_s=self.timeout,
+        )
         token = base64.b64encode(f"{api_key}:{api_secret}".encode()).decode("ascii")
         self._headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
         self._headers.update({str(k): str(v) for k, v in (headers or {}).items() if str(k).lower() != "authorization"})
@@ -71,14 +81,18 @@ class ClientConfig:
     def url(self, path: str) -> str:
         return self.base_url + path
 
-    def pause_after_429(self, retry_after: float | None) -> None:
-        """Pause the shared budget: Hevo's wait if given, else a twelfth of the window (5 s at 60 s).
+    def rate_limit_pause(self, status: int, text: str, retry_after_header: str | None) -> float | None:
+        """None, or how long the budget pauses after a rate-limit refusal (a 429, or Hevo's text under any status).
 
-        Capped at ``RetryPolicy.max_retry_after``, like the retry wait itself: a ``Retry-After: 86400``
-        must not silence every client of the key for a day.
+        Hevo's wait if it sent one, else a twelfth of the window (5 s at 60 s); capped at
+        ``RetryPolicy.max_retry_after``, like the retry wait itself: a ``Retry-After: 86400`` must not
+        silence every client of the user for a day. The budget applies it for every process sharing it.
         """
+        if not is_rate_limit_answer(status, text):
+            return None
+        retry_after = parse_retry_after(retry_after_header)
         wait = retry_after if retry_after is not None else self.budget.window_s / 12.0
-        self.budget.pause(min(wait, self.retry.max_retry_after))
+        return min(wait, self.retry.max_retry_after)
 
     def decode(self, status: int, text: str, retry_after_header: str | None, *, method: str, url: str) -> Any:
         """Turn one HTTP answer into JSON data or raise the typed error."""
@@ -96,8 +110,6 @@ class ClientConfig:
                     secrets=self._secrets,
                 ) from None
         retry_after = parse_retry_after(retry_after_header)
-        if status == 429:
-            self.pause_after_429(retry_after)
         raise error_for_response(
             status, text, method=method, url=url, where=self.where, secrets=self._secrets, retry_after=retry_after
         )

@@ -49,6 +49,7 @@ def get_provider_info() -> dict[str, Any]:
     ``get_ui_field_behaviour()`` hook methods.
     """
     from hevo_dagfactory import __version__
+    from hevo_dagfactory.hevo.regions import REGION_HELP
 
     return {
         "package-name": "hevo-dagfactory",
@@ -72,7 +73,7 @@ def get_provider_info() -> dict[str, Any]:
                 "conn-fields": {
                     "region": {
                         "label": "Region",
-                        "description": "Hevo region of your account: asia, au, eu, in, us or us2.",
+                        "description": REGION_HELP,
                         "schema": {"type": "string"},
                     },
                 },

@@ -30,12 +30,38 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="accepted API secret (default: $HEVO_SIM_API_SECRET, else test-secret; the variable "
         "keeps it out of the process list)",
     )
-    parser.add_argument("--rate-per-minute", type=int, default=100, help="requests per window per key (default 100)")
+    parser.add_argument(
+        "--rate-per-minute", type=int, default=100, help="requests per window per Hevo user (default 100)"
+    )
     parser.add_argument(
         "--rate-window",
         type=float,
         default=60.0,
         help="length of the rate window in seconds (default 60; benchmarks scale it down)",
+    )
+    parser.add_argument(
+        "--key",
+        action="append",
+        default=[],
+        metavar="KEY[:USER]",
+        help="accept another API key (same secret), of Hevo user USER (default: the first key's user, "
+        "'default'); keys of one user share its rate limit. Repeatable",
+    )
+    parser.add_argument(
+        "--user-limit",
+        action="append",
+        default=[],
+        metavar="USER=N",
+        help="requests per window for one user (a limit Hevo support raised). Repeatable",
+    )
+    parser.add_argument(
+        "--rate-limit-status",
+        type=int,
+        default=429,
+        help="status of the 'Request rate limit exceeded' answer (default 429; Hevo does not document it)",
+    )
+    parser.add_argument(
+        "--no-retry-after", action="store_true", help="answer rate-limit refusals without a Retry-After header"
     )
 
 
@@ -66,9 +92,36 @@ def load_pipelines(path: Path) -> dict[str, PipelineScript]:
     return out
 
 
-def run(args: argparse.Namespace) -> int:
+def make_simulator(args: argparse.Namespace) -> Simulator:
+    """The simulator the arguments describe; ValueError names the argument that is wrong."""
     secret = args.api_secret or os.environ.get("HEVO_SIM_API_SECRET") or "test-secret"
-    sim = Simulator(args.api_key, secret, args.rate_per_minute, rate_window_s=args.rate_window)
+    sim = Simulator(
+        args.api_key,
+        secret,
+        args.rate_per_minute,
+        rate_window_s=args.rate_window,
+        rate_limit_status=args.rate_limit_status,
+        retry_after=not args.no_retry_after,
+    )
+    for spec in args.key:
+        key, _, user = spec.partition(":")
+        if not key.strip():
+            raise ValueError(f"--key {spec!r}: expected KEY or KEY:USER")
+        sim.add_key(key.strip(), secret, user.strip() or "default")
+    for spec in args.user_limit:
+        user, _, limit = spec.partition("=")
+        if not user.strip() or not limit.strip().isdigit() or int(limit) < 1:
+            raise ValueError(f"--user-limit {spec!r}: expected USER=N with N >= 1")
+        sim.set_user_limit(user.strip(), int(limit))
+    return sim
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        sim = make_simulator(args)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if args.pipelines is not None:
         try:
             scripts = load_pipelines(args.pipelines)

@@ -1,8 +1,9 @@
 """The simulator's HTTP face: an aiohttp.web app speaking Hevo's Edge API shapes on 127.0.0.1.
 
 Requests pass, in order: request log → admin routes (no auth, no rate limit) → Basic auth (401) →
-the per-key rate window (429 + Retry-After) → the pipeline's scripted faults → the handler. The
-server only binds 127.0.0.1: it has a fixed test key and is never meant to be reachable.
+the key's user's rate window (429, or the configured status, "Request rate limit exceeded", with or
+without Retry-After) → the pipeline's scripted faults → the handler. The server only binds
+127.0.0.1: it has fixed test keys and is never meant to be reachable.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import asyncio
 import base64
 import contextlib
 import email.utils
-import math
 import socket
 import threading
 import time
@@ -20,6 +20,7 @@ from typing import Any
 
 from aiohttp import web
 
+from .ratelimit import DEFAULT_USER, RATE_LIMIT_MESSAGE, RateWindow
 from .responses import error_response
 from .script import PipelineScript
 from .state import PipelineState, SimState
@@ -38,12 +39,34 @@ class Simulator:
         rate_per_minute: int = 100,
         *,
         rate_window_s: float = 60.0,
+        rate_limit_status: int = 429,
+        retry_after: bool = True,
     ) -> None:
         self.api_key = api_key
-        self.state = SimState(api_key, api_secret, rate_per_minute, rate_window_s)
+        rate = RateWindow(rate_per_minute, rate_window_s, status=rate_limit_status, retry_after=retry_after)
+        self.state = SimState(api_key, api_secret, rate)
         self.url: str | None = None
         self.port: int | None = None
         self._runner: web.AppRunner | None = None
+
+    # -- users and keys: the rate limit is per user, shared by the user's keys -------------------------
+    def add_key(self, api_key: str, api_secret: str, user: str = DEFAULT_USER) -> None:
+        """Accept another key; ``user`` names the Hevo user it belongs to (the first key's user is ``default``)."""
+        with self.state.lock:
+            self.state.credentials[api_key] = api_secret
+            self.state.users[api_key] = user
+
+    def set_user_limit(self, user: str, limit: int) -> None:
+        """Requests per window for one user (as when Hevo support raises a user's limit)."""
+        if int(limit) < 1:
+            raise ValueError(f"a user's limit must be at least 1, got {limit}")
+        with self.state.lock:
+            self.state.rate.limits[user] = int(limit)
+
+    def user_stats(self) -> dict[str, dict[str, int]]:
+        """Per user: ``limit``, ``accepted``, ``rate_limited`` and the most accepted in any window (``max_in_window``)."""
+        with self.state.lock:
+            return self.state.rate.users()
 
     # -- scripting and inspection (thread-safe) ------------------------------------------------------
     def add_pipeline(self, pipeline_id: Any, script: PipelineScript | dict | None = None) -> None:
@@ -73,12 +96,21 @@ class Simulator:
     def run_now_posts(self, pipeline_id: Any) -> int:
         return self._count(pipeline_id, "run_now_posts")
 
+    def resync_bodies(self, pipeline_id: Any) -> list[Any]:
+        """The JSON bodies of the resync POSTs received, in order (refused ones included)."""
+        with self.state.lock:
+            pipe = self.state.pipelines.get(str(pipeline_id))
+            return list(pipe.resync_bodies) if pipe else []
+
     def jobs(self, pipeline_id: Any) -> list[dict[str, Any]]:
         """Every job of the pipeline as Hevo would show it now (hidden ones included), newest first."""
         now = time.time()
         with self.state.lock:
             pipe = self.state.pipelines.get(str(pipeline_id))
-            return [j.to_api(now) for j in reversed(pipe.jobs)] if pipe else []
+            if pipe is None:
+                return []
+            pipe.advance(now)
+            return [j.to_api(now) for j in reversed(pipe.jobs)]
 
     @property
     def request_log(self) -> list[dict[str, Any]]:
@@ -92,7 +124,7 @@ class Simulator:
 
     @property
     def max_requests_in_window(self) -> int:
-        """The most requests one key had accepted in any rolling window so far."""
+        """The most requests one user had accepted in any rolling window so far."""
         with self.state.lock:
             return self.state.rate.max_in_window
 
@@ -107,7 +139,13 @@ class Simulator:
                 "requests": self.state.requests_seen,
                 "rate_limited": self.state.rate_limited_count,
                 "max_requests_in_window": self.state.rate.max_in_window,
-                "rate_limit": {"limit": self.state.rate.limit, "window_s": self.state.rate.window_s},
+                "rate_limit": {
+                    "limit": self.state.rate.limit,
+                    "window_s": self.state.rate.window_s,
+                    "status": self.state.rate.status,
+                    "retry_after": self.state.rate.retry_after,
+                },
+                "users": self.state.rate.users(),
             }
 
     def reset(self) -> None:
@@ -189,32 +227,30 @@ class Simulator:
                 self.state.request_log.append(entry)
                 self.state.requests_seen += 1
         try:
-            response = await self._dispatch(request, handler)
+            response = await self._dispatch(request, handler, entry)
         except web.HTTPException as exc:
             entry["status"] = exc.status
             raise
         entry["status"] = "dropped" if response.status == 599 else response.status
         return response
 
-    async def _dispatch(self, request: web.Request, handler: Any) -> web.StreamResponse:
+    async def _dispatch(self, request: web.Request, handler: Any, entry: dict[str, Any]) -> web.StreamResponse:
         if request.path.startswith("/_sim/"):
             return await handler(request)
         key = self._authenticate(request)
         if key is None:
             return error_response(401, "Invalid API credentials. Provide a valid API key and secret (HTTP Basic auth).")
-        now = time.monotonic()
-        with self.state.lock:
-            wait = self.state.rate.admit(key, now)
-            if wait is not None:
-                self.state.rate_limited_count += 1
-        if wait is not None:
-            return error_response(429, "Request rate limit exceeded", {"Retry-After": str(max(1, math.ceil(wait)))})
+        refusal = self._rate_limit(key, entry)
+        if refusal is not None:
+            return refusal
         pipe = self._pipeline_of(request)
-        fault = self._take_fault(pipe, request.method) if pipe else None
+        fault = self._take_fault(pipe, request) if pipe else None
         if fault == "rate_limit":
             with self.state.lock:
                 self.state.rate_limited_count += 1
-            return error_response(429, "Request rate limit exceeded", {"Retry-After": pipe.script.retry_after or "1"})
+                status = self.state.rate.status
+            retry_after = pipe.script.retry_after
+            return error_response(status, RATE_LIMIT_MESSAGE, {"Retry-After": retry_after} if retry_after else None)
         if fault == "fail":
             return error_response(pipe.script.fail_status, "Internal error, please try again later")
         if fault == "drop":
@@ -227,6 +263,18 @@ class Simulator:
         elif fault == "malformed" and response.status < 300:
             return web.Response(text=MALFORMED_BODY, status=200, content_type="application/json")
         return response
+
+    def _rate_limit(self, key: str, entry: dict[str, Any]) -> web.Response | None:
+        """None if the key's user has room in its window (the request is counted), else the refusal."""
+        with self.state.lock:
+            user = self.state.users.get(key, DEFAULT_USER)
+            entry["api_key"], entry["user"] = key, user
+            wait = self.state.rate.admit(user, time.monotonic())
+            if wait is None:
+                return None
+            self.state.rate_limited_count += 1
+            status, headers = self.state.rate.answer(wait)
+        return error_response(status, RATE_LIMIT_MESSAGE, headers or None)
 
     def _authenticate(self, request: web.Request) -> str | None:
         header = request.headers.get("Authorization", "")
@@ -243,10 +291,16 @@ class Simulator:
         with self.state.lock:
             return self.state.pipelines.get(pid) if pid else None
 
-    def _take_fault(self, pipe: PipelineState, method: str) -> str | None:
+    def _take_fault(self, pipe: PipelineState, request: web.Request) -> str | None:
+        method = request.method.lower()
+        targets = {"all", method}
+        if method == "get" and request.path.endswith(f"/pipelines/{pipe.pipeline_id}"):
+            targets.add("pipeline")
+        if method == "get" and request.path.endswith("/objects"):
+            targets.add("objects")
         with self.state.lock:
             script = pipe.script
-            if script.faults_on != "all" and script.faults_on != method.lower():
+            if script.faults_on not in targets:
                 return None
             for attr, name in (
                 ("rate_limit_next", "rate_limit"),

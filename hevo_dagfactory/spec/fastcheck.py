@@ -170,8 +170,8 @@ class _Compiler:
         return lambda x: not _is_number(x) or x <= n
 
     def k_required(self, names: list, schema: dict) -> Check:
-        names = tuple(names)
-        return lambda x: type(x) is not dict or all(n in x for n in names)
+        wanted = tuple(names)
+        return lambda x: type(x) is not dict or all(n in x for n in wanted)
 
     def k_additionalProperties(self, extra: Any, schema: dict) -> Check:
         if "patternProperties" in schema:

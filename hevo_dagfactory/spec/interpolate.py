@@ -158,4 +158,4 @@ def scrub(errors: list[ConfigError], expansions: list[Expansions]) -> list[Confi
                 text = text.replace(value, "${" + name + "}")
         return text
 
-    return [replace(e, message=clean(e.message), hint=clean(e.hint)) for e in errors]
+    return [replace(e, message=clean(e.message) or e.message, hint=clean(e.hint)) for e in errors]

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-SyncAction = Literal["sync_now", "resync"]
+SyncAction = Literal["sync_now", "resync", "wait"]
 WaitMode = Literal["deferrable", "poll", "none"]
 FailurePolicy = Literal["fail", "warn", "succeed"]
 IfRunning = Literal["attach", "fail"]
@@ -55,8 +55,10 @@ class TaskDefaults:
 class Sync:
     """One Hevo pipeline sync.
 
-    ``action`` stays lower-case as written (``sync_now``/``resync``); ``resync_mode`` and
+    ``action`` stays lower-case as written (``sync_now``/``resync``/``wait``); ``resync_mode`` and
     ``job_type`` are upper-cased because that is what the Hevo API and the operator take.
+    ``completed_after`` (``action: wait`` only) is a template as written, or a fixed time in ISO form
+    with its offset; ``None`` means the run's data interval end.
     """
 
     id: str
@@ -69,6 +71,7 @@ class Sync:
     timeout: timedelta | None = None
     on_completed_with_failures: FailurePolicy = "fail"
     if_running: IfRunning = "attach"
+    completed_after: str | None = None
 
     def asset_uri(self, region: str) -> str:
         return asset_uri(region, self.pipeline_id)

@@ -64,7 +64,8 @@ def _deeper_than_max(text: str, loader_cls: type) -> ConfigError | None:
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    return _too_deep_error(event.start_mark.line, event.start_mark.column)
+                    mark = event.start_mark  # libyaml's parser marks every event
+                    return _too_deep_error(mark.line, mark.column) if mark else _too_deep_error(0, 0)
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     finally:

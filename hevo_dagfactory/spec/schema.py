@@ -107,23 +107,26 @@ def fast_check(kind: str = "workflow") -> Callable[[Any], bool] | None:
 
 
 @lru_cache(maxsize=1)
-def validator_class():
+def validator_class() -> Any:
     """Draft 2020-12 with our meaning of ``integer`` (a YAML integer, not 2.0) and ECMA-262 ``pattern``."""
     from jsonschema import Draft202012Validator, ValidationError, validators  # lazy: ~120 ms
 
     from hevo_dagfactory.spec.fastcheck import TYPES
     from hevo_dagfactory.spec.patterns import compiled
 
-    def pattern(validator, patrn, instance, schema):
+    def pattern(validator: Any, patrn: str, instance: Any, schema: dict) -> Iterator[ValidationError]:
         if validator.is_type(instance, "string") and not compiled(patrn).search(instance):
             yield ValidationError(f"{instance!r} does not match {patrn!r}")
 
     checker = Draft202012Validator.TYPE_CHECKER.redefine("integer", lambda _checker, x: TYPES["integer"](x))
-    return validators.extend(Draft202012Validator, validators={"pattern": pattern}, type_checker=checker)
+    # jsonschema's stubs leave extend() untyped
+    return validators.extend(  # type: ignore[no-untyped-call]
+        Draft202012Validator, validators={"pattern": pattern}, type_checker=checker
+    )
 
 
 @lru_cache(maxsize=2)
-def validator(kind: str = "workflow"):
+def validator(kind: str = "workflow") -> Any:
     """Compiled jsonschema validator for ``workflow`` files or a folder's ``defaults`` file."""
     cls = validator_class()
     schema = _shared_schema()

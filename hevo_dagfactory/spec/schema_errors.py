@@ -170,7 +170,8 @@ def _enum(f: _Found) -> list[ConfigError]:
 
 
 def _type(f: _Found) -> list[ConfigError]:
-    types = f.err.validator_value if isinstance(f.err.validator_value, list) else [f.err.validator_value]
+    value = f.err.validator_value
+    types: list[str] = [str(t) for t in value] if isinstance(value, list) else [str(value)]
     wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in types)
     hint = _variable_hint(types) if f.written is not None else _type_hint(f.err.instance, types)
     return f.one(f"{f.name} must be {wanted}, not {f.shown}", hint, "type")

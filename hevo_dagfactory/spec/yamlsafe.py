@@ -36,7 +36,7 @@ except AttributeError:  # pragma: no cover - depends on the PyYAML build
 _TAGS: dict[tuple[str, tuple[bool, bool]], str] = {}  # (scalar text, implicit flags) -> resolved tag
 
 
-class _Loader(_Base):  # type: ignore[misc, valid-type]
+class _Loader(_Base):  # type: ignore[misc]
     """The safe loader with a memo for scalar tag resolution.
 
     Why: libyaml composes in C but asks Python's regex-based resolver for the tag of every
@@ -44,7 +44,7 @@ class _Loader(_Base):  # type: ignore[misc, valid-type]
     on the text and its quoting (the safe loader has no path resolvers), so it is cached.
     """
 
-    def resolve(self, kind, value, implicit):
+    def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
         if kind is not yaml.ScalarNode:
             return super().resolve(kind, value, implicit)
         key = (value, implicit)

@@ -1,6 +1,6 @@
 """The shared rate budget: never more than the limit in any rolling window as Hevo sees it (even when
 waiters wake late and answers come back slowly), strict FIFO, a 429 pause that holds every waiter
-(also ones booked before it), one budget per (host, key), and real socket runs with a tight limit."""
+(also ones booked before it), one budget per host (and scope), and real socket runs with a tight limit."""
 
 from __future__ import annotations
 
@@ -218,10 +218,11 @@ def test_budget_key_fills_in_default_ports(a, b):
     assert budget_key(a) == budget_key(b)
 
 
-def test_registry_keeps_one_budget_per_host_and_key():
+def test_registry_keeps_one_budget_per_host_for_every_key_by_default():
+    """Hevo counts per user and we cannot tell which keys belong to one: every key on a host shares."""
     a = budget_for("h.example", "key-a")
     assert budget_for("H.example:443", "key-a") is a
-    assert budget_for("h.example", "key-b") is not a
+    assert budget_for("h.example", "key-b") is a
     assert budget_for("h.example:8443", "key-a") is not a
     lowest = budget_for("h.example", "key-a", rate_per_minute=20)
     assert lowest is a and a.limit == 20
@@ -343,6 +344,23 @@ def test_property_window_fifo_and_pauses_hold(limit, window, waiters, pauses, la
         assert admitted == sorted(admitted)  # first come, first served
     for at, seconds in pauses:
         assert not any(at < s < at + seconds - 1e-9 for s in sends.values())
+
+
+def test_scopes_split_the_host_per_key_or_per_named_user():
+    per_key = budget_for("h.example", "key-a", scope="key")
+    assert budget_for("h.example", "key-a", scope="key") is per_key
+    assert budget_for("h.example", "key-b", scope="key") is not per_key
+    assert per_key is not budget_for("h.example", "key-a")  # the host-wide budget is another one
+    alice = budget_for("h.example", "key-a", scope="user:alice")
+    assert budget_for("h.example", "key-b", scope="user: alice ") is alice  # keys of one user share
+    assert budget_for("h.example", "key-a", scope="user:bob") is not alice
+    assert budget_for("other.example", "key-a", scope="user:alice") is not alice
+
+
+@pytest.mark.parametrize("bad", ["user:", "users:alice", "pipeline", "user"])
+def test_an_unknown_scope_is_refused_with_the_valid_forms(bad):
+    with pytest.raises(ValueError, match=r"'host' .*'key' or 'user:<name>'"):
+        budget_for("h.example", "key-a", scope=bad)
 
 
 def test_clients_of_one_host_share_a_budget_whatever_the_spelling():

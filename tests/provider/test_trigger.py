@@ -192,11 +192,12 @@ async def test_poll_interval_grows_for_long_jobs(hevo_conn, pipeline_id):
 
 
 async def test_poll_interval_is_capped(hevo_conn, pipeline_id):
-    job_id = start_job(hevo_conn, pipeline_id, job_duration_s=1.5)
+    job_id = start_job(hevo_conn, pipeline_id, job_duration_s=3.0)
     before = job_gets(hevo_conn, pipeline_id, job_id)
     await first_event(HevoJobTrigger(pipeline_id, job_id, poll_interval=0.1, poll_backoff=3, max_poll_interval=0.15))
-    # with the cap, polls keep coming every 0.15 s: about 10 over 1.5 s (uncapped x3 growth would be ~4)
-    assert job_gets(hevo_conn, pipeline_id, job_id) - before >= 7
+    # with the cap, polls keep coming every 0.15 s: about 20 over 3 s, still 12 if each answer took 0.1 s on a
+    # loaded machine; uncapped x3 growth (0.1, 0.3, 0.9, 2.7 s) would poll 5 times
+    assert job_gets(hevo_conn, pipeline_id, job_id) - before >= 9
 
 
 async def test_on_kill_cancels_the_job(hevo_conn, pipeline_id):
@@ -284,7 +285,7 @@ async def test_anything_unexpected_becomes_an_error_event(hevo_conn, pipeline_id
     async def broken(self, *args, **kwargs):
         raise KeyError("surprise")
 
-    monkeypatch.setattr(AsyncEdgeClient, "get_job", broken)
+    monkeypatch.setattr(AsyncEdgeClient, "call", broken)  # every request of the wait flow goes through call()
     payload = await first_event(HevoJobTrigger(pipeline_id, job_id, poll_interval=0.01))
     assert payload["status"] == "error" and "KeyError" in payload["message"]
     assert "triggerer's log" in payload["message"]

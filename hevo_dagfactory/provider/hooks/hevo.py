@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from hevo_dagfactory.hevo import HevoError, base_url
+from hevo_dagfactory.hevo import HevoError
+from hevo_dagfactory.hevo.connection import connection_base_url, region_of
+from hevo_dagfactory.hevo.regions import REGION_HELP
 from hevo_dagfactory.provider.compat import (
     AirflowException,
     AirflowNotFoundException,
@@ -50,6 +52,41 @@ def how_to_create(conn_id: str) -> str:
 
 
 @dataclass(frozen=True)
+class RateSettings:
+    """The rate-budget extras of a connection (None: not set there)."""
+
+    per_minute: int | None = None  # rate_limit_per_minute: the Hevo user's limit, when Support raised it
+    scope: str = "host"  # rate_limit_scope: host | key | user:<name>
+    window_s: float | None = None  # rate_limit_window_s: only for a simulator with a shortened minute
+
+
+def rate_settings_from_extra(extra: dict[str, Any], *, conn_id: str) -> RateSettings:
+    """Read and check the ``rate_limit_*`` extras; a bad value raises HevoConnectionError saying what fits."""
+    from hevo_dagfactory.hevo.budget import parse_scope
+
+    def number(name: str, kind: type) -> Any:
+        value = extra.get(name)
+        if value is None or value == "":
+            return None
+        try:
+            parsed = kind(value)
+        except (TypeError, ValueError):
+            parsed = None
+        if parsed is None or isinstance(value, bool) or parsed <= 0 or (kind is int and parsed != float(value)):
+            raise HevoConnectionError(
+                f"Airflow connection '{conn_id}': extra '{name}' must be a positive "
+                f"{'whole number' if kind is int else 'number'}, got {value!r}."
+            )
+        return parsed
+
+    try:
+        scope = str(parse_scope(extra.get("rate_limit_scope")))
+    except ValueError as exc:
+        raise HevoConnectionError(f"Airflow connection '{conn_id}': extra 'rate_limit_scope': {exc}.") from None
+    return RateSettings(number("rate_limit_per_minute", int), scope, number("rate_limit_window_s", float))
+
+
+@dataclass(frozen=True)
 class HevoConnSettings:
     """Everything a client needs, resolved from one connection. ``repr`` never shows the secret."""
 
@@ -57,6 +94,7 @@ class HevoConnSettings:
     api_key: str
     api_secret: str = field(repr=False)
     headers: dict[str, str] = field(default_factory=dict)
+    rate: RateSettings = field(default_factory=lambda: RateSettings())
 
     @property
     def ui_base(self) -> str:
@@ -97,25 +135,21 @@ def settings_from_connection(
             f"Airflow connection '{conn_id}': extra 'headers' must be a JSON object, e.g. "
             '{"headers": {"X-Team": "data"}}.'
         )
-    conn_region = extra.get("region") or extra.get("extra__hevo__region") or region
-    host = (conn.host or "").strip()
-    schema = (conn.schema or "").strip().lower()
-    if not host and not conn_region:
+    try:
+        url = connection_base_url(conn.host, conn.schema, conn.port, region_of(extra, region))
+    except ValueError as exc:
+        raise HevoConnectionError(f"Airflow connection '{conn_id}': {exc}") from None
+    if url is None:
         raise HevoConnectionError(
             f"Airflow connection '{conn_id}' has neither a host (e.g. eu.hevodata.com) nor a region. "
             f"Set one of them, or pass region= to the operator. {how_to_create(conn_id)}"
         )
-    try:
-        url = base_url(
-            region=str(conn_region) if conn_region else None,
-            host=host or None,
-            scheme=schema if schema in ("http", "https") else "https",
-            port=conn.port,
-        )
-    except ValueError as exc:
-        raise HevoConnectionError(f"Airflow connection '{conn_id}': {exc}") from None
     return HevoConnSettings(
-        base_url=url, api_key=login, api_secret=password, headers={str(k): str(v) for k, v in headers.items()}
+        base_url=url,
+        api_key=login,
+        api_secret=password,
+        headers={str(k): str(v) for k, v in headers.items()},
+        rate=rate_settings_from_extra(extra, conn_id=conn_id),
     )
 
 
@@ -131,7 +165,8 @@ class HevoHook(BaseHook):
     :param connection_id: Airflow connection id (default ``hevo_airflow_conn_id``).
     :param region: Hevo region used when the connection has no host and no region.
     :param timeout: per-request timeout in seconds.
-    :param rate_per_minute: this process's share of the 100 requests/minute API budget.
+    :param rate_per_minute: the Hevo user's requests per minute; None (the default) takes the
+        connection's extra ``rate_limit_per_minute``, else 100 (Hevo's limit).
     """
 
     conn_name_attr = "connection_id"
@@ -145,7 +180,7 @@ class HevoHook(BaseHook):
         region: str | None = None,
         *,
         timeout: float = 30,
-        rate_per_minute: int = 100,
+        rate_per_minute: int | None = None,
     ) -> None:
         super().__init__()
         self.connection_id = connection_id
@@ -182,16 +217,32 @@ class HevoHook(BaseHook):
         """A sync client (requests) for already-resolved settings."""
         from hevo_dagfactory.hevo.client import EdgeClient
 
-        return EdgeClient(
-            settings.base_url,
-            settings.api_key,
-            settings.api_secret,
-            timeout=self.timeout,
-            rate_per_minute=self.rate_per_minute,
-            headers=settings.headers or None,
-            discovery=discovery,
-            connection_id=self.connection_id,
-        )
+        return self._build(EdgeClient, settings, discovery=discovery)
+
+    def _build(self, cls: type[Any], settings: HevoConnSettings, **kwargs: Any) -> Any:
+        """A client of the connection's Hevo user budget; a bad budget setting becomes a clear HevoConnectionError.
+
+        The connection says the user's limit and scope; whether the budget is shared across processes
+        is the deployment's ``HEVO_DAGFACTORY_RATE_STORE``, read by the client itself.
+        """
+        from hevo_dagfactory.hevo.budget import DEFAULT_RATE_PER_MINUTE, DEFAULT_WINDOW_S
+
+        rate = settings.rate
+        try:
+            return cls(
+                settings.base_url,
+                settings.api_key,
+                settings.api_secret,
+                timeout=self.timeout,
+                headers=settings.headers or None,
+                connection_id=self.connection_id,
+                rate_per_minute=self.rate_per_minute or rate.per_minute or DEFAULT_RATE_PER_MINUTE,
+                rate_window_s=rate.window_s or DEFAULT_WINDOW_S,
+                rate_scope=rate.scope,
+                **kwargs,
+            )
+        except ValueError as exc:
+            raise HevoConnectionError(f"Hevo client for connection '{self.connection_id}': {exc}") from None
 
     def get_conn(self) -> EdgeClient:
         """A sync client (requests) for workers."""
@@ -201,16 +252,7 @@ class HevoHook(BaseHook):
         """An async client (aiohttp) for triggers; use it as ``async with await hook.aget_conn() as c``."""
         from hevo_dagfactory.hevo.aclient import AsyncEdgeClient
 
-        s = await self.asettings()
-        return AsyncEdgeClient(
-            s.base_url,
-            s.api_key,
-            s.api_secret,
-            timeout=self.timeout,
-            rate_per_minute=self.rate_per_minute,
-            headers=s.headers or None,
-            connection_id=self.connection_id,
-        )
+        return self._build(AsyncEdgeClient, await self.asettings())
 
     def test_connection(self) -> tuple[bool, str]:
         """Cheap GET to prove host and credentials work (Airflow UI "Test" button).
@@ -250,7 +292,7 @@ class HevoHook(BaseHook):
             "region": StringField(
                 lazy_gettext("Region"),
                 widget=BS3TextFieldWidget(),
-                description="Hevo region of your account: asia, au, eu, in, us or us2.",
+                description=REGION_HELP,
             ),
         }
 

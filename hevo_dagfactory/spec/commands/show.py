@@ -9,8 +9,12 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from hevo_dagfactory.spec.errors import display_path
+
+if TYPE_CHECKING:
+    from hevo_dagfactory.spec.model import Sync, Workflow
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,7 +34,21 @@ def _dur(value: timedelta | None) -> str:
     return "".join(parts) or "0s"
 
 
-def render(workflow) -> str:
+def _sync_line(s: Sync) -> str:
+    """A sync's line: what it starts (or, for ``action: wait``, which job it waits for) and how it waits."""
+    extra = (
+        f"wait {s.wait}, poll {_dur(s.poll_interval)}, timeout {_dur(s.timeout)}, "
+        f"with failures: {s.on_completed_with_failures}"
+    )
+    if s.action == "wait":
+        after = s.completed_after or "the data interval end"
+        job = f"a {s.job_type or 'INCREMENTAL'} job Hevo runs, completing after {after}"
+        return f"hevo wait for pipeline {s.pipeline_id}: {job}; starts nothing ({extra})"
+    action = s.action if s.action == "sync_now" else f"resync ({s.resync_mode})"
+    return f"hevo {action} pipeline {s.pipeline_id} ({extra}, if running: {s.if_running})"
+
+
+def render(workflow: Workflow) -> str:
     """The text ``show`` prints for one workflow (also used by the demo and tests)."""
     from hevo_dagfactory.spec.graph import layers
     from hevo_dagfactory.spec.kinds import step_kind
@@ -63,12 +81,7 @@ def render(workflow) -> str:
     describe: dict[str, str] = {}
     upstream: dict[str, tuple[str, ...]] = {}
     for s in w.syncs:
-        action = s.action if s.action == "sync_now" else f"resync ({s.resync_mode})"
-        extra = (
-            f"wait {s.wait}, poll {_dur(s.poll_interval)}, timeout {_dur(s.timeout)}, "
-            f"with failures: {s.on_completed_with_failures}, if running: {s.if_running}"
-        )
-        describe[s.id] = f"hevo {action} pipeline {s.pipeline_id} ({extra})"
+        describe[s.id] = _sync_line(s)
         upstream[s.id] = ()
     for st in w.steps:
         describe[st.id] = step_kind(st.kind).show(st.body)

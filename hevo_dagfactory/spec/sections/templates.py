@@ -2,7 +2,7 @@
 
 Why: Airflow 3 starts Asset-triggered runs without a logical date, so a step using one fails at
 render time in exactly the runs the schedule is for. Each step kind says which of its strings are
-templates (``StepKind.templates``).
+templates (``StepKind.templates``); a wait-only sync's ``completed_after`` is one too.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ _DATED_NAME = re.compile(
 def asset_templates(state: BuildState) -> dict[str, Any]:
     if not isinstance(state.fields["schedule"], AssetSchedule):
         return {}
-    for ptr, text in _template_strings(state.top["steps"]):
+    for ptr, text in [*_template_strings(state.top["steps"]), *_wait_references(state)]:
         name = _dated_variable(text)
         if name:
             state.error(
@@ -54,3 +54,13 @@ def _template_strings(steps: list[dict[str, Any]]) -> Iterator[tuple[str, str]]:
         kind = kind_of(raw)
         for rel, text in matching(kind.templates, raw[kind.name]):
             yield (f"/steps/{i}/{kind.name}/{rel}" if rel else f"/steps/{i}/{kind.name}"), text
+
+
+def _wait_references(state: BuildState) -> Iterator[tuple[str, str]]:
+    """(pointer, text) of every ``completed_after`` template of a wait-only sync (sync_defaults included)."""
+    default = state.top.get("sync_defaults", {}).get("completed_after")
+    if isinstance(default, str):
+        yield "/sync_defaults/completed_after", default
+    for i, raw in enumerate(state.top["syncs"]):
+        if isinstance(raw.get("completed_after"), str):
+            yield f"/syncs/{i}/completed_after", raw["completed_after"]

@@ -1,7 +1,8 @@
-"""One request budget per (host, API key), shared by every sync and async client in the process.
+"""The budget of one process: a sliding-window log of its requests and the first-come-first-served line.
 
-Hevo allows 100 requests per rolling minute per API key. Tasks, triggers and sensors of one Airflow
-process share a key, so the budget lives in a process-wide registry, not in a client.
+Hevo allows 100 requests per rolling minute per **user** (:mod:`.registry` decides which clients share a
+budget). Without a shared store this is the whole budget; with one (:mod:`.shared`) it is the process's
+line in front of the store and its fallback share when the store is gone.
 
 How it counts. A request holds one of ``limit`` tokens from the moment it really leaves (the waiter
 woke and was admitted) until one window after its answer came back (or it failed). A request is
@@ -20,21 +21,24 @@ in the async one). After the sleep :meth:`ready` checks the real state: a 429 pa
 the booking, or answers that came back later than estimated, give a further wait (the slot keeps its
 place in the booking chain); otherwise the request is admitted and leaves. :meth:`done` returns the
 token's clock when the answer is in. :meth:`acquire` / :meth:`acquire_async` do reserve + sleep +
-ready; the caller calls :meth:`done` in a ``finally``. A 429 pauses the bucket for everyone
+ready; the caller calls :meth:`release` in a ``finally``. A 429 pauses the bucket for everyone
 (:meth:`pause`): no request leaves during a pause, including ones booked before it.
+
+Gated (a shared store decides). With ``gated`` set, the first waiter whose local token is free is not
+admitted but told :data:`ASK`: it keeps its place at the head of the line while it asks the store, then
+:meth:`grant` admits it or :meth:`deny` books it again for when the store says; the waiters behind it
+wait for that time. :meth:`hold_until` keeps everyone back like a pause (the shared budget's quiet
+period after losing its store) but can be lifted again (:meth:`clear_hold`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
-import logging
 import math
 import threading
 import time
-from urllib.parse import urlsplit
-
-log = logging.getLogger(__name__)
+from collections.abc import Callable
 
 DEFAULT_RATE_PER_MINUTE = 100
 DEFAULT_WINDOW_S = 60.0
@@ -45,7 +49,10 @@ MIN_MARGIN_S = 0.25
 #: Weight of a new sample in the moving average of request latency (used only for estimates).
 _LATENCY_WEIGHT = 0.2
 
-_BOOKED, _SENT, _DONE = "booked", "sent", "done"
+_BOOKED, _ASKING, _SENT, _DONE = "booked", "asking", "sent", "done"
+
+#: What :meth:`RateBudget.ready` returns to the head of a gated line: ask the shared store now.
+ASK = -1.0
 
 
 #: When tokens are free but an earlier booking has not gone yet, look again in this long (at least;
@@ -56,12 +63,16 @@ _YIELD_S = 0.001
 _LATE_S = 0.1
 #: Waits of consecutive bookings differ by at least this much, so timers fire in booking order.
 _STAGGER_S = 1e-6
+#: While the head of a gated line asks the store, the waiter n places behind it looks again after n times
+#: this (at most _ASK_POLL_MAX_S): the next one asks as soon as the head is through, the rest do not crowd.
+_ASK_POLL_S = 0.001
+_ASK_POLL_MAX_S = 0.05
 
 
 class Slot:
     """One booked request. ``wait``: seconds to sleep before asking :meth:`RateBudget.ready`."""
 
-    __slots__ = ("sent_at", "seq", "state", "t", "wait")
+    __slots__ = ("sent_at", "seq", "state", "t", "token", "wait")
 
     def __init__(self, seq: int, t: float, wait: float) -> None:
         self.seq = seq
@@ -69,6 +80,7 @@ class Slot:
         self.state = _BOOKED
         self.sent_at = 0.0
         self.wait = wait
+        self.token: str | None = None  # the shared store's name for this request, when the store admitted it
 
     def __repr__(self) -> str:
         return f"Slot({self.state}, t={self.t:.3f})"
@@ -83,7 +95,7 @@ class RateBudget:
         window_s: float = DEFAULT_WINDOW_S,
         *,
         margin: float = SAFETY_MARGIN,
-        clock=time.monotonic,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if limit < 1:
             raise ValueError(f"rate_per_minute must be at least 1, got {limit}")
@@ -93,6 +105,10 @@ class RateBudget:
         self._margin = margin
         self._set_window(float(window_s))
         self._clock = clock
+        self.gated = False  # True: a shared store admits the head of the line (see the module docstring)
+        self._start_empty()
+
+    def _start_empty(self) -> None:
         self._lock = threading.Lock()
         self._bookings: collections.deque[Slot] = collections.deque(maxlen=self.limit)  # the last `limit` bookings
         self._line: collections.deque[Slot] = collections.deque()  # bookings not yet gone, in booking order
@@ -102,8 +118,14 @@ class RateBudget:
         self._answered: collections.deque[float] = collections.deque()  # answer times within the last span
         self._latency = 0.0
         self._paused_until = 0.0
+        self._held_until = 0.0
+        self._blocked_until = 0.0  # the later of the two: what the hot paths read
         self.pauses = 0
         self.granted = 0  # requests admitted (that really left)
+
+    def after_fork(self) -> None:
+        """In a forked child: start empty under a fresh lock (the parent's requests are the parent's)."""
+        self._start_empty()
 
     def _set_window(self, window_s: float) -> None:
         self.window_s = window_s
@@ -114,7 +136,7 @@ class RateBudget:
         """Book the next free slot after every earlier booking; ``slot.wait`` is the estimated wait."""
         with self._lock:
             now = self._clock()
-            at = max(now, self._paused_until)
+            at = max(now, self._blocked_until)
             if self._last is not None and self._last.t > now:
                 at = max(at, self._last.t + _STAGGER_S)  # FIFO: never ahead of an earlier booking
             if len(self._bookings) >= self.limit:
@@ -137,7 +159,8 @@ class RateBudget:
         """0.0: admitted, send now (counted as in flight). Otherwise the seconds to sleep before asking again.
 
         Only the first booking still waiting may go (strict FIFO); a later one is told to wait until
-        the token its place in the line needs comes back, so waiters wake one after another.
+        the token its place in the line needs comes back, so waiters wake one after another. In a
+        gated budget the first one gets :data:`ASK` instead of 0.0 (it then asks the shared store).
         """
         with self._lock:
             if slot.state != _BOOKED:
@@ -151,13 +174,13 @@ class RateBudget:
             # drop given-up bookings, and a first one whose waiter is late (also a bare reserve() never
             # followed up: it must not hold the line for ever)
             late = now - _LATE_S
-            while line and line[0] is not slot and (line[0].state != _BOOKED or line[0].t < late):
+            while line and line[0] is not slot and _gone_or_late(line[0], late):
                 line.popleft()
             first = line[0] if line else None
             ahead = slot.seq - first.seq if first is not None and slot.seq > first.seq else 0
             held = self._in_flight + len(answered)
             behind = held + ahead - self.limit  # answers that must leave the window before our token is free
-            need = self._paused_until + ahead * _STAGGER_S
+            need = self._blocked_until + ahead * _STAGGER_S
             if behind >= 0:
                 if behind < len(answered):
                     need = max(need, answered[behind] + self._span)
@@ -165,6 +188,9 @@ class RateBudget:
                     need = max(need, now + self._span, slot.t)
             if need <= now:
                 if ahead == 0:
+                    if self.gated:  # the shared store decides; this slot asks it, holding the head of the line
+                        slot.state, slot.t = _ASKING, now
+                        return ASK
                     if first is slot:
                         line.popleft()
                     slot.state, slot.t, slot.sent_at = _SENT, now, now
@@ -172,12 +198,41 @@ class RateBudget:
                     self.granted += 1
                     return 0.0
                 # our token is free, but an earlier booking goes first: its waiter is due and about to run
-                need = now + max(_YIELD_S, now - first.t)
+                assert first is not None  # ahead > 0 counts from it
+                if first.state == _ASKING:
+                    need = now + min(_ASK_POLL_MAX_S, ahead * _ASK_POLL_S)
+                elif self.gated and first.t > now:  # the store told the first one to wait: so do we
+                    need = first.t + ahead * _STAGGER_S
+                else:
+                    need = now + max(_YIELD_S, now - first.t)
             slot.t = max(slot.t, need)  # later bookings estimate from the new time
             return need - now
 
+    def grant(self, slot: Slot) -> None:
+        """The shared store admitted the slot that asked it: it leaves now (counted as in flight)."""
+        with self._lock:
+            if slot.state == _ASKING:
+                if self._line and self._line[0] is slot:
+                    self._line.popleft()
+                now = self._clock()
+                slot.state, slot.t, slot.sent_at = _SENT, now, now
+                self._in_flight += 1
+                self.granted += 1
+
+    def deny(self, slot: Slot, wait: float) -> None:
+        """The shared store said wait ``wait`` s: the slot keeps the head of the line, booked for then."""
+        with self._lock:
+            if slot.state == _ASKING:
+                slot.state, slot.t = _BOOKED, self._clock() + max(0.0, wait)
+
     def done(self, slot: Slot) -> None:
         """The answer of an admitted request is in (or it failed); a never-sent booking is given up."""
+        self.release(slot)
+
+    def release(self, slot: Slot, pause_s: float | None = None) -> None:
+        """:meth:`done`, and ``pause_s``: the answer was a rate-limit refusal, pause everyone that long."""
+        if pause_s is not None:
+            self.pause(pause_s)
         with self._lock:
             if slot.state == _SENT:
                 now = self._clock()
@@ -185,7 +240,7 @@ class RateBudget:
                 self._answered.append(now)
                 self._latency += _LATENCY_WEIGHT * ((now - slot.sent_at) - self._latency)
                 slot.state, slot.t = _DONE, now
-            elif slot.state == _BOOKED:
+            elif slot.state in (_BOOKED, _ASKING):
                 slot.state, slot.t = _DONE, -math.inf  # frees nothing it never held
 
     # -- configuration and pauses ------------------------------------------------------------------
@@ -206,19 +261,45 @@ class RateBudget:
             until = self._clock() + max(0.0, float(seconds))
             if until > self._paused_until:
                 self._paused_until = until
+                self._blocked_until = max(self._blocked_until, until)
                 self.pauses += 1
 
     def paused_for(self) -> float:
         with self._lock:
             return max(0.0, self._paused_until - self._clock())
 
+    def hold_until(self, until: float) -> None:
+        """Admit nothing before ``until`` (this budget's clock); only ever extends an existing hold."""
+        with self._lock:
+            self._held_until = max(self._held_until, until)
+            self._blocked_until = max(self._blocked_until, until)
+
+    def clear_hold(self) -> None:
+        """Lift :meth:`hold_until` (429 pauses stay)."""
+        with self._lock:
+            self._held_until = 0.0
+            self._blocked_until = self._paused_until
+
+    @property
+    def latency(self) -> float:
+        """Moving average of the time from send to answer (seconds)."""
+        return self._latency
+
+    @property
+    def span(self) -> float:
+        """How long an answered request keeps its token: the window plus the safety margin."""
+        return self._span
+
     @property
     def in_flight(self) -> int:
         return self._in_flight
 
-    # -- waiting -----------------------------------------------------------------------------------
+    # -- the clients' interface (shared with :class:`~.shared.SharedBudget`) ----------------------------
+    async def release_async(self, slot: Slot, pause_s: float | None = None) -> None:
+        self.release(slot, pause_s)
+
     def acquire(self) -> Slot:
-        """Blocking wait until admitted (sync client). Call :meth:`done` with the slot when the answer is in."""
+        """Blocking wait until admitted (sync client). Call :meth:`release` with the slot when the answer is in."""
         slot = self.reserve()
         wait = slot.wait
         try:
@@ -248,67 +329,12 @@ class RateBudget:
             raise
 
 
-_DEFAULT_PORTS = {"https": 443, "http": 80}
+def _gone_or_late(first: Slot, late: float) -> bool:
+    """A head of the line that no longer waits (sent, given up) or whose waiter is too late to keep its turn.
 
-_registry: dict[tuple[str, str], RateBudget] = {}
-_registry_lock = threading.Lock()
-
-
-def budget_key(host: str) -> str:
-    """``host``, ``host:port`` or a URL → ``hostname:port`` with the scheme's default port filled in.
-
-    ``eu.hevodata.com``, ``eu.hevodata.com:443`` and ``https://EU.hevodata.com`` are one budget;
-    a bare host means https (Hevo serves nothing else).
+    One that is asking the shared store keeps its place however long the store takes (the store's own
+    timeout bounds that).
     """
-    raw = str(host).strip()
-    scheme = "https"
-    if "://" in raw:
-        scheme = raw.split("://", 1)[0].lower() or "https"
-    else:
-        raw = "//" + raw
-    parts = urlsplit(raw)
-    name = (parts.hostname or "").rstrip(".").lower()
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    if port is None:
-        port = _DEFAULT_PORTS.get(scheme, 443)
-    if ":" in name:  # IPv6 literal
-        name = f"[{name}]"
-    return f"{name}:{port}"
-
-
-def budget_for(
-    host: str, api_key: str, rate_per_minute: int = DEFAULT_RATE_PER_MINUTE, window_s: float = DEFAULT_WINDOW_S
-) -> RateBudget:
-    """The one process-wide budget of ``(host, api_key)``; created on first use.
-
-    If clients of one key ask for different settings, the budget keeps the lowest limit and the
-    longest window: that pair honours every request made of it (being too polite is harmless, being
-    too eager earns 429s for everyone). There is never a second budget for one key.
-    """
-    key = (budget_key(host), api_key)
-    with _registry_lock:
-        budget = _registry.get(key)
-        if budget is None:
-            budget = _registry[key] = RateBudget(rate_per_minute, window_s)
-            return budget
-        if rate_per_minute < budget.limit:
-            budget.set_limit(rate_per_minute)
-        if float(window_s) > budget.window_s:
-            log.warning(
-                "Clients of one Hevo API key on %s asked for rate windows of %g s and %g s; the "
-                "shared budget uses the longer.",
-                key[0],
-                budget.window_s,
-                float(window_s),
-            )
-            budget.set_window(window_s)
-        return budget
-
-
-def reset_budgets() -> None:
-    """Forget every budget (tests that start many simulators on fresh ports use distinct hosts anyway)."""
-    with _registry_lock:
-        _registry.clear()
+    if first.state == _ASKING:
+        return False
+    return first.state != _BOOKED or first.t < late
