@@ -131,8 +131,8 @@ def entries_dir() -> Path | None:
             try:
                 folder.mkdir(mode=0o700, exist_ok=True)
             except OSError:
-                folder = None
-            if folder is not None and _trusted_dir(folder):
+                return None
+            if _trusted_dir(folder):
                 _entries_dir = folder
     return _entries_dir  # type: ignore[return-value]
 
@@ -143,13 +143,8 @@ def atomic_write(path: Path, data: bytes) -> None:
     The temp name is this process's id and a counter, created exclusively: cheaper than
     ``tempfile.mkstemp``'s random names, which cost a visible part of a first parse of 1000 files.
     """
-    while True:
-        tmp = f"{path}.tmp-{os.getpid()}-{next(_temp_names)}"
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
-            break
-        except FileExistsError:  # left behind by a crashed process that had our pid
-            continue
+    fd, tmp = _create_temp(path)
+    written = False
     try:
         view = memoryview(data)
         while view:
@@ -157,15 +152,25 @@ def atomic_write(path: Path, data: bytes) -> None:
         os.close(fd)
         fd = -1
         os.replace(tmp, path)
-        tmp = None
+        written = True
     finally:
         if fd >= 0:
             os.close(fd)
-        if tmp is not None:
+        if not written:
             try:
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+def _create_temp(path: Path) -> tuple[int, str]:
+    """A new file beside ``path``, opened for writing (0600): this process's id and a counter."""
+    while True:
+        tmp = f"{path}.tmp-{os.getpid()}-{next(_temp_names)}"
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600), tmp
+        except FileExistsError:  # left behind by a crashed process that had our pid
+            continue
 
 
 def prune_due(now: float | None = None) -> bool:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hevo_dagfactory.factory import plan as build_plan
-from hevo_dagfactory.factory.fileresults import FileResults, Result, dag_id_of, validate
+from hevo_dagfactory.factory.fileresults import FileResults, Result, validate
 from hevo_dagfactory.provider.compat import DAG, check_dag_like_dagbag
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ def make_dag(files: FileResults, path: Path, result: Result, key: tuple | None) 
 
         log.debug("Airflow's checks rejected the DAG of %s", path, exc_info=True)
         files.store_model(path)
-        return Made(errors=[f"{rel}: Airflow rejects the DAG {dag_id_of(result)!r}: {rejection_reason(exc)}"])
+        return Made(errors=[f"{rel}: Airflow rejects the DAG {dag.dag_id!r}: {rejection_reason(exc)}"])
     files.store_plan(path, key, plan)
     return Made(dag=dag) if accepted else Made(skipped=True)
 
