@@ -4,7 +4,8 @@ Each benchmark prints its own side-by-side table (ratios measured in the same ru
 are noisy). Run one alone with `.venv/bin/python bench/<name>.py`.
 
 ``--af2-python .venv-af2/bin/python`` (what ``make bench`` passes) also runs the parse benchmark on
-Airflow 2.11, without dag-factory and with 3 runs per figure, so both lines' parse figures are printed.
+Airflow 2.11, without dag-factory and the Git-bundle figures (Airflow 3 only) and with 3 runs per figure,
+so both lines' parse figures are printed.
 Every other argument goes to each benchmark.
 """
 
@@ -40,7 +41,7 @@ def main() -> int:
         runs.append(
             (
                 "bench_parse.py",
-                ["--python", af2_python, "--skip-dagfactory", "--repeat", "3"],
+                ["--python", af2_python, "--skip-dagfactory", "--skip-bundle", "--repeat", "3"],
                 "bench_parse.py on Airflow 2.11",
             )
         )

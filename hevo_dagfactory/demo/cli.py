@@ -26,6 +26,7 @@ from hevo_dagfactory.demo.clusterdemo import CLUSTER_BLURB, DEMO_TRIGGERER_CAPAC
 from hevo_dagfactory.demo.procs import StackError
 from hevo_dagfactory.demo.runner import (
     DemoError,
+    DemoPlan,
     DemoRunner,
     ResultRow,
     TrackedRun,
@@ -169,6 +170,42 @@ def _hold(console: Console, stack: AirflowStack) -> None:
     console.print("[red]an Airflow component stopped by itself; shutting down (see the logs above)[/]")
 
 
+def _run_and_report(
+    console: Console, stack: AirflowStack, plan: DemoPlan, args: argparse.Namespace, started: float
+) -> bool:
+    """Run the plan's workflows on the stack with a live table, print the result; True if a task failed."""
+    runner = DemoRunner(
+        stack.api,
+        stack.simulator.admin if stack.simulator else None,
+        plan,
+        job_seconds=args.job_seconds,
+        timeout_s=args.timeout,
+        served_by=stack.served_by if isinstance(stack, ClusterStack) else None,
+    )
+    runner.script_pipelines()
+    runner.start()
+    with Live(console=console, refresh_per_second=2, transient=False) as live:
+        runner.on_progress = lambda runs: live.update(_progress_table(runs, started))
+        runner.watch()
+    console.print()
+    rows = runner.results()
+    console.print(_result_table(rows))
+    for note in runner.notes + served_notes(rows):
+        console.print(f"note: {note}")
+    failed = [r for r in rows if r.state not in _OK]
+    if failed:
+        console.print(
+            f"[red]{len(failed)} task(s) did not succeed[/]; task logs are in {stack.logs_dir} "
+            "(or re-run with --keep and open the UI)."
+        )
+    else:
+        console.print(
+            f"[green]All {len(rows)} tasks of {len(runner.runs)} run(s) succeeded[/] in "
+            f"{time.monotonic() - started:.0f}s."
+        )
+    return bool(failed)
+
+
 def run(args: argparse.Namespace) -> int:
     console = Console()
     if not console.is_terminal:  # piped or CI: keep ids and task names readable instead of 80 columns
@@ -193,35 +230,7 @@ def run(args: argparse.Namespace) -> int:
             console.print(f"[yellow]--real-hevo: the runs start real syncs of pipelines {list(plan.pipeline_ids)}[/]")
         with stack:
             console.print(f"Stack up in {time.monotonic() - started:.0f}s.\n{stack.describe()}")
-            runner = DemoRunner(
-                stack.api,
-                stack.simulator.admin if stack.simulator else None,
-                plan,
-                job_seconds=args.job_seconds,
-                timeout_s=args.timeout,
-                served_by=stack.served_by if isinstance(stack, ClusterStack) else None,
-            )
-            runner.script_pipelines()
-            runner.start()
-            with Live(console=console, refresh_per_second=2, transient=False) as live:
-                runner.on_progress = lambda runs: live.update(_progress_table(runs, started))
-                runner.watch()
-            console.print()
-            rows = runner.results()
-            console.print(_result_table(rows))
-            for note in runner.notes + served_notes(rows):
-                console.print(f"note: {note}")
-            failed = [r for r in rows if r.state not in _OK]
-            if failed:
-                console.print(
-                    f"[red]{len(failed)} task(s) did not succeed[/]; task logs are in {stack.logs_dir} "
-                    "(or re-run with --keep and open the UI)."
-                )
-            else:
-                console.print(
-                    f"[green]All {len(rows)} tasks of {len(runner.runs)} run(s) succeeded[/] in "
-                    f"{time.monotonic() - started:.0f}s."
-                )
+            failed = _run_and_report(console, stack, plan, args, started)
             if args.keep:
                 _hold(console, stack)
             return 1 if failed else 0

@@ -1,8 +1,9 @@
 """Factory layer: validated ``Workflow`` models → Airflow DAGs, and the dags-folder loader.
 
 Public: :func:`load_workflows` (also re-exported lazily as ``hevo_dagfactory.load_workflows``),
-:func:`build_dag` for one workflow, and :func:`register_step_builder` / ``STEP_BUILDERS`` for
-new step kinds. Importing this package imports Airflow; the spec layer does not.
+:func:`build_dag` for one workflow, and :func:`register_step_builder` / ``STEP_BUILDERS`` for a
+step kind that is more than one operator (a kind's operator is declared in ``spec.kinds``).
+Importing this package imports Airflow; the spec layer does not.
 
 Why the names resolve lazily (PEP 562 ``__getattr__``): a worker about to run one task parses
 the loader file, which needs ``load_workflows`` and the DAG builders but, on a cache hit of a
@@ -37,7 +38,27 @@ _LAZY: dict[str, str] = {
 
 #: Submodules the eager ``__init__`` used to import as a side effect; they stay reachable as
 #: attributes of the package without an explicit ``import``.
-_SUBMODULES = frozenset({"bundles", "cache", "dag", "docs", "loader", "operators", "placeholder", "plan", "steps"})
+_SUBMODULES = frozenset(
+    {
+        "bundles",
+        "cache",
+        "cachedir",
+        "cachekeys",
+        "checked",
+        "dag",
+        "dagindex",
+        "docs",
+        "fileresults",
+        "folderrun",
+        "loader",
+        "operators",
+        "placeholder",
+        "plan",
+        "plandata",
+        "relocate",
+        "steps",
+    }
+)
 
 __all__ = [
     "CONFIG_DIR_ENV",

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from hevo_dagfactory.factory import docs
 from hevo_dagfactory.factory import plan as build_plan
+from hevo_dagfactory.factory.relocate import anchor_for
 from hevo_dagfactory.factory.steps import SYNC_KIND, BuildContext, build_task, emits_asset
 from hevo_dagfactory.provider.compat import DAG, Asset, AssetAll, AssetAny, needs_start_date, schedule_argument
 
@@ -89,9 +90,10 @@ def build_dag_and_plan(workflow: Workflow, *, source_name: str | None = None) ->
                 )
             ]
         )
-    plan = build_plan.start(wf.dag_id, dag_kwargs)
+    anchor, up = anchor_for(str(wf.source.parent), (step.body for step in wf.steps))
+    recorder = build_plan.Recorder(wf.dag_id, dag_kwargs, anchor, up)
     dag = DAG(**dag_kwargs)
-    ctx = BuildContext(workflow=wf, dag=dag, base_dir=wf.source.parent, plan=plan)
+    ctx = BuildContext(workflow=wf, dag=dag, base_dir=wf.source.parent, recorder=recorder)
     tasks: dict[str, Any] = {}
     for sync in wf.syncs:
         tasks[sync.id] = build_task(SYNC_KIND, ctx, sync, sync.id)
@@ -101,5 +103,5 @@ def build_dag_and_plan(workflow: Workflow, *, source_name: str | None = None) ->
         upstream = wf.upstream_of(step)
         if upstream:
             tasks[step.id].set_upstream([tasks[u] for u in upstream])
-            build_plan.add_edges(plan, step.id, upstream)
-    return dag, build_plan.finish(plan, dag)
+            recorder.add_edges(step.id, upstream)
+    return dag, recorder.finish(dag)

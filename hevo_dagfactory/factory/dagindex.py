@@ -41,7 +41,7 @@ def index_lookup(root: Path, dag_id: str) -> str | None:
 
     A plain-text search, no unpickling: this runs before every task a worker starts.
     """
-    return index_entry(read_index_bytes(cachedir.root_dir(root)), dag_id)
+    return index_entry(read_index_bytes(cachedir.root_dir(root, create=False)), dag_id)
 
 
 def write_index(root: Path, index: dict[str, str]) -> None:

@@ -22,12 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hevo_dagfactory.factory import plan as build_plan
 from hevo_dagfactory.provider.compat import DAG, Asset
 from hevo_dagfactory.spec.kinds import STEP_KINDS, StepKind
 
 if TYPE_CHECKING:
-    from hevo_dagfactory.factory.plan import Plan
+    from hevo_dagfactory.factory.plan import Recorder
     from hevo_dagfactory.spec.model import Sync, Workflow
 
 StepBuilder = Callable[["BuildContext", Any, str], Any]
@@ -46,11 +45,12 @@ class BuildContext:
     workflow: Workflow
     dag: DAG
     base_dir: Path  # the workflow file's folder: relative paths in a step resolve against it
-    plan: Plan | None = None  # the build plan being recorded (see plan.py)
+    recorder: Recorder | None = None  # records the DAG's build plan (see plan.py)
 
     def make(self, cls: type, **kwargs: Any) -> Any:
         """``cls(dag=self.dag, **kwargs)``, recorded in the build plan (kwargs must be picklable)."""
-        build_plan.add_task(self.plan, cls, kwargs)
+        if self.recorder is not None:
+            self.recorder.add_task(cls, kwargs)
         return cls(dag=self.dag, **kwargs)
 
 

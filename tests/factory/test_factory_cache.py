@@ -143,9 +143,10 @@ def test_every_example_is_served_from_the_cache_on_the_next_parse():
     assert {d: a.doc_md for d, a in again.items()} == {d: a.doc_md for d, a in dags.items()}
 
 
-def test_a_new_bundle_version_reads_only_the_wanted_file(tmp_path, parsing_context):
+def test_a_new_bundle_version_reads_only_the_wanted_file(tmp_path, parsing_context, monkeypatch):
     """Airflow 3 checks each DAG bundle version out into a folder of its own, and a worker runs a
-    task from its version's folder: the index of another folder tells it which one file to read."""
+    task from its version's folder: the index of another folder tells it which one file to read,
+    and that file's entry (keyed by content) gives it the plan, with the paths of its own checkout."""
     import shutil
 
     from hevo_dagfactory.factory import bundles, cachedir
@@ -162,16 +163,24 @@ def test_a_new_bundle_version_reads_only_the_wanted_file(tmp_path, parsing_conte
     parsing_context("wf3")
     dags, stats = _load(v2 / "configs")  # a worker running a task of version 2
     assert list(dags) == ["wf3"]
-    assert stats["validated"] == 1 and stats["files"] == 0, stats  # one file read, the folder not even listed
+    assert stats["replayed"] == 1 and stats["validated"] == 0 and stats["files"] == 0, stats  # one file read
     assert f"--project-dir {v2 / 'dbt'}" in dags["wf3"].get_task("build").bash_command  # v2's own paths
+    assert str(v1) not in repr(dags["wf3"].get_task("build").dbt_argv)
 
-    # One cache folder per config folder; the one of a checkout Airflow removed goes at the next prune.
-    folders = {p.name for p in cachedir.disk_dir().iterdir() if p.is_dir()}
-    assert folders == {cachedir.root_dir(v1 / "configs").name, cachedir.root_dir(v2 / "configs").name}
+    # One cache folder per config folder a full parse has seen (a worker's lookups leave nothing behind);
+    # the one of a checkout Airflow removed goes at the next prune.
+    def folders():
+        return {p.name for p in cachedir.disk_dir().iterdir() if p.is_dir() and p.name != cachedir.ENTRIES}
+
+    assert folders() == {cachedir.root_dir(v1 / "configs").name}
+    monkeypatch.delenv("_AIRFLOW_PARSING_CONTEXT_DAG_ID")
+    _fresh_process()
+    _load(v2 / "configs")  # the dag-processor parses version 2
+    assert folders() == {cachedir.root_dir(v1 / "configs").name, cachedir.root_dir(v2 / "configs").name}
     shutil.rmtree(v1)
     first = time.time() + cachedir.PRUNE_EVERY_S + 1
     assert bundles.maybe_prune(now=first) == 1
-    assert {p.name for p in cachedir.disk_dir().iterdir() if p.is_dir()} == {cachedir.root_dir(v2 / "configs").name}
+    assert folders() == {cachedir.root_dir(v2 / "configs").name}
     shutil.rmtree(v2)
     assert bundles.maybe_prune(now=first + 1) == 0  # at most once an hour...
     assert bundles.maybe_prune(now=first + cachedir.PRUNE_EVERY_S + 1) == 1  # ...then v2's folder goes too

@@ -35,6 +35,7 @@ HEAVY_OWN = (
     "hevo_dagfactory.spec.schema",
     "hevo_dagfactory.spec.schema_errors",
     "hevo_dagfactory.spec.yamlsafe",
+    "hevo_dagfactory.spec.nesting",
     "hevo_dagfactory.hevo.client",
     "hevo_dagfactory.hevo.aclient",
     "hevo_dagfactory.hevo.retry",
@@ -67,15 +68,16 @@ import json, sys
 from pathlib import Path
 if sys.argv[2] == "with-airflow":
     import airflow  # a parse process has Airflow loaded; a build plan holds Airflow objects
-from hevo_dagfactory.factory import cache
+from hevo_dagfactory.factory import cache, cachekeys
 
 root = Path(sys.argv[1])
 before = set(sys.modules)
 results = {}
 for name in sys.argv[3:]:
     path = root / name
-    key, _ = cache.KeyBuilder(root).key(path)
-    hit, value = cache.lookup(root, path, key)
+    keys = cachekeys.KeyBuilder(root)
+    key, _ = keys.key(path)
+    hit, value = cache.lookup(key, keys.anchor(path.parent))
     results[name] = [hit, sorted(value) if isinstance(value, dict) else [type(v).__name__ for v in value]]
 print(json.dumps({"results": results, "new": sorted(set(sys.modules) - before), "modules": sorted(sys.modules)}))
 """
@@ -160,6 +162,7 @@ def test_a_worker_cache_hit_imports_neither_the_validator_nor_the_http_clients(t
         "hevo_dagfactory.factory.dag",
         "hevo_dagfactory.factory.steps",
         "hevo_dagfactory.factory.docs",
+        "hevo_dagfactory.spec.kinds",
         "hevo_dagfactory.spec.kinds.shell",
         "hevo_dagfactory.factory.bundles",
     }
@@ -177,7 +180,7 @@ def test_unpickling_cached_results_imports_neither_the_model_nor_the_validator(t
 
     # A built file's entry is its build plan: Airflow objects and our operator classes, no model.
     out = _run(CACHE_HIT, str(tmp_path), "with-airflow", "orders.yaml")
-    assert out["results"] == {"orders.yaml": [True, ["dag", "dag_id", "edges", "format", "tasks"]]}
+    assert out["results"] == {"orders.yaml": [True, ["dag", "dag_id", "edges", "format", "relocate", "tasks"]]}
     new = set(out["new"])
     assert not new & set(HEAVY_OWN), sorted(new & set(HEAVY_OWN))
     assert not [m for m in new if m.startswith("hevo_dagfactory.spec")], sorted(new)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from hevo_dagfactory.spec.errors import display_path
 
 if TYPE_CHECKING:
-    from hevo_dagfactory.spec.model import Sync
+    from hevo_dagfactory.spec.model import Sync, Workflow
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -48,7 +48,7 @@ def _sync_line(s: Sync) -> str:
     return f"hevo {action} pipeline {s.pipeline_id} ({extra}, if running: {s.if_running})"
 
 
-def render(workflow) -> str:
+def render(workflow: Workflow) -> str:
     """The text ``show`` prints for one workflow (also used by the demo and tests)."""
     from hevo_dagfactory.spec.graph import layers
     from hevo_dagfactory.spec.kinds import step_kind

@@ -19,7 +19,7 @@ def task_defaults(state: BuildState) -> dict[str, Any]:
     td = {**S.defaults_of("#/properties/defaults"), **state.top.get("defaults", {})}
     defaults = TaskDefaults(
         retries=td["retries"],
-        retry_delay=state.duration("/defaults/retry_delay", td["retry_delay"]),
+        retry_delay=state.required_duration("/defaults/retry_delay", td["retry_delay"]),
         execution_timeout=state.duration("/defaults/execution_timeout", td["execution_timeout"], null_means="no limit"),
     )
     return {"defaults": defaults}

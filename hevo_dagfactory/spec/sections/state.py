@@ -50,6 +50,14 @@ class BuildState:
             self.error(ptr, f"invalid duration {self.q(ptr, value)}: {exc}", hint, "duration")
             return None
 
+    def required_duration(self, ptr: str, value: Any) -> timedelta:
+        """A duration the model cannot do without (the schema gives it a default).
+
+        After an error (reported here) zero stands in: no ``Workflow`` is built from a file with errors.
+        """
+        found = self.duration(ptr, value)
+        return found if found is not None else timedelta(0)
+
     # --- task ids -------------------------------------------------------------------------
     def claim(self, task_id: str, ptr: str) -> None:
         """Record a sync's or step's id defined at ``ptr``; a second use is an error."""

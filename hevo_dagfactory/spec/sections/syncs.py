@@ -35,7 +35,7 @@ def _sync(state: BuildState, ptr: str, raw: dict[str, Any], merged: dict[str, An
         resync_mode=merged["resync_mode"].upper(),
         job_type=merged["job_type"].upper() if merged["job_type"] else None,
         wait=merged["wait"],
-        poll_interval=state.duration(where("poll_interval"), merged["poll_interval"]),
+        poll_interval=state.required_duration(where("poll_interval"), merged["poll_interval"]),
         timeout=state.duration(where("timeout"), merged["timeout"], null_means="the 7-day default"),
         on_completed_with_failures=merged["on_completed_with_failures"],
         if_running=merged["if_running"],
