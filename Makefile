@@ -24,7 +24,7 @@ SUM   := $(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 # Airflow 2.x imports print Flask/SQLAlchemy deprecation noise that says nothing about our code.
 AF2_PYTEST_FLAGS := -W ignore::DeprecationWarning -W "ignore::sqlalchemy.exc.MovedIn20Warning"
 
-.PHONY: install install-af2 install-af3 test test-af3 test-af2 test-unit test-e2e demo bench validate clean
+.PHONY: install install-af2 install-af3 install-dbt test test-af3 test-af2 test-unit test-e2e demo bench validate clean
 
 # install VENV AIRFLOW_VERSION: create the venv if needed, install the package editable with its test
 # extras and the pinned Airflow, then stamp it (re-done when pyproject.toml or the pin changes).
@@ -56,11 +56,27 @@ install-af3: $(VENV3)/.installed-$(SUM)-$(AIRFLOW3_VERSION)
 install-af2: $(VENV2)/.installed-$(SUM)-$(AIRFLOW2_VERSION)
 install: $(VENV)/.installed-$(SUM)-$(AIRFLOW_VERSION)
 
+## .venv-dbt: the real dbt (and OpenLineage's dbt-ol) that the demo and the dbt tests run, in a venv of its own:
+# its pins clash with Airflow's. dbt-core 1.12 cannot be installed here (it downloads a binary at install time).
+VENV_DBT  := .venv-dbt
+DBT_PKGS  := 'dbt-core>=1.11,<1.12' 'dbt-duckdb>=1.11,<1.12' 'openlineage-dbt>=1.40,<2'
+DBT_STAMP := $(VENV_DBT)/.installed-$(firstword $(shell echo "$(DBT_PKGS)" | cksum))
+
+$(DBT_STAMP):
+	@test -x $(VENV_DBT)/bin/python || $(PYTHON) -m venv $(VENV_DBT)
+	@echo "==> installing dbt-core 1.11, dbt-duckdb and openlineage-dbt into $(VENV_DBT) (about 40 s)"
+	$(VENV_DBT)/bin/python -m pip --disable-pip-version-check -q install $(DBT_PKGS) 2>&1 | grep -v "^WARNING: Location" || true
+	@$(VENV_DBT)/bin/python -c "import dbt.adapters.duckdb, openlineage.dbt" && test -x $(VENV_DBT)/bin/dbt-ol || (echo "install into $(VENV_DBT) failed" >&2; exit 1)
+	@rm -f $(VENV_DBT)/.installed-*
+	@touch $@
+
+install-dbt: $(DBT_STAMP)
+
 ## make test: unit, integration and end-to-end tests on Airflow 3.3, then unit + integration on Airflow 2.11
 # The 3.3 pass includes tests/e2e/test_e2e_demo_af2.py, which runs the demo on a real 2.11 stack with
 # $(PY2) (hence install-af2 first). Both lines always run (a failure on 3.3 does not hide the 2.11
 # result); the exit code is 1 if either failed.
-test: install-af3 install-af2
+test: install-af3 install-af2 install-dbt
 	@rc=0; \
 	echo "==> Airflow $(AIRFLOW3_VERSION): unit, integration and e2e tests"; \
 	$(PY3) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS) || rc=1; \
@@ -68,21 +84,21 @@ test: install-af3 install-af2
 	$(PY2) -m pytest -q -p no:cacheprovider -m "not e2e" $(AF2_PYTEST_FLAGS) $(PYTEST_ARGS) || rc=1; \
 	exit $$rc
 
-test-af3: install-af3
+test-af3: install-af3 install-dbt
 	$(PY3) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 # The e2e suite runs under 3.3 only (it drives the 2.11 demo from there): deselected here.
-test-af2: install-af2
+test-af2: install-af2 install-dbt
 	$(PY2) -m pytest -q -p no:cacheprovider -m "not e2e" $(AF2_PYTEST_FLAGS) $(PYTEST_ARGS)
 
-test-unit: install
+test-unit: install install-dbt
 	$(PY) -m pytest -q -p no:cacheprovider -m "not e2e" $(PYTEST_ARGS)
 
-test-e2e: install-af3 install-af2
+test-e2e: install-af3 install-af2 install-dbt
 	$(PY3) -m pytest -q -p no:cacheprovider -m e2e $(PYTEST_ARGS)
 
 ## make demo: the main job (see README); AIRFLOW_VERSION=2.11.2 make demo runs it on Airflow 2.x
-demo: install
+demo: install install-dbt
 	$(PY) -m hevo_dagfactory demo $(if $(KEEP),--keep,)
 
 validate: install
@@ -95,4 +111,4 @@ bench: install-af3 install-af2
 	env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(CURDIR)/.bench/pycache $(PY3) bench/run_all.py --af2-python $(PY2)
 
 clean:
-	rm -rf $(VENV3) $(VENV2) build dist *.egg-info .demo .bench
+	rm -rf $(VENV3) $(VENV2) $(VENV_DBT) build dist *.egg-info .demo .bench

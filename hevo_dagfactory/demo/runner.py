@@ -23,9 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from hevo_dagfactory.demo.client import TERMINAL_RUN_STATES, AirflowClient
+from hevo_dagfactory.demo.dbtsetup import DbtSetup, TaskResult
 from hevo_dagfactory.demo.simproc import SimulatorAdmin
 
 SYNC_OPERATOR = "HevoPipelineOperator"
+DBT_OPERATOR = "DbtBashOperator"
 
 
 class DemoError(RuntimeError):
@@ -41,6 +43,7 @@ class DemoPlan:
     asset_driven: tuple[str, ...]  # DAG ids scheduled on Assets
     producers: dict[str, tuple[str, ...]]  # asset-driven dag id -> dag ids whose syncs emit its assets
     connection_ids: tuple[str, ...] = ("hevo_airflow_conn_id",)  # Airflow connections the syncs use
+    dbt_steps: int = 0  # how many dbt steps the workflows have (the demo then needs dbt)
 
 
 def connection_env_var(conn_id: str) -> str:
@@ -99,6 +102,7 @@ def plan_from_configs(config_dir: Path) -> DemoPlan:
         pipeline_ids=tuple(pipelines),
         asset_driven=tuple(asset_driven),
         producers=producers,
+        dbt_steps=sum(1 for wf in result.workflows for st in wf.steps if st.kind == "dbt"),
     )
 
 
@@ -121,6 +125,7 @@ class ResultRow:
     job_id: str
     duration_s: float | None
     note: str = ""
+    dbt: TaskResult | None = None  # what a dbt task did (its run_results.json)
 
 
 def _parse_ts(value: str | None) -> datetime | None:
@@ -142,6 +147,7 @@ class DemoRunner:
         timeout_s: float = 300.0,
         asset_grace_s: float = 45.0,
         on_progress: Callable[[list[TrackedRun]], None] | None = None,
+        dbt: DbtSetup | None = None,
     ):
         self.api = api
         self.sim = sim
@@ -150,6 +156,7 @@ class DemoRunner:
         self.timeout_s = timeout_s
         self.asset_grace_s = asset_grace_s
         self.on_progress = on_progress
+        self.dbt = dbt
         self.runs: dict[str, TrackedRun] = {}
         self.notes: list[str] = []
 
@@ -242,18 +249,19 @@ class DemoRunner:
             time.sleep(interval)
 
     def results(self) -> list[ResultRow]:
-        """One row per task of every run, with the Hevo job id and duration taken from the sync task's XCom."""
+        """One row per task of every run: a sync's Hevo job id and duration (its XCom), what a dbt task built."""
         rows: list[ResultRow] = []
         for run in sorted(self.runs.values(), key=lambda r: (r.dag_id, r.run_id)):
             tis = self.api.task_instances(run.dag_id, run.run_id)
             for ti in sorted(tis, key=lambda t: (t.get("start_date") or "9", t["task_id"])):
-                job_id, duration = "", ti.get("duration")
+                job_id, duration, dbt = "", ti.get("duration"), None
                 if ti.get("operator") == SYNC_OPERATOR:
                     value = self.api.xcom(run.dag_id, run.run_id, ti["task_id"])
                     if isinstance(value, dict):
                         job_id = str(value.get("job_id") or "")
                         duration = value.get("duration_s", duration)
-                rows.append(
-                    ResultRow(run.dag_id, run.run_type, ti["task_id"], str(ti.get("state")), job_id, duration, run.how)
-                )
+                elif ti.get("operator") == DBT_OPERATOR and self.dbt is not None:
+                    dbt = self.dbt.result(run.dag_id, run.run_id, ti["task_id"], int(ti.get("try_number") or 1))
+                state = str(ti.get("state"))
+                rows.append(ResultRow(run.dag_id, run.run_type, ti["task_id"], state, job_id, duration, run.how, dbt))
         return rows

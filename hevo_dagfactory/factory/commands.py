@@ -47,13 +47,14 @@ def _as_list(value: str | Iterable[str] | None) -> list[str]:
 def dbt_argv(step: Any, base_dir: Path | None = None) -> list[Arg]:
     """``["dbt", <command>, "--select", ..., "--vars", {...}, ...]`` from a ``DbtStep``, unrendered.
 
-    The executable is the bare word ``dbt``: bash resolves it on the worker's PATH at run
-    time, so a virtualenv or a stand-in placed first on PATH is honoured. Relative
+    The executable is the bare word ``dbt`` (``dbt-ol``, OpenLineage's wrapper, for a step with
+    ``lineage: true``): bash resolves it on the worker's PATH at run time, so a virtualenv placed
+    first on PATH is honoured. Relative
     ``project_dir``/``profiles_dir`` resolve against the workflow file's folder. ``vars`` stays
     a mapping (plain dicts and lists), so Airflow renders its values and :func:`join_argv`
     JSON-encodes the rendered result.
     """
-    argv: list[Arg] = ["dbt", str(step.command)]
+    argv: list[Arg] = [str(getattr(step, "executable", "dbt")), str(step.command)]
     select = _as_list(getattr(step, "select", None))
     if select:
         argv += ["--select", *select]

@@ -148,6 +148,15 @@ def _env(raw: dict[str, Any] | None) -> dict[str, str]:
 
 def _dbt(raw: dict[str, Any], ctx: BodyContext) -> DbtStep:
     fields = {**S.defaults_of("#/$defs/dbt"), **raw}
+    if fields["lineage"] and not fields.get("project_dir"):
+        # dbt-ol reads the project from --project-dir only (not DBT_PROJECT_DIR), and a task's working
+        # folder is a fresh temporary one: without it the wrapper fails before dbt starts.
+        ctx.error(
+            "lineage",
+            "lineage: true needs project_dir: the OpenLineage wrapper dbt-ol finds the dbt project only through it",
+            "add project_dir (relative to this file's folder), e.g. project_dir: dbt/analytics",
+            "missing_project_dir",
+        )
     return DbtStep(
         command=fields["command"],
         select=_tuple(fields.get("select")),
@@ -160,6 +169,7 @@ def _dbt(raw: dict[str, Any], ctx: BodyContext) -> DbtStep:
         full_refresh=fields["full_refresh"],
         threads=fields.get("threads"),
         env=_env(fields.get("env")),
+        lineage=fields["lineage"],
     )
 
 

@@ -88,9 +88,15 @@ class DbtStep:
     full_refresh: bool = False
     threads: int | None = None
     env: Mapping[str, str] = field(default_factory=dict)
+    lineage: bool = False  # run through dbt-ol (OpenLineage's wrapper), plain dbt where it is missing
+
+    @property
+    def executable(self) -> str:
+        """``dbt-ol`` when the step emits lineage, else ``dbt``."""
+        return "dbt-ol" if self.lineage else "dbt"
 
     def argv(self) -> list[str]:
-        """The dbt command line (without the ``dbt`` executable), for display and for builders."""
+        """The dbt command line (without the executable, see :attr:`executable`), for display and for builders."""
         import json
 
         args = [self.command]

@@ -14,7 +14,7 @@ from hevo_dagfactory.provider.compat import BashOperator
 from tests.factory.helpers import CONFIGS, REPO
 
 EU_41872 = "hevo://eu/pipelines/41872"
-DBT_DIR = str(REPO / "dbt" / "analytics")
+DBT_DIR = str(CONFIGS / "dbt" / "analytics")  # the examples' dbt project, beside them
 
 GOLDEN = {
     "crm_accounts_daily": {
@@ -36,7 +36,7 @@ GOLDEN = {
             }
         },
         "commands": {
-            "dbt_accounts": f"dbt run --select staging.salesforce+ tag:accounts --target prod "
+            "dbt_accounts": f"dbt-ol run --select staging.salesforce+ tag:accounts --target prod "
             f"--project-dir {DBT_DIR} --profiles-dir {DBT_DIR}",
         },
     },
@@ -51,7 +51,8 @@ GOLDEN = {
         },
         "syncs": {},
         "commands": {
-            "dbt_scoring": f"dbt build --select marts.crm.account_scores+ --target prod --project-dir {DBT_DIR}",
+            "dbt_scoring": f"dbt build --select +marts.crm.account_scores --target prod "
+            f"--project-dir {DBT_DIR} --profiles-dir {DBT_DIR}",
             "announce": 'echo "account scores rebuilt for {{ dag_run.run_after | ds }}"',
         },
     },
@@ -80,7 +81,7 @@ GOLDEN = {
         "commands": {
             "dbt_finance": "dbt build --select tag:finance --exclude tag:deprecated "
             '--vars \'{"close_date": "{{ ds }}"}\' --target prod '
-            f"--project-dir {DBT_DIR} --threads 4",
+            f"--project-dir {DBT_DIR} --profiles-dir {DBT_DIR} --threads 4",
             "check_export_dir": 'test -d "$EXPORT_DIR" && echo "finance export folder present for {{ ds }}"',
         },
     },

@@ -15,7 +15,8 @@ the submodules group them by concept:
 - ``taskstate``: user kills, restarts, retries vs clears, and the kill grace periods;
 - ``stack``: how a local stack of this line runs (``python -m hevo_dagfactory.provider.compat``
   prints it as JSON for the demo harness);
-- ``testing``: the DagBag and writing DAGs to the metadata DB.
+- ``testing``: the DagBag and writing DAGs to the metadata DB;
+- ``openlineage``: the optional OpenLineage provider, imported only when asked.
 
 The table of differences is docs/compatibility.md.
 """
@@ -51,6 +52,7 @@ from hevo_dagfactory.provider.compat.names import (
     get_xcom_value,
     timezone,
 )
+from hevo_dagfactory.provider.compat.openlineage import openlineage_parent_ids
 from hevo_dagfactory.provider.compat.stack import stack_profile
 from hevo_dagfactory.provider.compat.taskstate import (
     TRIGGER_ON_KILL_TIMEOUT_S,
@@ -113,6 +115,7 @@ __all__ = [
     "get_parsing_context",
     "get_xcom_value",
     "needs_start_date",
+    "openlineage_parent_ids",
     "restarted_within_try",
     "retry_after_failed_try",
     "schedule_argument",

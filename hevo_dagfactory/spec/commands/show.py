@@ -71,7 +71,7 @@ def render(workflow) -> str:
         upstream[s.id] = ()
     for st in w.steps:
         if st.dbt is not None:
-            describe[st.id] = "dbt " + " ".join(st.dbt.argv())
+            describe[st.id] = " ".join([st.dbt.executable, *st.dbt.argv()])
         elif st.bash is not None:
             describe[st.id] = "bash: " + st.bash.command.strip().replace("\n", " ⏎ ")
         else:  # a kind registered in spec.kinds after these two
