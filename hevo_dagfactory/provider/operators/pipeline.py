@@ -28,6 +28,7 @@ from hevo_dagfactory.hevo import HevoError, HevoJobInProgress
 from hevo_dagfactory.provider.compat import BaseOperator, Context, timezone
 from hevo_dagfactory.provider.failed_objects import reader as objects_reader
 from hevo_dagfactory.provider.hooks.hevo import DEFAULT_CONN_ID, HevoHook, job_url
+from hevo_dagfactory.provider.lineage.hooks import HevoLineage
 from hevo_dagfactory.provider.links.job import (
     XCOM_JOB_ID,
     XCOM_JOB_URL,
@@ -59,7 +60,7 @@ DEFER_BACKSTOP_S = 120.0
 __all__ = ["DEFAULT_TIMEOUT_S", "DEFER_BACKSTOP_S", "MAX_POLL_INTERVAL_S", "HevoPipelineOperator", "to_seconds"]
 
 
-class HevoPipelineOperator(BlockingPoll, BaseOperator):
+class HevoPipelineOperator(HevoLineage, BlockingPoll, BaseOperator):
     """Trigger a Hevo Edge pipeline sync (or resync) and wait for its job.
 
     :param pipeline_id: Hevo Edge pipeline id (templated).
@@ -230,9 +231,10 @@ class HevoPipelineOperator(BlockingPoll, BaseOperator):
         self.log.info("Hevo job %s: %s", job_id, url)
 
     def _conclude(self, result: dict[str, Any], client: EdgeClient, ti: Any) -> dict[str, Any]:
-        """The end of every wait mode on the worker: failing tables named, ``hevo_result`` pushed, verdict."""
+        """The end of every wait mode on the worker: failing tables named, lineage, ``hevo_result`` pushed, verdict."""
         objects = objects_reader(client, self.pipeline_id, result.get("job_id"))
-        return conclude(result, self.on_completed_with_failures, self.log, objects=objects, ti=ti)
+        lineage = self._lineage_gatherer(client, ti, result)
+        return conclude(result, self.on_completed_with_failures, self.log, objects=objects, ti=ti, lineage=lineage)
 
     # --- execute --------------------------------------------------------------------------
     def execute(self, context: Context) -> Any:
@@ -242,6 +244,7 @@ class HevoPipelineOperator(BlockingPoll, BaseOperator):
         discovery = self._discovery()
         client = hook.client_for(settings, discovery=discovery)
         started, owned = self._start(client, context, discovery)
+        self._remember_ends(ti, started.pipeline)
         job = started.job
         self._publish_ids(ti, settings.ui_base, job.job_id)
         result = job_result(
@@ -249,6 +252,7 @@ class HevoPipelineOperator(BlockingPoll, BaseOperator):
         )
         if not self.wait_for_completion:
             ti.xcom_push(key=XCOM_RESULT, value=result)
+            self._hevo_result = result  # lineage: the job, not yet its tables (HevoJobSensor reports them)
             return job.job_id  # the seed's contract: the job id, for HevoJobSensor(job_id=...)
         if job.outcome.terminal:
             return self._conclude(result, client, ti)
