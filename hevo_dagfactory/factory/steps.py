@@ -21,7 +21,7 @@ from typing import Any
 from hevo_dagfactory.factory import commands
 from hevo_dagfactory.factory import plan as build_plan
 from hevo_dagfactory.factory.operators import DbtBashOperator, WorkflowBashOperator
-from hevo_dagfactory.provider.compat import DAG, Asset
+from hevo_dagfactory.provider.compat import DAG, Asset, AssetAlias
 
 StepBuilder = Callable[["BuildContext", Any, str], Any]
 
@@ -90,8 +90,12 @@ def emits_asset(sync: Any) -> bool:
 
 
 def sync_outlets(workflow: Any, sync: Any) -> list[Any]:
-    """The Asset a sync emits (see :func:`emits_asset`)."""
-    return [Asset(sync.asset_uri(workflow.hevo.region))] if emits_asset(sync) else []
+    """The pipeline's Asset, and the alias that receives an Asset per loaded table at run time (see
+    :func:`emits_asset`; provider/lineage/tables.py)."""
+    if not emits_asset(sync):
+        return []
+    region = workflow.hevo.region
+    return [Asset(sync.asset_uri(region)), AssetAlias(sync.tables_alias(region))]
 
 
 @register_step_builder(SYNC_KIND)

@@ -14,6 +14,17 @@ from hevo_dagfactory.provider.compat import BashOperator
 from tests.factory.helpers import CONFIGS, REPO
 
 EU_41872 = "hevo://eu/pipelines/41872"
+
+
+def synced(uri: str) -> list[str]:
+    """A sync's outlets: its pipeline's Asset and the alias its loaded tables are emitted through."""
+    return [uri, f"alias:{uri}/tables"]
+
+
+def outlet_id(outlet) -> str:
+    return outlet.uri if hasattr(outlet, "uri") else f"alias:{outlet.name}"
+
+
 DBT_DIR = str(CONFIGS / "dbt" / "analytics")  # the examples' dbt project, beside them
 
 GOLDEN = {
@@ -23,7 +34,7 @@ GOLDEN = {
         "owner": "data-eng",
         "default_args": {"retries": 1, "retry_delay": timedelta(seconds=30), "execution_timeout": timedelta(hours=2)},
         "tasks": {
-            "salesforce": ("HevoPipelineOperator", set(), [EU_41872]),
+            "salesforce": ("HevoPipelineOperator", set(), synced(EU_41872)),
             "dbt_accounts": ("DbtBashOperator", {"salesforce"}, []),
         },
         "syncs": {
@@ -62,9 +73,9 @@ GOLDEN = {
         "owner": "finance-data",
         "default_args": {"retries": 1, "retry_delay": timedelta(seconds=30), "execution_timeout": timedelta(hours=3)},
         "tasks": {
-            "stripe": ("HevoPipelineOperator", set(), ["hevo://us/pipelines/90311"]),
-            "netsuite": ("HevoPipelineOperator", set(), ["hevo://us/pipelines/90318"]),
-            "bank_feed": ("HevoPipelineOperator", set(), ["hevo://us/pipelines/90402"]),
+            "stripe": ("HevoPipelineOperator", set(), synced("hevo://us/pipelines/90311")),
+            "netsuite": ("HevoPipelineOperator", set(), synced("hevo://us/pipelines/90318")),
+            "bank_feed": ("HevoPipelineOperator", set(), synced("hevo://us/pipelines/90402")),
             "dbt_finance": ("DbtBashOperator", {"stripe", "netsuite", "bank_feed"}, []),
             "check_export_dir": ("WorkflowBashOperator", {"dbt_finance"}, []),
         },
@@ -138,7 +149,9 @@ def test_structure(example_dags, dag_id):
     assert schedule_of(dag) == want["schedule"]
     assert set(dag.tags) == want["tags"]
     assert "config-error" not in dag.tags
-    got_tasks = {t.task_id: (type(t).__name__, set(t.upstream_task_ids), [o.uri for o in t.outlets]) for t in dag.tasks}
+    got_tasks = {
+        t.task_id: (type(t).__name__, set(t.upstream_task_ids), [outlet_id(o) for o in t.outlets]) for t in dag.tasks
+    }
     assert got_tasks == want["tasks"]
     for key, value in want["default_args"].items():
         assert dag.default_args[key] == value, key
