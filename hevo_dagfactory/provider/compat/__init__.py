@@ -63,7 +63,15 @@ from hevo_dagfactory.provider.compat.taskstate import (
     retry_after_failed_try,
     task_left_deferred,
 )
-from hevo_dagfactory.provider.compat.testing import add_dag_to_bag, dag_bag_class, sync_dag_bag_to_db
+from hevo_dagfactory.provider.compat.testing import (
+    add_dag_to_bag,
+    asset_events,
+    dag_bag_class,
+    dags_due_on_assets,
+    sync_dag_bag_to_db,
+    task_xcoms,
+    unpause,
+)
 from hevo_dagfactory.provider.compat.version import (
     AIRFLOW_3,
     AIRFLOW_MAJOR_MINOR,
@@ -112,9 +120,11 @@ __all__ = [
     "add_dag_to_bag",
     "aget_connection",
     "aget_extra_dejson",
+    "asset_events",
     "check_dag_like_dagbag",
     "conf",
     "dag_bag_class",
+    "dags_due_on_assets",
     "get_current_context",
     "get_parsing_context",
     "get_xcom_value",
@@ -126,5 +136,7 @@ __all__ = [
     "stack_profile",
     "sync_dag_bag_to_db",
     "task_left_deferred",
+    "task_xcoms",
     "timezone",
+    "unpause",
 ]

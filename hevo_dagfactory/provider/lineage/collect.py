@@ -35,13 +35,16 @@ LOADED_STATUSES = frozenset({"COMPLETED", "COMPLETED_WITH_FAILURES", "SUCCESS", 
 def loaded(obj: HevoObject, job_status: str | None) -> bool:
     """Did this object's data land in the destination in this job? (Its output and its Asset event.)
 
-    Yes when its own status says it completed (with or without failures) or it loaded events; an object
-    without a status (Hevo's job-object shape is LOW confidence) counts when the whole job COMPLETED and the
-    object shows no failure.
+    Yes when its own status says it completed, with or without failures. An object without a status (Hevo's
+    job-object shape is LOW confidence) counts when it loaded events, or when the whole job COMPLETED and the
+    object shows no failure. Any other status (FAILED, CANCELLED, one we do not know) does not: an Asset
+    event claims fresh data.
     """
-    if obj.status in LOADED_STATUSES or (obj.events_loaded or 0) > 0:
+    if obj.status in LOADED_STATUSES:
         return True
-    return obj.status is None and not obj.failed and (job_status or "").upper() == "COMPLETED"
+    if obj.status is None:
+        return (obj.events_loaded or 0) > 0 or (not obj.failed and (job_status or "").upper() == "COMPLETED")
+    return False
 
 
 def dataset_name(parts: list[str], kind: naming.Kind | None) -> str:
