@@ -14,6 +14,7 @@ modules loaded).
 
 from __future__ import annotations
 
+import importlib
 import importlib.abc
 import json
 import sys
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 HIDDEN = "airflow.providers.openlineage"
+DISTRIBUTION = "apache-airflow-providers-openlineage"
 
 
 class HideProvider(importlib.abc.MetaPathFinder):
@@ -31,6 +33,22 @@ class HideProvider(importlib.abc.MetaPathFinder):
         if name == HIDDEN or name.startswith(HIDDEN + "."):
             raise ModuleNotFoundError(f"No module named {name!r} (hidden by the test)", name=name)
         return None
+
+
+def hide_provider() -> None:
+    """Neither importable nor listed: Airflow finds providers through the installed distributions' entry points."""
+    sys.meta_path.insert(0, HideProvider())
+    for module_name in ("importlib.metadata", "importlib_metadata"):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        listed = module.distributions
+
+        def distributions(*args: Any, _listed: Any = listed, **kwargs: Any) -> Any:
+            return (d for d in _listed(*args, **kwargs) if (d.metadata["Name"] or "").lower() != DISTRIBUTION)
+
+        module.distributions = distributions
 
 
 def hand_written(spec: dict[str, Any]) -> list[Any]:
@@ -94,7 +112,7 @@ def run(dag: Any) -> dict[str, Any]:
 def main(spec_path: str) -> None:
     spec = json.loads(Path(spec_path).read_text())
     if spec.get("hide_provider"):
-        sys.meta_path.insert(0, HideProvider())
+        hide_provider()
     from hevo_dagfactory.provider.compat import dags_due_on_assets, unpause
 
     dags = load(spec)
