@@ -81,6 +81,12 @@ WORKFLOWS: dict[str, str] = {
           - id: hello
             bash: echo "a good workflow next to a broken file"
     """,
+    "e2e_lineage": """
+        syncs:
+          - {id: ok, pipeline_id: 910801}
+          - {id: warned, pipeline_id: 910802, on_completed_with_failures: warn}
+          - {id: failed, pipeline_id: 910803}
+    """,
     "e2e_secret": """
         syncs:
           - id: sync

@@ -8,6 +8,7 @@ with Airflow's OpenLineage provider writing to a file as a deployment would conf
 - ``lineage_bad`` (YAML): completed with failures tolerated (``warn``), completed with failures failing the
   task, and a FAILED job;
 - ``lineage_split`` (Python): ``wait_for_completion=False`` followed by the deferrable ``HevoJobSensor``;
+- ``lineage_degraded`` (YAML): a sync whose job objects Hevo refuses to list;
 
 and two workflows scheduled on table Assets, one of a table the first DAG loads and one of a table nobody
 loads. Each test reads one part of what that run left.
@@ -64,6 +65,8 @@ PIPELINES = {
         object_errors={"returns": "Malformed CSV row 17"},
     ),
     8107: PipelineScript(job_duration_s=1.0, source_type="HUBSPOT", tables=["contacts"]),
+    # Hevo refuses every read of the job's objects: lineage has no tables, the task must not care
+    8108: PipelineScript(tables=["public.orders"], fail_next=50, fail_status=404, faults_on="objects"),
 }
 WORKFLOWS = {
     "lineage_ok": HEAD
@@ -78,6 +81,7 @@ WORKFLOWS = {
   - {id: cwf, pipeline_id: 8105}
   - {id: failed, pipeline_id: 8106}
 """,
+    "lineage_degraded": HEAD + "syncs:\n  - {id: shop, pipeline_id: 8108}\n",
     "lineage_on_orders": HEAD.replace("schedule: null", f'schedule: {{assets: ["{ORDERS}"]}}')
     + "steps:\n  - {id: report, bash: {command: echo orders landed}}\n",
     "lineage_on_never": HEAD.replace(
@@ -98,7 +102,7 @@ def child(lineage_sim, tmp_path_factory):
     spec = {
         "workflows": str(tmp / "workflows"),
         "split": 8107,
-        "runs": ["lineage_ok", "lineage_bad", "lineage_split"],
+        "runs": ["lineage_ok", "lineage_bad", "lineage_split", "lineage_degraded"],
         "unpause": ["lineage_on_orders", "lineage_on_never"],
     }
     return run_in_child(tmp, url, spec, openlineage=True)
@@ -275,6 +279,17 @@ def test_the_result_carries_the_lineage_and_the_start_keeps_the_pipeline_without
     ends = xcoms["hevo_pipeline_ends"]
     assert ends["source"]["location"] == {"host": "shop-db.internal", "port": "5432", "database": "shop"}
     assert ends["destination"]["location"]["account"] == "acme-prod"
+
+
+def test_lineage_that_cannot_be_read_costs_the_tables_not_the_task(child):
+    run = child.run("lineage_degraded")
+    assert run["states"] == {"shop": "success"}
+    (complete,) = child.of("lineage_degraded", "shop", "COMPLETE")
+    assert complete["inputs"] == [] and complete["outputs"] == []
+    facet = hevo_facet(complete)
+    assert facet["status"] == "COMPLETED" and "HevoNotFound" in facet["lineageError"]
+    assert "HevoNotFound" in run["xcoms"]["shop"]["hevo_result"]["lineage"]["error"]
+    assert [e["uri"] for e in run["asset_events"]] == ["hevo://eu/pipelines/8108"]  # the pipeline, no tables
 
 
 def test_events_are_valid_openlineage_and_carry_no_secret(child):

@@ -180,3 +180,14 @@ def test_the_fallback_namespaces():
     assert naming.hevo_authority("EU", "https://us.hevodata.com") == "eu"
     assert naming.hevo_authority(None, "https://us2.hevodata.com") == "us2"
     assert naming.hevo_authority(None, "http://127.0.0.1:8080") == "127.0.0.1:8080"
+
+
+def test_airflows_own_uri_rules_accept_the_form_and_give_back_the_same_dataset():
+    """With the Postgres provider installed, Airflow checks postgres:// Asset URIs (AIP-60): it refuses the
+    dotted OpenLineage form and turns ours back into exactly the dataset our events name."""
+    handler = pytest.importorskip("airflow.providers.postgres.assets.postgres", reason="needs the Postgres provider")
+    uri = naming.asset_uri("postgres://db.internal:5433", ["shop", "public", "orders"])
+    dataset = handler.convert_asset_to_openlineage(Asset(uri=uri), None)
+    assert (dataset.namespace, dataset.name) == ("postgres://db.internal:5433", "shop.public.orders")
+    with pytest.raises(ValueError, match="database, schema, and table"):
+        Asset(uri="postgres://db.internal:5433/shop.public.orders")
