@@ -26,6 +26,14 @@ REPO = Path(__file__).resolve().parents[2]
 API_KEY = "lineage-key"
 API_SECRET = "lineage-secret-7Qx2"  # must never appear in an event, an XCom or a log line
 CHILD_TIMEOUT_S = 900
+#: The head of every workflow of these tests (region eu names the hevo:// datasets and Assets).
+HEAD = """\
+schedule: null
+start_date: 2026-01-01
+hevo: {region: eu}
+defaults: {retries: 0, retry_delay: 1s}
+sync_defaults: {poll_interval: 1s}
+"""
 
 
 @dataclass

@@ -22,7 +22,7 @@ import pytest
 
 from hevo_dagfactory.simulator import PipelineScript
 
-from .conftest import API_SECRET, run_in_child, write_workflow
+from .conftest import API_SECRET, HEAD, run_in_child, write_workflow
 from .olschema import validation_errors
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("airflow_db")]
@@ -30,13 +30,6 @@ pytest.importorskip("airflow.providers.openlineage", reason="needs apache-airflo
 
 SOURCE_PASSWORD = "pg-pass-Zr81"  # in the source's config as Hevo sends it: must be dropped on reading
 ORDERS = "snowflake://acme-prod/ANALYTICS/HEVO_RAW/ORDERS"
-HEAD = """\
-schedule: null
-start_date: 2026-01-01
-hevo: {region: eu}
-defaults: {retries: 0, retry_delay: 1s}
-sync_defaults: {poll_interval: 1s}
-"""
 PIPELINES = {
     8101: PipelineScript(
         job_duration_s=1.0,

@@ -14,19 +14,11 @@ import pytest
 
 from hevo_dagfactory.simulator import PipelineScript
 
-from .conftest import run_in_child, write_workflow
+from .conftest import HEAD, run_in_child, write_workflow
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("airflow_db")]
 
-WORKFLOW = """\
-schedule: null
-start_date: 2026-01-01
-hevo: {region: eu}
-defaults: {retries: 0, retry_delay: 1s}
-sync_defaults: {poll_interval: 1s}
-syncs:
-  - {id: shop, pipeline_id: 8201}
-"""
+WORKFLOW = HEAD + "syncs:\n  - {id: shop, pipeline_id: 8201}\n"
 
 
 @pytest.fixture(scope="module")
