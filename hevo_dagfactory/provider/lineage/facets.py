@@ -65,17 +65,13 @@ class HevoJobRunFacet(RunFacet):
 
 
 def _failed(result: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The failing objects the task named (``failed_objects.add_failed_objects``), in the facet's spelling."""
     named = result.get("failed_objects")
     if not named:
         return None
-    keys = {"object": "object", "destination": "destination", "status": "status", "error": "error"}
-    out = []
-    for obj in named:
-        item = {field: obj.get(key) for key, field in keys.items() if obj.get(key) is not None}
-        if obj.get("events_failed") is not None:
-            item["eventsFailed"] = obj["events_failed"]
-        out.append(item)
-    return out
+    spelling = {"object": "object", "destination": "destination", "status": "status", "error": "error"}
+    spelling["events_failed"] = "eventsFailed"
+    return [{spelling[k]: v for k, v in obj.items() if k in spelling and v is not None} for obj in named]
 
 
 def run_facet(pipeline_id: Any, action: str | None, result: dict[str, Any] | None) -> HevoJobRunFacet:
