@@ -13,13 +13,20 @@ import sys
 
 # command -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "validate": ("hevo_dagfactory.spec.commands.validate", "check workflow files (schema + semantics)"),
+    "validate": (
+        "hevo_dagfactory.spec.commands.validate",
+        "check workflow files (schema + semantics; --online: ask Hevo)",
+    ),
     "schema": ("hevo_dagfactory.spec.commands.schema", "print the workflow JSON Schema"),
     "show": ("hevo_dagfactory.spec.commands.show", "print the task graph of a workflow file"),
     "new": ("hevo_dagfactory.spec.commands.new", "write a valid starter workflow file"),
     "simulator": ("hevo_dagfactory.simulator.cli", "run the local Hevo API simulator on 127.0.0.1"),
     "demo": ("hevo_dagfactory.demo.cli", "run the example workflows in a real local Airflow"),
 }
+
+
+#: ``validate --online`` runs here instead (the spec layer never talks to Hevo).
+ONLINE_MODULE = "hevo_dagfactory.online.command"
 
 
 def _top_parser() -> argparse.ArgumentParser:
@@ -60,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(rest)
     except SystemExit as exc:
         return int(exc.code or 0)
+    if getattr(args, "online", False):  # validate --online talks to Hevo: a layer above spec, loaded only now
+        module = importlib.import_module(ONLINE_MODULE)
     try:
         return int(module.run(args) or 0)
     except KeyboardInterrupt:

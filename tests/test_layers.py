@@ -44,6 +44,14 @@ BANNED = {
         "hevo_dagfactory.demo",
     ),
     "provider": ("hevo_dagfactory.spec", "hevo_dagfactory.factory", "hevo_dagfactory.demo"),
+    # validate --online: above spec and hevo, below nothing that imports Airflow
+    "online": (
+        "airflow",
+        "hevo_dagfactory.provider",
+        "hevo_dagfactory.factory",
+        "hevo_dagfactory.simulator",
+        "hevo_dagfactory.demo",
+    ),
     "factory": ("hevo_dagfactory.demo",),
     # The harness asks compat.stack_profile() in a child process; importing provider or factory would import
     # Airflow into the caller's process (and read its configuration).

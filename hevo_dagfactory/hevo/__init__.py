@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs only; at runtime see __getattr__
     from .aclient import AsyncEdgeClient
     from .budget import RateBudget, budget_for, reset_budgets
     from .client import EdgeClient
+    from .discovery import DiscoveryPolicy
     from .errors import (
         HevoAuthError,
         HevoBadRequest,
@@ -27,15 +28,16 @@ if TYPE_CHECKING:  # for type checkers and IDEs only; at runtime see __getattr__
         HevoJobNotFound,
         HevoNotFound,
         HevoPermissionError,
+        HevoPipelineNotReady,
         HevoRateLimited,
         HevoServerError,
         HevoTransportError,
         is_transient,
     )
     from .models import RESYNC_JOB_TYPES, Job, JobOutcome, JobPage, StartedJob, classify, expected_job_types
+    from .objects import HevoObject, Namespace, ObjectPage
     from .regions import REGIONS, base_url
     from .retry import RetryPolicy, parse_retry_after
-    from .start import DiscoveryPolicy
 
 #: module → the public names it defines (heavy ones: ``aclient`` aiohttp, ``client`` requests,
 #: ``retry`` tenacity).
@@ -51,22 +53,44 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "HevoJobNotFound",
         "HevoNotFound",
         "HevoPermissionError",
+        "HevoPipelineNotReady",
         "HevoRateLimited",
         "HevoServerError",
         "HevoTransportError",
         "is_transient",
     ),
     "models": ("RESYNC_JOB_TYPES", "Job", "JobOutcome", "JobPage", "StartedJob", "classify", "expected_job_types"),
+    "objects": ("HevoObject", "Namespace", "ObjectPage"),
     "regions": ("REGIONS", "base_url"),
     "retry": ("RetryPolicy", "parse_retry_after"),
-    "start": ("DiscoveryPolicy",),
+    "discovery": ("DiscoveryPolicy",),
 }
 _LAZY: dict[str, str] = {name: module for module, names in _MODULES.items() for name in names}
 
 #: Submodules the eager ``__init__`` used to import as a side effect; they stay reachable as
 #: attributes of the package without an explicit ``import``.
 _SUBMODULES = frozenset(
-    {"aclient", "base", "budget", "client", "endpoints", "errors", "models", "regions", "retry", "start"}
+    {
+        "aclient",
+        "attach",
+        "base",
+        "budget",
+        "client",
+        "connection",
+        "discovery",
+        "endpoints",
+        "errors",
+        "flow",
+        "joblist",
+        "models",
+        "objects",
+        "preflight",
+        "refusal",
+        "regions",
+        "resync",
+        "retry",
+        "start",
+    }
 )
 
 __all__ = [
@@ -81,13 +105,17 @@ __all__ = [
     "HevoJobInProgress",
     "HevoJobNotFound",
     "HevoNotFound",
+    "HevoObject",
     "HevoPermissionError",
+    "HevoPipelineNotReady",
     "HevoRateLimited",
     "HevoServerError",
     "HevoTransportError",
     "Job",
     "JobOutcome",
     "JobPage",
+    "Namespace",
+    "ObjectPage",
     "RateBudget",
     "RetryPolicy",
     "StartedJob",

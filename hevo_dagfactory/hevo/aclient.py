@@ -8,16 +8,23 @@ the loop they were created in) and closed by ``async with`` or :meth:`aclose`.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from typing import Any
+import time
+from collections.abc import AsyncIterator, Callable, Generator
+from typing import Any, TypeVar
 
 import aiohttp
 
 from . import endpoints as ep
 from .base import ClientConfig
-from .errors import HevoError, transport_error
+from .completion import CompletionWatch
+from .drive import NoAnswer, adrive
+from .errors import transport_error
 from .models import Job, JobPage, StartedJob
-from .start import Sleep, start_job_flow
+from .objects import HevoObject, ObjectPage
+from .start import start_job_flow
+from .wait import JobWatch, WaitPolicy, WaitResult, Watch, wait_flow
+
+T = TypeVar("T")
 
 
 class AsyncEdgeClient(ClientConfig):
@@ -109,18 +116,55 @@ class AsyncEdgeClient(ClientConfig):
     async def list_jobs(self, pipeline_id: Any, limit: int = 10, cursor: str | None = None) -> JobPage:
         return await self.call(ep.list_jobs(pipeline_id, limit, cursor))
 
-    async def iter_jobs(
-        self, pipeline_id: Any, page_size: int = 50, max_pages: int | None = None
-    ) -> AsyncIterator[Job]:
+    async def pages(
+        self, make_call: Callable[[str | None], ep.ApiCall], max_pages: int | None = None
+    ) -> AsyncIterator[Any]:
+        """Every page of a cursor-paged list: ``make_call(cursor)`` describes one page's request."""
         cursor, pages = None, 0
         while True:
-            page = await self.list_jobs(pipeline_id, limit=page_size, cursor=cursor)
-            for job in page.jobs:
-                yield job
+            page = await self.call(make_call(cursor))
+            yield page
             pages += 1
             if not page.has_more or not page.next_cursor or (max_pages is not None and pages >= max_pages):
                 return
             cursor = page.next_cursor
+
+    async def iter_jobs(
+        self, pipeline_id: Any, page_size: int = 50, max_pages: int | None = None
+    ) -> AsyncIterator[Job]:
+        async for page in self.pages(lambda cursor: ep.list_jobs(pipeline_id, page_size, cursor), max_pages):
+            for job in page.jobs:
+                yield job
+
+    async def list_job_objects(
+        self, pipeline_id: Any, job_id: Any, limit: int = ep.MAX_PAGE_SIZE, cursor: str | None = None
+    ) -> ObjectPage:
+        return await self.call(ep.list_job_objects(pipeline_id, job_id, limit, cursor))
+
+    async def iter_job_objects(
+        self, pipeline_id: Any, job_id: Any, page_size: int = ep.MAX_PAGE_SIZE, max_pages: int | None = None
+    ) -> AsyncIterator[HevoObject]:
+        def page(cursor: str | None) -> ep.ApiCall:
+            return ep.list_job_objects(pipeline_id, job_id, page_size, cursor)
+
+        async for one in self.pages(page, max_pages):
+            for obj in one.objects:
+                yield obj
+
+    async def list_pipeline_objects(
+        self, pipeline_id: Any, limit: int = ep.MAX_PAGE_SIZE, cursor: str | None = None
+    ) -> ObjectPage:
+        return await self.call(ep.list_pipeline_objects(pipeline_id, limit, cursor))
+
+    async def iter_pipeline_objects(
+        self, pipeline_id: Any, page_size: int = ep.MAX_PAGE_SIZE, max_pages: int | None = None
+    ) -> AsyncIterator[HevoObject]:
+        def page(cursor: str | None) -> ep.ApiCall:
+            return ep.list_pipeline_objects(pipeline_id, page_size, cursor)
+
+        async for one in self.pages(page, max_pages):
+            for obj in one.objects:
+                yield obj
 
     async def get_job(self, pipeline_id: Any, job_id: Any) -> Job:
         return await self.call(ep.get_job(pipeline_id, job_id))
@@ -148,28 +192,80 @@ class AsyncEdgeClient(ClientConfig):
         since_ms: int | None = None,
     ) -> StartedJob:
         """Start (or attach to) a job without ever starting two; see :mod:`.start` for the rules."""
-        flow = start_job_flow(
+        return await self.run_flow(
+            start_job_flow(
+                pipeline_id,
+                action=action,
+                job_type=job_type,
+                resync_mode=resync_mode,
+                if_running=if_running,
+                attach_only=attach_only,
+                since_ms=since_ms,
+                discovery=self.discovery,
+            )
+        )
+
+    async def run_flow(self, flow: Generator[Any, Any, T]) -> T:
+        """Drive a flow written once for both clients (see ``EdgeClient.run_flow``), sleeping with
+        ``asyncio.sleep`` so the event loop never blocks (:func:`~.drive.adrive`)."""
+        return await adrive(flow, self.call)
+
+    async def wait(
+        self, watch: Watch, *, deadline: float | None = None, policy: WaitPolicy | None = None, logger: Any = None
+    ) -> WaitResult:
+        """Look until ``watch`` sees the end, the ``deadline`` (epoch seconds) passes or an error ends it.
+
+        See :mod:`.wait` for the rules. Nothing awaited runs past the deadline: each call, with its
+        retries, ``Retry-After`` pauses and rate-budget waits, is cut there (``asyncio.wait_for``).
+        """
+        flow = wait_flow(watch, deadline=deadline, policy=policy, logger=logger)
+        return await adrive(flow, self._send_before(deadline))
+
+    async def wait_for_job(
+        self,
+        pipeline_id: Any,
+        job_id: str,
+        *,
+        deadline: float | None = None,
+        policy: WaitPolicy | None = None,
+        logger: Any = None,
+    ) -> WaitResult:
+        """Wait for one job to reach a terminal status (:meth:`wait` of a :class:`~.wait.JobWatch`)."""
+        return await self.wait(JobWatch(pipeline_id, job_id), deadline=deadline, policy=policy, logger=logger)
+
+    async def wait_for_completion(
+        self,
+        pipeline_id: Any,
+        after_ms: int,
+        *,
+        job_type: str | None = None,
+        accept_completed_with_failures: bool = False,
+        deadline: float | None = None,
+        policy: WaitPolicy | None = None,
+        logger: Any = None,
+    ) -> WaitResult:
+        """Wait, starting nothing, for a job of the type that completes after ``after_ms`` (epoch ms).
+
+        For pipelines Hevo schedules itself; the rules are in :mod:`.completion`.
+        """
+        watch = CompletionWatch(
             pipeline_id,
-            action=action,
+            after_ms,
             job_type=job_type,
-            resync_mode=resync_mode,
-            if_running=if_running,
-            attach_only=attach_only,
-            since_ms=since_ms,
+            accept_completed_with_failures=accept_completed_with_failures,
             discovery=self.discovery,
         )
-        value: Any = None
-        error: HevoError | None = None
-        while True:
+        return await self.wait(watch, deadline=deadline, policy=policy, logger=logger)
+
+    def _send_before(self, deadline: float | None) -> Any:
+        """``call``, cut at ``deadline``: the flow gets :class:`~.drive.NoAnswer` when the time is up."""
+
+        async def send(call: ep.ApiCall) -> Any:
+            if deadline is None:
+                return await self.call(call)
             try:
-                op = flow.throw(error) if error is not None else flow.send(value)
-            except StopIteration as stop:
-                return stop.value
-            value, error = None, None
-            if isinstance(op, Sleep):
-                await asyncio.sleep(op.seconds)
-                continue
-            try:
-                value = await self.call(op)
-            except HevoError as exc:
-                error = exc
+                return await asyncio.wait_for(self.call(call), max(deadline - time.time(), 0.0))
+            except asyncio.TimeoutError:  # the client turns its own timeouts into HevoTransportError
+                raise NoAnswer(f"{call.method} {self.url(call.path)} got no answer before the deadline") from None
+
+        return send

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Generator, Iterator
+from typing import Any, TypeVar
 
 import requests
 
 from . import endpoints as ep
 from .base import ClientConfig
-from .errors import HevoError, transport_error
+from .completion import CompletionWatch
+from .drive import drive
+from .errors import transport_error
 from .models import Job, JobPage, StartedJob
-from .start import Sleep, start_job_flow
+from .objects import HevoObject, ObjectPage
+from .start import start_job_flow
+from .wait import JobWatch, WaitPolicy, WaitResult, Watch, wait_flow
+
+T = TypeVar("T")
 
 
 class EdgeClient(ClientConfig):
@@ -95,16 +100,45 @@ class EdgeClient(ClientConfig):
     def list_jobs(self, pipeline_id: Any, limit: int = 10, cursor: str | None = None) -> JobPage:
         return self.call(ep.list_jobs(pipeline_id, limit, cursor))
 
-    def iter_jobs(self, pipeline_id: Any, page_size: int = 50, max_pages: int | None = None) -> Iterator[Job]:
-        """Every job, following cursors (bounded by ``max_pages`` if given)."""
+    def pages(self, make_call: Callable[[str | None], ep.ApiCall], max_pages: int | None = None) -> Iterator[Any]:
+        """Every page of a cursor-paged list: ``make_call(cursor)`` describes one page's request."""
         cursor, pages = None, 0
         while True:
-            page = self.list_jobs(pipeline_id, limit=page_size, cursor=cursor)
-            yield from page.jobs
+            page = self.call(make_call(cursor))
+            yield page
             pages += 1
             if not page.has_more or not page.next_cursor or (max_pages is not None and pages >= max_pages):
                 return
             cursor = page.next_cursor
+
+    def iter_jobs(self, pipeline_id: Any, page_size: int = 50, max_pages: int | None = None) -> Iterator[Job]:
+        """Every job, following cursors (bounded by ``max_pages`` if given)."""
+        for page in self.pages(lambda cursor: ep.list_jobs(pipeline_id, page_size, cursor), max_pages):
+            yield from page.jobs
+
+    def list_job_objects(
+        self, pipeline_id: Any, job_id: Any, limit: int = ep.MAX_PAGE_SIZE, cursor: str | None = None
+    ) -> ObjectPage:
+        return self.call(ep.list_job_objects(pipeline_id, job_id, limit, cursor))
+
+    def iter_job_objects(
+        self, pipeline_id: Any, job_id: Any, page_size: int = ep.MAX_PAGE_SIZE, max_pages: int | None = None
+    ) -> Iterator[HevoObject]:
+        """Every object the job processed, with its status and error in that job."""
+        for page in self.pages(lambda cursor: ep.list_job_objects(pipeline_id, job_id, page_size, cursor), max_pages):
+            yield from page.objects
+
+    def list_pipeline_objects(
+        self, pipeline_id: Any, limit: int = ep.MAX_PAGE_SIZE, cursor: str | None = None
+    ) -> ObjectPage:
+        return self.call(ep.list_pipeline_objects(pipeline_id, limit, cursor))
+
+    def iter_pipeline_objects(
+        self, pipeline_id: Any, page_size: int = ep.MAX_PAGE_SIZE, max_pages: int | None = None
+    ) -> Iterator[HevoObject]:
+        """Every object of the pipeline (source objects and the destination tables they load into)."""
+        for page in self.pages(lambda cursor: ep.list_pipeline_objects(pipeline_id, page_size, cursor), max_pages):
+            yield from page.objects
 
     def get_job(self, pipeline_id: Any, job_id: Any) -> Job:
         return self.call(ep.get_job(pipeline_id, job_id))
@@ -132,28 +166,67 @@ class EdgeClient(ClientConfig):
         since_ms: int | None = None,
     ) -> StartedJob:
         """Start (or attach to) a job without ever starting two; see :mod:`.start` for the rules."""
-        flow = start_job_flow(
+        return self.run_flow(
+            start_job_flow(
+                pipeline_id,
+                action=action,
+                job_type=job_type,
+                resync_mode=resync_mode,
+                if_running=if_running,
+                attach_only=attach_only,
+                since_ms=since_ms,
+                discovery=self.discovery,
+            )
+        )
+
+    def run_flow(self, flow: Generator[Any, Any, T]) -> T:
+        """Drive a flow written once for both clients: send each :class:`~.endpoints.ApiCall` it yields
+        (with the retry policy and the budget) and sleep for each ``Sleep``; a ``HevoError`` is thrown
+        back into the flow. Returns the flow's return value (:func:`~.drive.drive`)."""
+        return drive(flow, self.call)
+
+    def wait(
+        self, watch: Watch, *, deadline: float | None = None, policy: WaitPolicy | None = None, logger: Any = None
+    ) -> WaitResult:
+        """Look until ``watch`` sees the end, the ``deadline`` (epoch seconds) passes or an error ends it.
+
+        See :mod:`.wait` for the rules. The deadline is checked between calls; one call may outlive it by
+        its own retries (the provider's worker-side poll also abandons a call at the deadline).
+        """
+        return self.run_flow(wait_flow(watch, deadline=deadline, policy=policy, logger=logger))
+
+    def wait_for_job(
+        self,
+        pipeline_id: Any,
+        job_id: str,
+        *,
+        deadline: float | None = None,
+        policy: WaitPolicy | None = None,
+        logger: Any = None,
+    ) -> WaitResult:
+        """Wait for one job to reach a terminal status (:meth:`wait` of a :class:`~.wait.JobWatch`)."""
+        return self.wait(JobWatch(pipeline_id, job_id), deadline=deadline, policy=policy, logger=logger)
+
+    def wait_for_completion(
+        self,
+        pipeline_id: Any,
+        after_ms: int,
+        *,
+        job_type: str | None = None,
+        accept_completed_with_failures: bool = False,
+        deadline: float | None = None,
+        policy: WaitPolicy | None = None,
+        logger: Any = None,
+    ) -> WaitResult:
+        """Wait, starting nothing, for a job of the type that completes after ``after_ms`` (epoch ms).
+
+        For pipelines Hevo schedules itself; the rules are in :mod:`.completion`.
+        """
+        watch = CompletionWatch(
             pipeline_id,
-            action=action,
+            after_ms,
             job_type=job_type,
-            resync_mode=resync_mode,
-            if_running=if_running,
-            attach_only=attach_only,
-            since_ms=since_ms,
+            accept_completed_with_failures=accept_completed_with_failures,
             discovery=self.discovery,
         )
-        value: Any = None
-        error: HevoError | None = None
-        while True:
-            try:
-                op = flow.throw(error) if error is not None else flow.send(value)
-            except StopIteration as stop:
-                return stop.value
-            value, error = None, None
-            if isinstance(op, Sleep):
-                time.sleep(op.seconds)
-                continue
-            try:
-                value = self.call(op)
-            except HevoError as exc:
-                error = exc
+        return self.wait(watch, deadline=deadline, policy=policy, logger=logger)

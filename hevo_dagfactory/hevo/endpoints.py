@@ -13,10 +13,13 @@ from typing import Any
 from urllib.parse import quote
 
 from .models import Job, JobPage
+from .objects import ObjectPage
 
 EDGE = "/api/v1"
 CLASSIC = "/api/public/v2.0"
 RESYNC_MODES = ("EVOLVE_AND_MERGE", "DROP_AND_LOAD")
+#: The two documented resync bodies, the one Hevo's newest provider code sends first.
+RESYNC_BODY_SHAPES = ("resync_mode", "drop_and_load")
 MAX_PAGE_SIZE = 100
 
 
@@ -53,12 +56,27 @@ def sync_now(pipeline_id: Any) -> ApiCall:
     return ApiCall("POST", f"{EDGE}/pipelines/{_seg(pipeline_id)}/actions/sync-now", idempotent=False)
 
 
-def resync(pipeline_id: Any, resync_mode: str = "EVOLVE_AND_MERGE") -> ApiCall:
+def resync_body(resync_mode: str, body_shape: str = "resync_mode") -> dict[str, Any]:
+    """The resync body in one of the two documented shapes (hevo/resync.py says why there are two).
+
+    ``{"resync_mode": "DROP_AND_LOAD"}`` and ``{"drop_and_load": true}`` ask for the same thing.
+    """
     mode = str(resync_mode).strip().upper()
     if mode not in RESYNC_MODES:
         raise ValueError(f"unknown resync_mode {resync_mode!r}; use one of {', '.join(RESYNC_MODES)}.")
+    if body_shape == "resync_mode":
+        return {"resync_mode": mode}
+    if body_shape == "drop_and_load":
+        return {"drop_and_load": mode == "DROP_AND_LOAD"}
+    raise ValueError(f"unknown resync body shape {body_shape!r}; use one of {', '.join(RESYNC_BODY_SHAPES)}.")
+
+
+def resync(pipeline_id: Any, resync_mode: str = "EVOLVE_AND_MERGE", body_shape: str = "resync_mode") -> ApiCall:
     return ApiCall(
-        "POST", f"{EDGE}/pipelines/{_seg(pipeline_id)}/actions/resync", json={"resync_mode": mode}, idempotent=False
+        "POST",
+        f"{EDGE}/pipelines/{_seg(pipeline_id)}/actions/resync",
+        json=resync_body(resync_mode, body_shape),
+        idempotent=False,
     )
 
 
@@ -78,6 +96,23 @@ def disable_pipeline(pipeline_id: Any, cancel_active_jobs: bool = False) -> ApiC
 def list_jobs(pipeline_id: Any, limit: int = 10, cursor: str | None = None) -> ApiCall:
     return ApiCall(
         "GET", f"{EDGE}/pipelines/{_seg(pipeline_id)}/jobs", params=_page(limit, cursor), parse=JobPage.from_api
+    )
+
+
+def list_job_objects(pipeline_id: Any, job_id: Any, limit: int = MAX_PAGE_SIZE, cursor: str | None = None) -> ApiCall:
+    """The objects (tables) a job processed, each with its status and error in that job."""
+    return ApiCall(
+        "GET",
+        f"{EDGE}/pipelines/{_seg(pipeline_id)}/jobs/{_seg(job_id)}/objects",
+        params=_page(limit, cursor),
+        parse=ObjectPage.from_api,
+    )
+
+
+def list_pipeline_objects(pipeline_id: Any, limit: int = MAX_PAGE_SIZE, cursor: str | None = None) -> ApiCall:
+    """The pipeline's objects: source objects and the destination tables they load into."""
+    return ApiCall(
+        "GET", f"{EDGE}/pipelines/{_seg(pipeline_id)}/objects", params=_page(limit, cursor), parse=ObjectPage.from_api
     )
 
 

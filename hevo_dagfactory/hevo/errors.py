@@ -10,10 +10,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-_MAX_BODY = 500
+from .refusal import REFUSAL_STATUSES, means_job_in_progress
 
-#: Substrings Hevo uses when sync-now is refused because a job already runs (old API: HTTP 500, newer: 409).
-JOB_IN_PROGRESS_MARKERS = ("job is in progress", "job already", "job in progress")
+_MAX_BODY = 500
 
 
 def redact(text: str, *secrets: str | None) -> str:
@@ -66,7 +65,9 @@ class HevoError(Exception):
     def __str__(self) -> str:
         return self.message
 
-    def __reduce__(self):  # keep pickling (multiprocessing, Airflow's log shipping) working with kw-only args
+    def __reduce__(
+        self,
+    ) -> tuple[Any, ...]:  # keep pickling (multiprocessing, Airflow's log shipping) working with kw-only args
         return (_rebuild, (type(self), self.message, self.__dict__))
 
 
@@ -140,6 +141,19 @@ class HevoJobInProgress(HevoError):
         self.job = job
 
 
+class HevoPipelineNotReady(HevoError):
+    """The pre-flight check found a pipeline that cannot sync (paused, deleted, failed...); nothing was started.
+
+    ``pipeline_status`` is the status Hevo reported.
+    """
+
+    default_hint = "Resume or fix the pipeline in the Hevo UI, then run the sync again."
+
+    def __init__(self, message: str, *, pipeline_status: str | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.pipeline_status = pipeline_status
+
+
 class HevoJobNotFound(HevoError):
     """A sync was (probably) started but its job could not be found in the pipeline's jobs list."""
 
@@ -155,12 +169,6 @@ _BY_STATUS: dict[int, type[HevoError]] = {
 }
 
 
-def looks_like_job_in_progress(body: str | None) -> bool:
-    """True if a response body is Hevo's "a job is in progress" refusal (matched on the body, not the reason phrase)."""
-    text = (body or "").lower()
-    return any(marker in text for marker in JOB_IN_PROGRESS_MARKERS)
-
-
 def error_for_response(
     status: int,
     body: str | None,
@@ -173,7 +181,7 @@ def error_for_response(
 ) -> HevoError:
     """Build the typed error for a non-2xx answer. ``where`` names the credentials (e.g. "connection 'hevo_default'")."""
     body = redact(body or "", *secrets) if body is not None else None
-    if status in (409, 500, 503) and looks_like_job_in_progress(body):
+    if status in REFUSAL_STATUSES and means_job_in_progress(body):
         cls: type[HevoError] = HevoJobInProgress
     elif status in _BY_STATUS:
         cls = _BY_STATUS[status]

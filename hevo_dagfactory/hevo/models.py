@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import logging
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,8 @@ def expected_job_types(action: str, job_type: str | None = None) -> frozenset[st
     raise ValueError(f"unknown Hevo action {action!r}; use 'sync_now' or 'resync'.")
 
 
-def _int(value: Any) -> int | None:
+def to_int(value: Any) -> int | None:
+    """A number Hevo may send as int, float or numeric string; None for anything else."""
     if value is None or isinstance(value, bool):
         return None
     try:
@@ -103,10 +105,43 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def _str(value: Any) -> str | None:
+def to_epoch_ms(value: Any) -> int | None:
+    """A timestamp as epoch milliseconds: ISO 8601 text (one doc sample spells ``created_at`` so), or a
+    number (below 10^11 it is taken as seconds). None for anything unreadable."""
+    if isinstance(value, str) and value.strip() and not value.strip().lstrip("-").replace(".", "", 1).isdigit():
+        try:
+            stamp = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+        if stamp.tzinfo is None:
+            stamp = stamp.replace(tzinfo=timezone.utc)
+        return int(stamp.timestamp() * 1000)
+    number = to_int(value)
+    if number is None:
+        return None
+    return number * 1000 if abs(number) < 10**11 else number
+
+
+def to_str(value: Any) -> str | None:
     if value is None:
         return None
     return str(value)
+
+
+def page_parts(data: Any, what: str, item_keys: tuple[str, ...] = ("data",)) -> tuple[list[Any], str | None, bool]:
+    """(items, next_cursor, has_more) of one cursor-paged list answer (``{"data": [...], "has_more",
+    "next_cursor"}``; a bare list, ``pagination.next_cursor`` and other item keys are accepted too)."""
+    if isinstance(data, list):
+        items, cursor, more = data, None, False
+    elif isinstance(data, dict):
+        items = next((data[k] for k in item_keys if k in data), [])
+        cursor = data.get("next_cursor") or (data.get("pagination") or {}).get("next_cursor")
+        more = bool(data.get("has_more", cursor is not None))
+    else:
+        raise ValueError(f"expected a {what} page, got {type(data).__name__}")
+    if not isinstance(items, list):
+        raise ValueError(f"{what} page 'data' is not a list")
+    return items, to_str(cursor) if cursor else None, more and bool(cursor)
 
 
 @dataclass(frozen=True)
@@ -139,21 +174,26 @@ class Job:
         job_id = data.get("job_id", data.get("id"))
         if job_id in (None, ""):
             raise ValueError(f"job object without job_id: {sorted(data)[:10]}")
+        stats: dict[str, Any] = data["statistics"] if isinstance(data.get("statistics"), dict) else {}
+
+        def count(key: str) -> int | None:
+            return to_int(data[key] if key in data else stats.get(key))
+
         return cls(
             job_id=str(job_id),
             status=str(data.get("status") or MISSING_STATUS).strip().upper(),
-            type=_str(data.get("type", data.get("job_type"))),
-            created_ts=_int(data.get("created_ts")),
-            updated_ts=_int(data.get("updated_ts")),
-            duration_ms=_int(data.get("duration", data.get("duration_ms"))),
-            events_ingested=_int(data.get("events_ingested")),
-            events_loaded=_int(data.get("events_loaded")),
-            events_failed=_int(data.get("events_failed")),
-            objects_success=_int(data.get("objects_success")),
-            objects_failed=_int(data.get("objects_failed")),
-            objects_queued=_int(data.get("objects_queued")),
-            objects_skipped=_int(data.get("objects_skipped")),
-            billable_events=_int(data.get("billable_events")),
+            type=to_str(data.get("type", data.get("job_type"))),
+            created_ts=to_int(data.get("created_ts")) or to_epoch_ms(data.get("created_at")),
+            updated_ts=to_int(data.get("updated_ts")) or to_epoch_ms(data.get("updated_at")),
+            duration_ms=to_int(data.get("duration", data.get("duration_ms"))),
+            events_ingested=count("events_ingested"),
+            events_loaded=count("events_loaded"),
+            events_failed=count("events_failed"),
+            objects_success=count("objects_success"),
+            objects_failed=count("objects_failed"),
+            objects_queued=count("objects_queued"),
+            objects_skipped=count("objects_skipped"),
+            billable_events=count("billable_events"),
             raw=dict(data),
         )
 
@@ -183,20 +223,11 @@ class JobPage:
 
     @classmethod
     def from_api(cls, data: Any) -> JobPage:
-        if isinstance(data, list):
-            items, cursor, more = data, None, False
-        elif isinstance(data, dict):
-            items = data.get("data", data.get("jobs", []))
-            cursor = data.get("next_cursor") or (data.get("pagination") or {}).get("next_cursor")
-            more = bool(data.get("has_more", cursor is not None))
-        else:
-            raise ValueError(f"expected a jobs page, got {type(data).__name__}")
-        if not isinstance(items, list):
-            raise ValueError("jobs page 'data' is not a list")
+        items, cursor, more = page_parts(data, "jobs", ("data", "jobs"))
         jobs = [
             Job.from_api(item) for item in items if isinstance(item, dict) and (item.get("job_id") or item.get("id"))
         ]
-        return cls(jobs=jobs, next_cursor=_str(cursor) if cursor else None, has_more=more and bool(cursor))
+        return cls(jobs=jobs, next_cursor=cursor, has_more=more)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,9 @@ from typing import Any
 
 from hevo_dagfactory.hevo import JobOutcome, classify
 from hevo_dagfactory.provider.compat import AirflowException
+from hevo_dagfactory.provider.failed_objects import Reader, add_failed_objects, has_failed_objects, summary
 from hevo_dagfactory.provider.hooks.hevo import job_url
+from hevo_dagfactory.provider.links.job import XCOM_RESULT
 
 POLICIES = ("fail", "warn", "succeed")
 
@@ -63,6 +65,31 @@ def job_result(
     return result
 
 
+def conclude(
+    result: dict[str, Any],
+    policy: str,
+    log: logging.Logger | Any,
+    *,
+    objects: Reader | None = None,
+    ti: Any = None,
+) -> dict[str, Any]:
+    """End a wait on the worker, for every wait mode: name the failing tables, publish, judge.
+
+    For a FAILED / ``*_WITH_FAILURES`` job, ``objects`` (``failed_objects.reader(client, ...)``) is
+    read, best effort, into the result and the log. The final result goes to the XCom key
+    ``hevo_result`` (when ``ti`` is given) before the verdict, so it is there when the task fails too.
+    Returns the result or raises :class:`HevoJobFailed`, exactly as :func:`judge`.
+    """
+    if objects is not None and has_failed_objects(result.get("status")):
+        add_failed_objects(result, objects, log)
+    if ti is not None:
+        try:
+            ti.xcom_push(key=XCOM_RESULT, value=result)
+        except Exception as exc:  # noqa: BLE001 - publishing must not change the verdict
+            log.warning("Could not push the Hevo result to XCom: %s", exc)
+    return judge(result, policy, log)
+
+
 def judge(result: dict[str, Any], policy: str, log: logging.Logger | Any) -> dict[str, Any]:
     """Return ``result`` when the job counts as a success under ``policy``, else raise ``HevoJobFailed``.
 
@@ -83,8 +110,8 @@ def judge(result: dict[str, Any], policy: str, log: logging.Logger | Any) -> dic
             log.warning("%s; continuing because on_completed_with_failures=warn. See %s", detail, result.get("job_url"))
             return result
         raise HevoJobFailed(
-            f"{detail}. Inspect the failed objects at {result.get('job_url')}, fix them in Hevo, then clear this "
-            "task; set on_completed_with_failures to 'warn' or 'succeed' to let such runs pass."
+            f"{detail}.{summary(result)} Inspect the failed objects at {result.get('job_url')}, fix them in Hevo, "
+            "then clear this task; set on_completed_with_failures to 'warn' or 'succeed' to let such runs pass."
         )
     if outcome == JobOutcome.RUNNING.value:
         raise HevoJobFailed(
@@ -92,6 +119,7 @@ def judge(result: dict[str, Any], policy: str, log: logging.Logger | Any) -> dic
             f"the trigger. The job keeps running in Hevo: {result.get('job_url')}"
         )
     raise HevoJobFailed(
-        f"{where} ended with Hevo status {result.get('status')}. Check the job at {result.get('job_url')} "
-        "(source credentials, destination, pipeline state), fix the cause in Hevo, then clear this task to re-run."
+        f"{where} ended with Hevo status {result.get('status')}.{summary(result)} Check the job at "
+        f"{result.get('job_url')} (source credentials, destination, pipeline state), fix the cause in Hevo, then "
+        "clear this task to re-run."
     )

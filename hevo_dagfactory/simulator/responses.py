@@ -11,8 +11,6 @@ from typing import Any
 
 from aiohttp import web
 
-IN_PROGRESS_MESSAGE = "A job is in progress. To sync now you need to cancel the current job"
-
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     return web.Response(text=json.dumps(data), status=status, content_type="application/json", headers=headers)

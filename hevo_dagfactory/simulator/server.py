@@ -73,12 +73,21 @@ class Simulator:
     def run_now_posts(self, pipeline_id: Any) -> int:
         return self._count(pipeline_id, "run_now_posts")
 
+    def resync_bodies(self, pipeline_id: Any) -> list[Any]:
+        """The JSON bodies of the resync POSTs received, in order (refused ones included)."""
+        with self.state.lock:
+            pipe = self.state.pipelines.get(str(pipeline_id))
+            return list(pipe.resync_bodies) if pipe else []
+
     def jobs(self, pipeline_id: Any) -> list[dict[str, Any]]:
         """Every job of the pipeline as Hevo would show it now (hidden ones included), newest first."""
         now = time.time()
         with self.state.lock:
             pipe = self.state.pipelines.get(str(pipeline_id))
-            return [j.to_api(now) for j in reversed(pipe.jobs)] if pipe else []
+            if pipe is None:
+                return []
+            pipe.advance(now)
+            return [j.to_api(now) for j in reversed(pipe.jobs)]
 
     @property
     def request_log(self) -> list[dict[str, Any]]:
@@ -210,7 +219,7 @@ class Simulator:
         if wait is not None:
             return error_response(429, "Request rate limit exceeded", {"Retry-After": str(max(1, math.ceil(wait)))})
         pipe = self._pipeline_of(request)
-        fault = self._take_fault(pipe, request.method) if pipe else None
+        fault = self._take_fault(pipe, request) if pipe else None
         if fault == "rate_limit":
             with self.state.lock:
                 self.state.rate_limited_count += 1
@@ -243,10 +252,16 @@ class Simulator:
         with self.state.lock:
             return self.state.pipelines.get(pid) if pid else None
 
-    def _take_fault(self, pipe: PipelineState, method: str) -> str | None:
+    def _take_fault(self, pipe: PipelineState, request: web.Request) -> str | None:
+        method = request.method.lower()
+        targets = {"all", method}
+        if method == "get" and request.path.endswith(f"/pipelines/{pipe.pipeline_id}"):
+            targets.add("pipeline")
+        if method == "get" and request.path.endswith("/objects"):
+            targets.add("objects")
         with self.state.lock:
             script = pipe.script
-            if script.faults_on != "all" and script.faults_on != method.lower():
+            if script.faults_on not in targets:
                 return None
             for attr, name in (
                 ("rate_limit_next", "rate_limit"),

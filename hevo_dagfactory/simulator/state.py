@@ -14,10 +14,12 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from .script import RESYNC_TYPES, PipelineScript
+from .script import RESYNC_TYPES, SYNC_NOW_TYPE, PipelineScript
 
 CANCEL_DELAY_S = 0.1  # CANCELLING -> CANCELLED
 REQUEST_LOG_MAX = 100_000
+#: At most this many scheduled runs are caught up at once (a tiny period left alone for hours).
+MAX_SCHEDULED_CATCH_UP = 1_000
 
 
 def now_ms() -> int:
@@ -55,8 +57,11 @@ class SimJob:
         progress = (
             1.0 if done else max(0.0, min(1.0, (now - self.created) / self.duration_s if self.duration_s else 1.0))
         )
-        ingested = int(self.script.events_ingested * progress)
-        failed = self.script.failed_events() if done and status != "CANCELLED" else 0
+        ran = self.final_status != "SKIPPED"  # a skipped run is only a record: it moved no data
+        ingested = int(self.script.events_ingested * progress) if ran else 0
+        counted = done and status != "CANCELLED"
+        failed = self.script.failed_events(self.final_status) if counted else 0
+        objects = self.script.succeeded_objects(self.final_status) if ran else 0
         offset = self.script.clock_offset_s  # Hevo's clock minus ours
         return {
             "job_id": self.job_id,
@@ -67,10 +72,10 @@ class SimJob:
             "events_ingested": ingested,
             "events_loaded": max(0, ingested - failed),
             "events_failed": failed,
-            "objects_success": self.script.objects_success if done else 0,
-            "objects_queued": 0 if done else self.script.objects_success,
+            "objects_success": objects if done else 0,
+            "objects_queued": 0 if done else objects,
             "objects_skipped": 0,
-            "objects_failed": self.script.failed_objects() if done and status != "CANCELLED" else 0,
+            "objects_failed": self.script.failed_objects(self.final_status) if counted else 0,
             "billable_events": ingested,
             "non_billable_events": 0,
             "duration": int((min(now, end) - self.created) * 1000),
@@ -78,6 +83,46 @@ class SimJob:
             "max_latency": 5000,
             "mean_latency": 1500,
         }
+
+    def objects_to_api(self, now: float) -> list[dict[str, Any]]:
+        """The objects this job processed, each with its status (and error) in the job."""
+        if self.final_status == "SKIPPED":
+            return []
+        status = self.status(now)
+        errors = self.script.errors_by_table(self.final_status) if status == self.final_status else {}
+        tables = self.script.job_tables(self.final_status)
+        failed_events = self.script.failed_events(self.final_status) if errors else 0
+        out = []
+        for table in tables:
+            item = object_to_api(self.script, table)
+            for pipeline_only in ("field_count", "replication_status"):  # a job object has its own status
+                item.pop(pipeline_only)
+            error = errors.get(table)
+            if status in ("IN_PROGRESS", "CANCELLING"):
+                item["status"] = "IN_PROGRESS"
+            elif status == "CANCELLED":
+                item["status"] = "CANCELLED"
+            elif error is not None:
+                item["status"] = "FAILED" if self.final_status == "FAILED" else "COMPLETED_WITH_FAILURES"
+                item["error_message"] = error
+            else:
+                item["status"] = "COMPLETED"
+            item["events_failed"] = failed_events // len(errors) if error is not None else 0
+            out.append(item)
+        return out
+
+
+def object_to_api(script: PipelineScript, table: str) -> dict[str, Any]:
+    """One object as the pipeline-objects list shows it: namespaces as ``{k0 table, k1 schema, k2 database}``."""
+    schema, _, name = table.rpartition(".")
+    return {
+        "object_id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"hevo-sim:{script.name}:{table}")),
+        "source_namespace": {"k0": name, "k1": schema or None, "k2": "source_db"},
+        "destination_namespace": {"k0": name, "k1": "hevo_raw", "k2": "warehouse"},
+        "field_count": 5,
+        "status": "ACTIVE",
+        "replication_status": "REPLICATED",
+    }
 
 
 @dataclass
@@ -91,6 +136,52 @@ class PipelineState:
     cancel_posts: int = 0
     run_now_posts: int = 0
     created: float = field(default_factory=time.time)
+    next_scheduled_run: float | None = None  # wall clock (s) of Hevo's scheduler's next run
+    resync_bodies: list[Any] = field(default_factory=list)
+
+    def advance(self, now: float) -> None:
+        """Bring the pipeline up to ``now`` (called before every look or change): a settling status
+        turns INITIALIZED at its time, and Hevo's scheduler's runs are created."""
+        ready = self.script.ready_after_s
+        if ready is not None and now >= self.created + float(ready):
+            self.status = "INITIALIZED"
+            self.script.ready_after_s = None
+        self.run_scheduler(now)
+
+    def run_scheduler(self, now: float) -> None:
+        """Create the jobs Hevo's own scheduler started up to ``now`` (called before every look or change).
+
+        Runs are materialised lazily, in time order, each judged at its own time: a run that meets
+        a running job is recorded as a SKIPPED job (Hevo's "Sync Frequency" page), any other starts an
+        INCREMENTAL job. A pipeline that is not INITIALIZED (disabled, paused...) runs nothing.
+        """
+        script = self.script
+        if not script.scheduled:
+            self.next_scheduled_run = None
+            return
+        period = script.schedule_period_s
+        if self.next_scheduled_run is None:
+            first = script.schedule_first_s
+            self.next_scheduled_run = now + (period if first is None else float(first))
+        behind = int((now - self.next_scheduled_run) // period) + 1
+        if behind > MAX_SCHEDULED_CATCH_UP:  # keep only the latest runs of a long unobserved stretch
+            self.next_scheduled_run += (behind - MAX_SCHEDULED_CATCH_UP) * period
+        while self.next_scheduled_run <= now:
+            at = self.next_scheduled_run
+            self.next_scheduled_run = at + period
+            if self.status != "INITIALIZED":
+                continue
+            delay = (
+                script.job_appear_delay_s
+                if script.scheduled_appear_delay_s is None
+                else script.scheduled_appear_delay_s
+            )
+            if self.running_job(at) is not None:
+                job = self.new_job(SYNC_NOW_TYPE, at, duration_s=0.0, created=at)
+                job.final_status = "SKIPPED"
+            else:
+                job = self.new_job(SYNC_NOW_TYPE, at, created=at)
+            job.appear_at = at + float(delay)
 
     def running_job(self, now: float) -> SimJob | None:
         for job in reversed(self.jobs):
@@ -129,11 +220,16 @@ class PipelineState:
             "status": self.status,
             "source": {"name": f"source of {self.pipeline_id}", "source_type": "POSTGRES"},
             "destination": {"id": 1, "name": "warehouse", "destination_type": "SNOWFLAKE", "status": "ACTIVE"},
-            "schedule": {"sync_type": "ON_DEMAND"},
+            "schedule": self.schedule_to_api(),
             "load_mode": "MERGE",
             "created_ts": int(self.created * 1000),
             "updated_ts": int(self.created * 1000),
         }
+
+    def schedule_to_api(self) -> dict[str, Any]:
+        if self.script.scheduled:
+            return {"sync_type": "SCHEDULED", "frequency_minutes": int(self.script.frequency_minutes)}
+        return {"sync_type": "ON_DEMAND"}
 
 
 class RateWindow:
@@ -177,7 +273,7 @@ class SimState:
         with self.lock:
             state = PipelineState(pid, script, script.status)
             for n in range(int(script.past_jobs), 0, -1):  # the oldest first, the newest a minute ago
-                job = state.new_job("INCREMENTAL", now, duration_s=30.0, created=now - 60.0 * n - 30.0)
+                job = state.new_job(SYNC_NOW_TYPE, now, duration_s=30.0, created=now - 60.0 * n - 30.0)
                 job.appear_at = job.created
                 job.final_status = "COMPLETED"
             if script.running_job_type:
@@ -189,6 +285,7 @@ class SimState:
                 job = state.new_job(script.running_job_type, now, duration_s=duration + 1.0, created=now - 1.0)
                 job.appear_at = now - 1.0
                 job.final_status = "COMPLETED"
+            state.advance(now)
             self.pipelines[pid] = state
             return state
 

@@ -47,7 +47,7 @@ class SyncAdapter:
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
         attr = getattr(self.client, name)
-        if name == "iter_jobs":
+        if name.startswith("iter_"):  # generators become lists, as the async adapter returns them
             return lambda *a, **k: list(attr(*a, **k))
         return attr
 

@@ -129,17 +129,6 @@ def test_if_running_fail_raises_job_in_progress(hevo_sim, make_client):
     assert hevo_sim.sim.sync_now_posts(1) == 0
 
 
-@pytest.mark.parametrize("status", [500, 409])
-def test_job_in_progress_answer_of_another_type(hevo_sim, make_client, status):
-    hevo_sim.sim.add_pipeline(1, PipelineScript(running_job="HISTORICAL", in_progress_status=status, job_duration_s=5))
-    with pytest.raises(HevoJobInProgress) as info:
-        make_client().start_job(1)
-    text = str(info.value)
-    assert "HISTORICAL" in text and "A job is in progress" in text and "cancel" in text
-    assert info.value.status == status
-    assert hevo_sim.sim.sync_now_posts(1) == 1 and len(hevo_sim.sim.jobs(1)) == 1
-
-
 def test_resync_discovers_the_resync_type(hevo_sim, make_client):
     hevo_sim.sim.add_pipeline(1, PipelineScript(job_duration_s=5))
     started = make_client().start_job(1, action="resync")

@@ -50,15 +50,35 @@ def test_base_url(kwargs, url):
     assert base_url(**kwargs) == url
 
 
-def test_regions_are_the_six_documented():
-    assert set(REGIONS) == {"asia", "au", "eu", "in", "us", "us2"}
+def test_regions_are_the_eight_known():
+    assert set(REGIONS) == {"asia", "au", "eu", "eu2", "in", "us", "us2", "us-gcp"}
+    assert base_url(region="us-gcp") == "https://us-gcp.hevodata.com"
+    assert base_url(region="EU2") == "https://eu2.hevodata.com"
+
+
+def test_an_unknown_region_is_its_sign_in_subdomain_with_a_warning(caplog):
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="hevo_dagfactory.hevo.regions"):
+        assert base_url(region="me-central") == "https://me-central.hevodata.com"
+        assert base_url(region="me-central", port=8443) == "https://me-central.hevodata.com:8443"
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 1  # once per spelling, not per request
+    assert "'me-central' is not one we know" in warnings[0] and "us-gcp" in warnings[0] and "host" in warnings[0]
+
+
+@pytest.mark.parametrize("bad", ["mars 1", "-eu", "eu.", "eu/x", "a" * 64, "évora"])
+def test_a_region_that_cannot_be_a_subdomain_is_refused(bad):
+    with pytest.raises(ValueError, match="cannot be a subdomain") as info:
+        base_url(region=bad)
+    assert "us-gcp" in str(info.value)
 
 
 @pytest.mark.parametrize(
     ("kwargs", "needle"),
     [
         ({}, "region"),
-        ({"region": "mars"}, "asia"),
+        ({"region": "mars!"}, "asia"),
         ({"host": "x", "scheme": "ftp"}, "http"),
         ({"host": "x", "port": "abc"}, "number"),
     ],
@@ -256,12 +276,12 @@ def test_any_non_empty_secret_is_redacted(secret):
 
 
 def test_a_job_in_the_trigger_answer_must_really_be_one():
-    from hevo_dagfactory.hevo.start import _job_in_answer
+    from hevo_dagfactory.hevo.discovery import job_in_answer
 
     expected = frozenset({"INCREMENTAL"})
     job = {"job_id": "j", "type": "INCREMENTAL", "status": "IN_PROGRESS", "created_ts": 1}
-    assert _job_in_answer(job, expected).job_id == "j"
-    assert _job_in_answer({"data": job}, expected).job_id == "j"
+    assert job_in_answer(job, expected).job_id == "j"
+    assert job_in_answer({"data": job}, expected).job_id == "j"
     for ack in (
         {"job_id": "j", "status": "success"},
         {"job_id": "j", "status": "IN_PROGRESS"},
@@ -269,4 +289,24 @@ def test_a_job_in_the_trigger_answer_must_really_be_one():
         {"job_id": "j"},
         {"status": "COMPLETED", "type": "INCREMENTAL"},
     ):
-        assert _job_in_answer(ack, expected) is None
+        assert job_in_answer(ack, expected) is None
+
+
+def test_job_timestamps_and_counts_in_either_documented_spelling():
+    """Hevo's provider sends created_ts (epoch ms); one doc sample shows created_at (ISO) and a statistics object."""
+    from hevo_dagfactory.hevo import Job
+
+    iso = Job.from_api(
+        {
+            "job_id": "j",
+            "status": "COMPLETED",
+            "created_at": "2026-01-01T00:00:00Z",
+            "updated_at": "2026-01-01T00:01:00+00:00",
+            "statistics": {"events_ingested": 7, "events_failed": "2", "objects_failed": 1},
+        }
+    )
+    assert iso.created_ts == 1767225600000 and iso.updated_ts == 1767225660000
+    assert (iso.events_ingested, iso.events_failed, iso.objects_failed) == (7, 2, 1)
+    assert Job.from_api({"job_id": "j", "status": "x", "created_at": 1767225600}).created_ts == 1767225600000
+    assert Job.from_api({"job_id": "j", "status": "x", "created_ts": 1767225600000}).created_ts == 1767225600000
+    assert Job.from_api({"job_id": "j", "status": "x", "created_at": "yesterday"}).created_ts is None

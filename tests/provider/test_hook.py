@@ -64,10 +64,34 @@ def test_connection_host_wins_over_region(monkeypatch):
     assert HevoHook(region="us").settings().base_url == "https://asia.hevodata.com"
 
 
-def test_unknown_region_is_a_clear_error(monkeypatch):
+def test_new_regions_and_an_unknown_one_in_a_connection(monkeypatch, caplog):
+    """eu2 and us-gcp are known; an unknown region is the sign-in subdomain, with a warning, not a refusal."""
+    import logging
+
+    use(monkeypatch, {"conn_type": "hevo", "login": "k", "password": "s", "extra": {"region": "us-gcp"}})
+    assert HevoHook().settings().base_url == "https://us-gcp.hevodata.com"
     use(monkeypatch, {"conn_type": "hevo", "login": "k", "password": "s", "extra": {"region": "mars"}})
-    with pytest.raises(HevoConnectionError, match="mars"):
+    with caplog.at_level(logging.WARNING, logger="hevo_dagfactory.hevo.regions"):
+        assert HevoHook().settings().base_url == "https://mars.hevodata.com"
+    assert "'mars' is not one we know" in caplog.text
+    use(monkeypatch, {"conn_type": "hevo", "login": "k", "password": "s"})
+    assert HevoHook(region="eu2").settings().base_url == "https://eu2.hevodata.com"  # the operator argument
+
+
+def test_a_region_that_is_no_subdomain_is_a_clear_error(monkeypatch):
+    use(monkeypatch, {"conn_type": "hevo", "login": "k", "password": "s", "extra": {"region": "mars base"}})
+    with pytest.raises(HevoConnectionError, match="'mars base' cannot be a subdomain"):
         HevoHook().settings()
+
+
+def test_the_connection_form_lists_the_known_regions():
+    from hevo_dagfactory.provider import get_provider_info
+
+    (conn_type,) = get_provider_info()["connection-types"]
+    help_text = conn_type["conn-fields"]["region"]["description"]
+    for region in ("asia", "au", "eu", "eu2", "in", "us", "us2", "us-gcp"):
+        assert region in help_text
+    assert "<region>.hevodata.com" in help_text
 
 
 def test_missing_connection_says_how_to_create_it(monkeypatch):
@@ -122,3 +146,11 @@ def test_clients_reach_the_simulator(hevo_sim, monkeypatch):
     with HevoHook().get_conn() as client:
         assert str(client.get_pipeline(5)["id"]) == "5"
     assert CONN_ENV == "AIRFLOW_CONN_HEVO_AIRFLOW_CONN_ID"
+
+
+def test_the_airflow_2_form_widget_lists_the_known_regions():
+    pytest.importorskip("flask_appbuilder", reason="the Airflow 2.x webserver's form (Airflow 3 reads conn-fields)")
+    from hevo_dagfactory.hevo.regions import REGION_HELP
+
+    widget = HevoHook.get_connection_form_widgets()["region"]
+    assert widget.kwargs["description"] == REGION_HELP and "us-gcp" in REGION_HELP

@@ -41,10 +41,21 @@ def test_unknown_pipeline_and_job_are_404(hevo_sim):
 
 
 def test_job_in_progress_refusal(hevo_sim):
-    hevo_sim.sim.add_pipeline(1, PipelineScript(running_job=True, in_progress_status=409, job_duration_s=5))
+    """Hevo's documented refusal by default (409); the old wording under 500 when scripted."""
+    from hevo_dagfactory.simulator.script import OLD_IN_PROGRESS_MESSAGE
+
+    hevo_sim.sim.add_pipeline(1, PipelineScript(running_job=True, job_duration_s=5))
     r = _post(hevo_sim.url, "/api/v1/pipelines/1/actions/sync-now")
-    assert r.status_code == 409 and "A job is in progress. To sync now you need to cancel the current job" in r.text
-    assert len(hevo_sim.sim.jobs(1)) == 1
+    assert r.status_code == 409 and r.json()["message"] == "A job is already in progress for this pipeline"
+    hevo_sim.sim.add_pipeline(
+        2,
+        PipelineScript(
+            running_job=True, in_progress_status=500, in_progress_message=OLD_IN_PROGRESS_MESSAGE, job_duration_s=5
+        ),
+    )
+    r = _post(hevo_sim.url, "/api/v1/pipelines/2/actions/resync", json={"resync_mode": "EVOLVE_AND_MERGE"})
+    assert r.status_code == 500 and "To sync now you need to cancel the current job" in r.text
+    assert len(hevo_sim.sim.jobs(1)) == len(hevo_sim.sim.jobs(2)) == 1
 
 
 def test_job_appears_after_delay_and_return_job_id(hevo_sim):
@@ -196,3 +207,67 @@ def test_scheduled_job_before_post_is_added_once(hevo_sim):
     hevo_sim.sim.script(1).job_appear_delay_s = 0.0
     _post(hevo_sim.url, "/api/v1/pipelines/1/actions/sync-now")
     assert len(hevo_sim.sim.jobs(1)) == 3 and hevo_sim.sim.sync_now_posts(1) == 2  # one-shot
+
+
+def test_job_objects_shape_and_paging(hevo_sim):
+    """Namespaces as Hevo's provider models them ({k0 table, k1 schema, k2 database}); a failing object
+    carries its status and error; paged like the jobs list."""
+    script = PipelineScript(
+        job_duration_s=0.0, final_status="FAILED", tables=["s.a", "s.b", "s.c"], object_errors={"s.b": "boom"}
+    )
+    hevo_sim.sim.add_pipeline(1, script)
+    _post(hevo_sim.url, "/api/v1/pipelines/1/actions/sync-now")
+    time.sleep(0.05)
+    job_id = hevo_sim.sim.jobs(1)[0]["job_id"]
+    first = _get(hevo_sim.url, f"/api/v1/pipelines/1/jobs/{job_id}/objects", params={"limit": 2}).json()
+    assert len(first["data"]) == 2 and first["has_more"] is True
+    rest = _get(
+        hevo_sim.url, f"/api/v1/pipelines/1/jobs/{job_id}/objects", params={"cursor": first["next_cursor"]}
+    ).json()
+    assert len(rest["data"]) == 1 and rest["has_more"] is False
+    failing = first["data"][1]
+    assert failing["source_namespace"] == {"k0": "b", "k1": "s", "k2": "source_db"}
+    assert (failing["status"], failing["error_message"]) == ("FAILED", "boom")
+    assert first["data"][0]["status"] == "COMPLETED" and "error_message" not in first["data"][0]
+    assert _get(hevo_sim.url, f"/api/v1/pipelines/1/jobs/{job_id}/objects", params={"limit": 0}).status_code == 400
+    assert _get(hevo_sim.url, "/api/v1/pipelines/1/jobs/nope/objects").status_code == 404
+    listed = _get(hevo_sim.url, "/api/v1/pipelines/1/objects").json()["data"]
+    assert [o["source_namespace"]["k0"] for o in listed] == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize(
+    ("accepts", "body", "status"),
+    [
+        ("resync_mode", {"resync_mode": "DROP_AND_LOAD"}, 200),
+        ("resync_mode", {"drop_and_load": True}, 400),
+        ("drop_and_load", {"drop_and_load": False}, 200),
+        ("drop_and_load", {"resync_mode": "EVOLVE_AND_MERGE"}, 400),
+        ("drop_and_load", {"drop_and_load": "yes"}, 400),
+        ("either", {"drop_and_load": True}, 200),
+        ("neither", {"resync_mode": "DROP_AND_LOAD"}, 400),
+        ("resync_mode", {}, 400),
+    ],
+)
+def test_resync_body_shapes_the_simulator_accepts(hevo_sim, accepts, body, status):
+    hevo_sim.sim.add_pipeline(1, PipelineScript(resync_body=accepts, job_duration_s=5))
+    r = _post(hevo_sim.url, "/api/v1/pipelines/1/actions/resync", json=body)
+    assert r.status_code == status
+    assert len(hevo_sim.sim.jobs(1)) == (1 if status == 200 else 0)  # a refused body starts nothing
+    if status == 400:
+        assert "body" in r.json()["message"]
+    assert hevo_sim.sim.resync_bodies(1) == [body]
+
+
+def test_pipeline_faults_hit_only_the_pipeline_read(hevo_sim):
+    hevo_sim.sim.add_pipeline(1, PipelineScript(fail_next=1, faults_on="pipeline"))
+    assert _get(hevo_sim.url, "/api/v1/pipelines/1/jobs").status_code == 200
+    assert _get(hevo_sim.url, "/api/v1/pipelines/1").status_code == 503
+    assert _get(hevo_sim.url, "/api/v1/pipelines/1").status_code == 200
+
+
+def test_a_settling_pipeline_becomes_initialized(hevo_sim):
+    hevo_sim.sim.add_pipeline(1, PipelineScript(status="ENABLING", ready_after_s=0.2))
+    assert _get(hevo_sim.url, "/api/v1/pipelines/1").json()["status"] == "ENABLING"
+    assert _post(hevo_sim.url, "/api/v1/pipelines/1/actions/sync-now").status_code == 400
+    time.sleep(0.25)
+    assert _get(hevo_sim.url, "/api/v1/pipelines/1").json()["status"] == "INITIALIZED"

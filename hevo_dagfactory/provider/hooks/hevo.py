@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from hevo_dagfactory.hevo import HevoError, base_url
+from hevo_dagfactory.hevo import HevoError
+from hevo_dagfactory.hevo.connection import connection_base_url, region_of
+from hevo_dagfactory.hevo.regions import REGION_HELP
 from hevo_dagfactory.provider.compat import (
     AirflowException,
     AirflowNotFoundException,
@@ -97,23 +99,15 @@ def settings_from_connection(
             f"Airflow connection '{conn_id}': extra 'headers' must be a JSON object, e.g. "
             '{"headers": {"X-Team": "data"}}.'
         )
-    conn_region = extra.get("region") or extra.get("extra__hevo__region") or region
-    host = (conn.host or "").strip()
-    schema = (conn.schema or "").strip().lower()
-    if not host and not conn_region:
+    try:
+        url = connection_base_url(conn.host, conn.schema, conn.port, region_of(extra, region))
+    except ValueError as exc:
+        raise HevoConnectionError(f"Airflow connection '{conn_id}': {exc}") from None
+    if url is None:
         raise HevoConnectionError(
             f"Airflow connection '{conn_id}' has neither a host (e.g. eu.hevodata.com) nor a region. "
             f"Set one of them, or pass region= to the operator. {how_to_create(conn_id)}"
         )
-    try:
-        url = base_url(
-            region=str(conn_region) if conn_region else None,
-            host=host or None,
-            scheme=schema if schema in ("http", "https") else "https",
-            port=conn.port,
-        )
-    except ValueError as exc:
-        raise HevoConnectionError(f"Airflow connection '{conn_id}': {exc}") from None
     return HevoConnSettings(
         base_url=url, api_key=login, api_secret=password, headers={str(k): str(v) for k, v in headers.items()}
     )
@@ -250,7 +244,7 @@ class HevoHook(BaseHook):
             "region": StringField(
                 lazy_gettext("Region"),
                 widget=BS3TextFieldWidget(),
-                description="Hevo region of your account: asia, au, eu, in, us or us2.",
+                description=REGION_HELP,
             ),
         }
 

@@ -15,26 +15,24 @@ slot, far past the sensor's timeout; a read that runs out of time counts as "not
 
 from __future__ import annotations
 
-import math
 import time
-from datetime import timedelta
 from typing import Any
 
 from hevo_dagfactory.hevo import HevoError, is_transient
-from hevo_dagfactory.provider.bounded import CallTimedOut, call_within
-from hevo_dagfactory.provider.compat import BaseSensorOperator, Context, PokeReturnValue, conf, timezone
+from hevo_dagfactory.hevo.drive import drive
+from hevo_dagfactory.hevo.wait import JobWatch, WaitPolicy
+from hevo_dagfactory.provider.bounded import send_within
+from hevo_dagfactory.provider.compat import BaseSensorOperator, Context, PokeReturnValue, conf
+from hevo_dagfactory.provider.deadlines import deadline_from_start, defer_timeout, limit_s
+from hevo_dagfactory.provider.failed_objects import reader as objects_reader
 from hevo_dagfactory.provider.hooks.hevo import DEFAULT_CONN_ID, HevoHook, job_url
 from hevo_dagfactory.provider.links.job import XCOM_JOB_URL, HevoJobLink
-from hevo_dagfactory.provider.params import DEFAULT_TIMEOUT_S, human
-from hevo_dagfactory.provider.results import HevoJobFailed, job_result, judge, resolve_policy
+from hevo_dagfactory.provider.params import human
+from hevo_dagfactory.provider.results import HevoJobFailed, conclude, job_result, resolve_policy
 from hevo_dagfactory.provider.triggers.job import HevoJobTrigger
 
-#: Cap of the growing poll interval in deferrable mode.
-MAX_POLL_INTERVAL_S = 300.0
 #: A single poke's Hevo read gets at most max(poke_interval, this) seconds.
 POKE_READ_CAP_S = 60.0
-#: The framework's defer timeout is only a backstop behind the trigger's deadline.
-DEFER_BACKSTOP_S = 120.0
 
 
 class HevoJobSensor(BaseSensorOperator):
@@ -79,11 +77,7 @@ class HevoJobSensor(BaseSensorOperator):
 
     def _limit(self) -> float:
         """min(timeout, execution_timeout) in seconds; a timeout that is not a finite number means 7 days."""
-        timeout = float(self.timeout)
-        limits = [timeout if math.isfinite(timeout) and timeout >= 0 else DEFAULT_TIMEOUT_S]
-        if self.execution_timeout:
-            limits.append(self.execution_timeout.total_seconds())
-        return min(limits)
+        return limit_s(self.timeout, self.execution_timeout)
 
     def _hook(self) -> HevoHook:
         return HevoHook(self.connection_id, region=self.region)
@@ -108,21 +102,19 @@ class HevoJobSensor(BaseSensorOperator):
             return super().execute(context)
         if self.poke(context):  # already finished: no need to defer
             return self._last_result
-        start = getattr(context["ti"], "start_date", None) or timezone.utcnow()
-        deadline = start.timestamp() + self._limit()
+        deadline = deadline_from_start(context["ti"], self._limit())
         self.defer(
-            trigger=HevoJobTrigger(
+            trigger=HevoJobTrigger.with_policy(
+                WaitPolicy(poll_interval=float(self.poke_interval)),
                 pipeline_id=self.pipeline_id,
                 job_id=job_id,
                 connection_id=self.connection_id,
                 region=self.region,
                 deadline=deadline,
-                poll_interval=float(self.poke_interval),
-                max_poll_interval=max(MAX_POLL_INTERVAL_S, float(self.poke_interval)),
                 cancel_on_kill=False,
             ),
             method_name="execute_complete",
-            timeout=timedelta(seconds=max(deadline - time.time(), 0.0) + DEFER_BACKSTOP_S),
+            timeout=defer_timeout(deadline),
         )
 
     def poke(self, context: Context) -> bool | PokeReturnValue:
@@ -131,28 +123,28 @@ class HevoJobSensor(BaseSensorOperator):
         hook = self._hook()
         settings = hook.settings()
         client = hook.client_for(settings)
-        try:
-            job = call_within(
-                lambda: client.get_job(self.pipeline_id, job_id), self._read_bound(), f"reading Hevo job {job_id}"
-            )
-        except CallTimedOut as exc:
-            self.log.warning("Hevo did not answer in time about job %s, will poke again: %s", job_id, exc)
-            return False
+        watch = JobWatch(self.pipeline_id, job_id)
+        try:  # one look of the wait flow (hevo/wait.py); Airflow's poke loop is the rest of it
+            drive(watch.look(), send_within(client, self._read_bound))
         except HevoError as exc:
-            if is_transient(exc):
+            if is_transient(exc):  # a read that ran out of time included
                 self.log.warning("Transient error reading Hevo job %s, will poke again: %s", job_id, exc)
                 return False
             raise HevoJobFailed(f"Cannot read Hevo job {job_id} of pipeline {self.pipeline_id}: {exc}") from None
+        job = watch.last
         self.log.info("Hevo job %s of pipeline %s is %s", job_id, self.pipeline_id, job.status)
         if not job.outcome.terminal:
             return False
-        result = judge(
-            job_result(self.pipeline_id, job.to_dict(), attached=True, ui_base=settings.ui_base),
-            self.on_completed_with_failures,
-            self.log,
+        result = self._conclude(
+            job_result(self.pipeline_id, job.to_dict(), attached=True, ui_base=settings.ui_base), client, context
         )
         self._last_result = result
         return PokeReturnValue(is_done=True, xcom_value=result)
+
+    def _conclude(self, result: dict[str, Any], client: Any, context: Context) -> dict[str, Any]:
+        """Failing tables named (best effort), ``hevo_result`` pushed, verdict: as the operator ends a wait."""
+        objects = objects_reader(client, self.pipeline_id, result.get("job_id"))
+        return conclude(result, self.on_completed_with_failures, self.log, objects=objects, ti=context["ti"])
 
     def _read_bound(self) -> float:
         """How long one poke may wait for Hevo: at most max(poke_interval, 60 s), and the time left in poke mode."""
@@ -164,10 +156,11 @@ class HevoJobSensor(BaseSensorOperator):
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> dict[str, Any]:
         """Deferred mode: judge the trigger's event (fails closed on anything but a terminal job)."""
         event = event or {}
-        settings = self._hook().settings()
+        hook = self._hook()
+        settings = hook.settings()
         if event.get("status") == "terminal" and event.get("job"):
             result = job_result(self.pipeline_id, event["job"], attached=True, ui_base=settings.ui_base)
-            return judge(result, self.on_completed_with_failures, self.log)
+            return self._conclude(result, hook.client_for(settings), context)
         if event.get("status") == "timeout":
             raise HevoJobFailed(
                 f"Hevo job {event.get('job_id')} of pipeline {self.pipeline_id} did not finish within the sensor's "

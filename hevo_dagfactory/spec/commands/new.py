@@ -28,7 +28,7 @@ owner: data-eng
 tags: [hevo]
 hevo:
   connection_id: hevo_airflow_conn_id
-  region: us                   # asia, au, eu, in, us or us2
+  region: us                   # asia, au, eu, eu2, in, us, us2 or us-gcp
 defaults:
   retries: 2
   retry_delay: 5m
