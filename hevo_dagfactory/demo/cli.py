@@ -16,6 +16,7 @@ import shutil
 import time
 from pathlib import Path
 
+import requests
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
@@ -66,7 +67,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--keep", action="store_true", help="leave Airflow running afterwards (Ctrl-C stops it)")
     parser.add_argument("--job-seconds", type=float, default=3.0, help="how long each simulated Hevo job runs")
-    parser.add_argument("--timeout", type=float, default=300.0, help="give up after this many seconds of runs")
+    parser.add_argument("--timeout", type=float, default=600.0, help="give up after this many seconds of runs")
     parser.add_argument(
         "--dbt-venv",
         type=Path,
@@ -260,7 +261,7 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         console.print("\ninterrupted: every process the demo started has been stopped")
         return 130
-    except (DemoError, StackError, AirflowApiError, TimeoutError) as exc:
+    except (DemoError, StackError, AirflowApiError, TimeoutError, requests.RequestException) as exc:
         console.print(
             f"[red]demo failed: {exc}[/]\nEverything the demo started has been stopped. Logs: {home / 'logs'}"
         )

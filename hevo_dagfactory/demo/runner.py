@@ -22,6 +22,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import requests
+
 from hevo_dagfactory.demo.client import TERMINAL_RUN_STATES, AirflowClient
 from hevo_dagfactory.demo.dbtsetup import DbtSetup, TaskResult
 from hevo_dagfactory.demo.simproc import SimulatorAdmin
@@ -144,7 +146,7 @@ class DemoRunner:
         plan: DemoPlan,
         *,
         job_seconds: float = 3.0,
-        timeout_s: float = 300.0,
+        timeout_s: float = 600.0,
         asset_grace_s: float = 45.0,
         on_progress: Callable[[list[TrackedRun]], None] | None = None,
         dbt: DbtSetup | None = None,
@@ -230,8 +232,11 @@ class DemoRunner:
         deadline = time.monotonic() + self.timeout_s
         producers_done_at: dict[str, float] = {}
         while True:
-            self._discover()
-            self._refresh()
+            try:
+                self._discover()
+                self._refresh()
+            except requests.Timeout:  # a busy machine: the API answered late; these reads are asked again
+                pass
             self._asset_fallback(producers_done_at)
             if self.on_progress:
                 self.on_progress(list(self.runs.values()))

@@ -10,7 +10,10 @@ where people put tokens.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hevo_dagfactory.spec.model import Schedule, Step, Workflow
 
 
 def _cell(value: Any) -> str:
@@ -24,7 +27,7 @@ def _code(value: Any) -> str:
     return f"`{text}`" if text else ""
 
 
-def schedule_text(schedule: Any) -> str:
+def schedule_text(schedule: Schedule) -> str:
     """Human form of a cron/preset string, ``None`` or an ``AssetSchedule``."""
     if schedule is None:
         return "manual only (schedule: null)"
@@ -35,7 +38,7 @@ def schedule_text(schedule: Any) -> str:
     return "on fresh data: " + joiner.join(uris)
 
 
-def workflow_doc_md(workflow: Any, source_name: str, emitted: Iterable[str]) -> str:
+def workflow_doc_md(workflow: Workflow, source_name: str, emitted: Iterable[str]) -> str:
     """Description plus tables of pipelines and steps (no secrets, see module docstring)."""
     wf = workflow
     out: list[str] = []
@@ -64,6 +67,8 @@ def workflow_doc_md(workflow: Any, source_name: str, emitted: Iterable[str]) -> 
         for s in wf.syncs:
             uri = s.asset_uri(wf.hevo.region)
             action = s.action + (f" ({s.resync_mode.lower()})" if s.action == "resync" else "")
+            if s.action == "wait":  # starts nothing: waits for a job Hevo runs on its own schedule
+                action = f"wait (a job completing after {s.completed_after or 'the data interval end'})"
             out.append(
                 f"| {_code(s.id)} | {_cell(s.pipeline_id)} | {_cell(action)} | {_cell(s.wait)} "
                 f"| {_cell(s.on_completed_with_failures)} | {_code(uri) if uri in emitted else '—'} |"
@@ -77,25 +82,16 @@ def workflow_doc_md(workflow: Any, source_name: str, emitted: Iterable[str]) -> 
     return "\n".join(out)
 
 
-def _step_summary(step: Any) -> str:
-    """dbt: command, selectors and target. bash: nothing beyond the kind (commands may hold secrets)."""
-    if step.kind == "dbt" and step.dbt is not None:
-        d = step.dbt
-        parts = [f"dbt {d.command}"]
-        if d.select:
-            parts.append("select " + " ".join(d.select))
-        if d.exclude:
-            parts.append("exclude " + " ".join(d.exclude))
-        if d.selector:
-            parts.append(f"selector {d.selector}")
-        if d.target:
-            parts.append(f"target {d.target}")
-        if d.full_refresh:
-            parts.append("full refresh")
-        return "; ".join(parts)
-    if step.kind == "bash":
-        return "bash command (see the task's rendered template)"
-    return step.kind
+def _step_summary(step: Step) -> str:
+    """What the step's kind says about it (``StepKind.doc_summary``: never env values, commands or vars).
+
+    A kind the spec registry does not know (a workflow built in code for a builder-only plug-in)
+    shows its name only.
+    """
+    from hevo_dagfactory.spec.kinds import STEP_KINDS
+
+    kind = STEP_KINDS.get(step.kind)
+    return kind.summary(step.body) if kind is not None else step.kind
 
 
 def error_doc_md(source_name: str, lines: list[str], *, what_to_do: str) -> str:

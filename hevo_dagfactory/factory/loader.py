@@ -24,7 +24,7 @@ from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
-from hevo_dagfactory.factory import cache, dagindex
+from hevo_dagfactory.factory import cache, cachedir, dagindex
 from hevo_dagfactory.factory import plan as build_plan
 from hevo_dagfactory.provider.compat import DAG, check_dag_like_dagbag, get_parsing_context
 
@@ -184,7 +184,10 @@ class _Loader:
 
     # --- the run ------------------------------------------------------------------------
     def run(self, wanted: str | None) -> tuple[dict[str, DAG], dict[str, int]]:
-        cache.maybe_prune()  # a stat per run; the real work at most once an hour
+        if cachedir.prune_due():  # a stat per run; the real work at most once an hour
+            from hevo_dagfactory.factory import bundles
+
+            bundles.maybe_prune()
         if not self.root.is_dir():
             msg = (
                 f"{self.root}: workflow folder not found; pass the folder to load_workflows() or set "

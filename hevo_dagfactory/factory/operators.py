@@ -43,8 +43,8 @@ class DbtBashOperator(WorkflowBashOperator):
     """``dbt ...`` from a templated argument list, shell-quoted after Jinja rendering.
 
     ``dbt_argv`` is ``["dbt", "build", "--select", ..., "--vars", {...}]`` as written in the
-    workflow file; ``bash_command`` is ``commands.join_argv(dbt_argv)``: the unrendered line
-    before a run (the builder passes it, so replaying a cached plan needs no ``commands``
+    workflow file; ``bash_command`` is ``shell.join_argv(dbt_argv)``: the unrendered line
+    before a run (the builder passes it, so replaying a cached plan needs no ``shell``
     import; it is computed when omitted), the rendered one after ``render_template_fields``.
     Whatever is passed, the line that runs is always built from the rendered ``dbt_argv``.
     """
@@ -100,6 +100,6 @@ class DbtBashOperator(WorkflowBashOperator):
 
 
 def _join(argv: list[Any]) -> str:
-    from hevo_dagfactory.factory.commands import join_argv  # imported when a task renders, not at parse
+    from hevo_dagfactory.spec.kinds.shell import join_argv  # imported when a task renders, not at parse
 
     return join_argv(argv)

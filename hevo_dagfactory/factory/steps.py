@@ -1,7 +1,10 @@
-"""One builder per step kind, in a registry: ``hevo_sync``, ``dbt``, ``bash``.
+"""How each task is built: the step kind's operator (``spec.kinds``), or a builder registered here.
 
-Why a registry: adding a step kind (say ``airbyte``) must need only a builder registered here
-and a branch in the schema, never an edit of the DAG assembly in ``dag.py``. A builder gets a
+Why: adding a step kind (say ``airbyte``) must never need an edit of the DAG assembly in
+``dag.py``. A step kind registered in ``spec.kinds`` names its operator class and how its body
+becomes the operator's arguments; :func:`build_task` makes that operator. A kind that is more
+than one operator (a task group, say), and the syncs (``hevo_sync``), have a builder in
+``STEP_BUILDERS`` instead, which wins over the kind's operator. A builder gets a
 :class:`BuildContext` and the kind's own model object and returns one Airflow operator whose
 ``task_id`` is the id the user wrote, so ``after:`` lists map one-to-one onto task ids.
 
@@ -13,20 +16,25 @@ works; its workflows just have no plan and are built from the model on every par
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hevo_dagfactory.factory import commands
 from hevo_dagfactory.factory import plan as build_plan
-from hevo_dagfactory.factory.operators import DbtBashOperator, WorkflowBashOperator
 from hevo_dagfactory.provider.compat import DAG, Asset, AssetAlias
+from hevo_dagfactory.spec.kinds import STEP_KINDS, StepKind
+
+if TYPE_CHECKING:
+    from hevo_dagfactory.factory.plan import Plan
+    from hevo_dagfactory.spec.model import Sync, Workflow
 
 StepBuilder = Callable[["BuildContext", Any, str], Any]
 
-#: kind → builder. ``hevo_sync`` builds a ``Sync``; the others build ``Step.<kind>``.
+#: kind → builder. ``hevo_sync`` builds a ``Sync``; a step kind's builder (if any) builds its ``Step.body``.
 STEP_BUILDERS: dict[str, StepBuilder] = {}
+_operator_classes: dict[str, type] = {}
 
 SYNC_KIND = "hevo_sync"
 
@@ -35,10 +43,10 @@ SYNC_KIND = "hevo_sync"
 class BuildContext:
     """What every builder may need besides its own model object."""
 
-    workflow: Any  # hevo_dagfactory.spec.model.Workflow
+    workflow: Workflow
     dag: DAG
     base_dir: Path  # the workflow file's folder: relative paths in a step resolve against it
-    plan: dict[str, Any] | None = None  # the build plan being recorded (see plan.py)
+    plan: Plan | None = None  # the build plan being recorded (see plan.py)
 
     def make(self, cls: type, **kwargs: Any) -> Any:
         """``cls(dag=self.dag, **kwargs)``, recorded in the build plan (kwargs must be picklable)."""
@@ -57,13 +65,30 @@ def register_step_builder(kind: str) -> Callable[[StepBuilder], StepBuilder]:
 
 
 def build_task(kind: str, ctx: BuildContext, model: Any, task_id: str) -> Any:
-    """Dispatch to the registered builder; an unknown kind is a programming error, named clearly."""
-    try:
-        builder = STEP_BUILDERS[kind]
-    except KeyError:
-        known = ", ".join(sorted(STEP_BUILDERS))
-        raise ValueError(f"no DAG builder for step kind {kind!r} (known: {known})") from None
-    return builder(ctx, model, task_id)
+    """A registered builder's task, else the step kind's operator; an unknown kind is named clearly."""
+    builder = STEP_BUILDERS.get(kind)
+    if builder is not None:
+        return builder(ctx, model, task_id)
+    step_kind = STEP_KINDS.get(kind)
+    if step_kind is None or step_kind.operator is None or step_kind.task_args is None:
+        known = ", ".join(sorted(set(STEP_BUILDERS) | {k for k, v in STEP_KINDS.items() if v.operator}))
+        raise ValueError(f"no DAG builder for step kind {kind!r} (known: {known})")
+    return build_operator(step_kind, ctx, model, task_id)
+
+
+def build_operator(kind: StepKind, ctx: BuildContext, model: Any, task_id: str) -> Any:
+    """``kind.operator(task_id=..., **kind.task_args(model, folder))``, recorded in the build plan."""
+    assert kind.operator is not None and kind.task_args is not None  # checked by build_task
+    return ctx.make(operator_class(kind.operator), task_id=task_id, **kind.task_args(model, ctx.base_dir))
+
+
+def operator_class(path: str) -> type:
+    """The class a ``"package.module:Class"`` path names, imported on first use."""
+    cls = _operator_classes.get(path)
+    if cls is None:
+        module, _, name = path.partition(":")
+        cls = _operator_classes[path] = getattr(importlib.import_module(module), name)
+    return cls
 
 
 # --- hevo_sync -----------------------------------------------------------------------------
@@ -80,7 +105,7 @@ def _hevo_operator() -> Any:
     return _operator_cls
 
 
-def emits_asset(sync: Any) -> bool:
+def emits_asset(sync: Sync) -> bool:
     """Whether a sync's task emits its pipeline's Asset: not for ``wait: none``.
 
     Why: a fire-and-forget sync finishes its task when the Hevo job is *started*; emitting the
@@ -89,7 +114,7 @@ def emits_asset(sync: Any) -> bool:
     return sync.wait != "none"
 
 
-def sync_outlets(workflow: Any, sync: Any) -> list[Any]:
+def sync_outlets(workflow: Workflow, sync: Sync) -> list[Any]:
     """The pipeline's Asset, and the alias that receives an Asset per loaded table at run time (see
     :func:`emits_asset`; provider/lineage/tables.py)."""
     if not emits_asset(sync):
@@ -99,8 +124,12 @@ def sync_outlets(workflow: Any, sync: Any) -> list[Any]:
 
 
 @register_step_builder(SYNC_KIND)
-def build_sync(ctx: BuildContext, sync: Any, task_id: str) -> Any:
-    """A ``HevoPipelineOperator``; ``wait`` picks deferrable, poll-in-worker or fire-and-forget."""
+def build_sync(ctx: BuildContext, sync: Sync, task_id: str) -> Any:
+    """A ``HevoPipelineOperator``; ``wait`` picks deferrable, poll-in-worker or fire-and-forget.
+
+    ``action: wait`` becomes ``action="WAIT"``: the operator starts nothing and waits for a job Hevo runs
+    on its own schedule; it emits the same Asset as a sync, so downstream workflows keep working.
+    """
     wf = ctx.workflow
     return ctx.make(
         _hevo_operator(),
@@ -117,34 +146,6 @@ def build_sync(ctx: BuildContext, sync: Any, task_id: str) -> Any:
         on_completed_with_failures=sync.on_completed_with_failures,
         if_running=sync.if_running,
         timeout=sync.timeout,
+        completed_after=sync.completed_after,  # action: wait only (None: the run's data interval end)
         outlets=sync_outlets(wf, sync),
-    )
-
-
-# --- dbt ---------------------------------------------------------------------------------------
-@register_step_builder("dbt")
-def build_dbt(ctx: BuildContext, step: Any, task_id: str) -> Any:
-    """``dbt ...`` through BashOperator: every user value shell-quoted after rendering, env added to the worker's."""
-    argv = commands.dbt_argv(step, ctx.base_dir)
-    return ctx.make(
-        DbtBashOperator,
-        task_id=task_id,
-        dbt_argv=argv,
-        bash_command=commands.join_argv(argv),  # the line as written, until Airflow renders dbt_argv
-        env=commands.plain_env(step.env),
-        append_env=True,
-    )
-
-
-# --- bash --------------------------------------------------------------------------------------
-@register_step_builder("bash")
-def build_bash(ctx: BuildContext, step: Any, task_id: str) -> Any:
-    """The user's own command as written, with its env (added to the worker's) and cwd."""
-    return ctx.make(
-        WorkflowBashOperator,
-        task_id=task_id,
-        bash_command=step.command,
-        env=commands.plain_env(step.env),
-        append_env=True,
-        cwd=commands.resolve_path(step.cwd, ctx.base_dir),
     )

@@ -8,6 +8,7 @@ the loop they were created in) and closed by ``async with`` or :meth:`aclose`.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable, Generator
 from typing import Any, TypeVar
 
@@ -15,11 +16,13 @@ import aiohttp
 
 from . import endpoints as ep
 from .base import ClientConfig
-from .errors import HevoError, transport_error
-from .flow import Sleep
+from .completion import CompletionWatch
+from .drive import NoAnswer, adrive
+from .errors import transport_error
 from .models import Job, JobPage, StartedJob
 from .objects import HevoObject, ObjectPage
 from .start import start_job_flow
+from .wait import JobWatch, WaitPolicy, WaitResult, Watch, wait_flow
 
 T = TypeVar("T")
 
@@ -204,19 +207,65 @@ class AsyncEdgeClient(ClientConfig):
 
     async def run_flow(self, flow: Generator[Any, Any, T]) -> T:
         """Drive a flow written once for both clients (see ``EdgeClient.run_flow``), sleeping with
-        ``asyncio.sleep`` so the event loop never blocks."""
-        value: Any = None
-        error: HevoError | None = None
-        while True:
+        ``asyncio.sleep`` so the event loop never blocks (:func:`~.drive.adrive`)."""
+        return await adrive(flow, self.call)
+
+    async def wait(
+        self, watch: Watch, *, deadline: float | None = None, policy: WaitPolicy | None = None, logger: Any = None
+    ) -> WaitResult:
+        """Look until ``watch`` sees the end, the ``deadline`` (epoch seconds) passes or an error ends it.
+
+        See :mod:`.wait` for the rules. Nothing awaited runs past the deadline: each call, with its
+        retries, ``Retry-After`` pauses and rate-budget waits, is cut there (``asyncio.wait_for``).
+        """
+        flow = wait_flow(watch, deadline=deadline, policy=policy, logger=logger)
+        return await adrive(flow, self._send_before(deadline))
+
+    async def wait_for_job(
+        self,
+        pipeline_id: Any,
+        job_id: str,
+        *,
+        deadline: float | None = None,
+        policy: WaitPolicy | None = None,
+        logger: Any = None,
+    ) -> WaitResult:
+        """Wait for one job to reach a terminal status (:meth:`wait` of a :class:`~.wait.JobWatch`)."""
+        return await self.wait(JobWatch(pipeline_id, job_id), deadline=deadline, policy=policy, logger=logger)
+
+    async def wait_for_completion(
+        self,
+        pipeline_id: Any,
+        after_ms: int,
+        *,
+        job_type: str | None = None,
+        accept_completed_with_failures: bool = False,
+        deadline: float | None = None,
+        policy: WaitPolicy | None = None,
+        logger: Any = None,
+    ) -> WaitResult:
+        """Wait, starting nothing, for a job of the type that completes after ``after_ms`` (epoch ms).
+
+        For pipelines Hevo schedules itself; the rules are in :mod:`.completion`.
+        """
+        watch = CompletionWatch(
+            pipeline_id,
+            after_ms,
+            job_type=job_type,
+            accept_completed_with_failures=accept_completed_with_failures,
+            discovery=self.discovery,
+        )
+        return await self.wait(watch, deadline=deadline, policy=policy, logger=logger)
+
+    def _send_before(self, deadline: float | None) -> Any:
+        """``call``, cut at ``deadline``: the flow gets :class:`~.drive.NoAnswer` when the time is up."""
+
+        async def send(call: ep.ApiCall) -> Any:
+            if deadline is None:
+                return await self.call(call)
             try:
-                op = flow.throw(error) if error is not None else flow.send(value)
-            except StopIteration as stop:
-                return stop.value
-            value, error = None, None
-            if isinstance(op, Sleep):
-                await asyncio.sleep(op.seconds)
-                continue
-            try:
-                value = await self.call(op)
-            except HevoError as exc:
-                error = exc
+                return await asyncio.wait_for(self.call(call), max(deadline - time.time(), 0.0))
+            except asyncio.TimeoutError:  # the client turns its own timeouts into HevoTransportError
+                raise NoAnswer(f"{call.method} {self.url(call.path)} got no answer before the deadline") from None
+
+        return send

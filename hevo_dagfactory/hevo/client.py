@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Generator, Iterator
 from typing import Any, TypeVar
 
@@ -10,11 +9,13 @@ import requests
 
 from . import endpoints as ep
 from .base import ClientConfig
-from .errors import HevoError, transport_error
-from .flow import Sleep
+from .completion import CompletionWatch
+from .drive import drive
+from .errors import transport_error
 from .models import Job, JobPage, StartedJob
 from .objects import HevoObject, ObjectPage
 from .start import start_job_flow
+from .wait import JobWatch, WaitPolicy, WaitResult, Watch, wait_flow
 
 T = TypeVar("T")
 
@@ -181,19 +182,51 @@ class EdgeClient(ClientConfig):
     def run_flow(self, flow: Generator[Any, Any, T]) -> T:
         """Drive a flow written once for both clients: send each :class:`~.endpoints.ApiCall` it yields
         (with the retry policy and the budget) and sleep for each ``Sleep``; a ``HevoError`` is thrown
-        back into the flow. Returns the flow's return value."""
-        value: Any = None
-        error: HevoError | None = None
-        while True:
-            try:
-                op = flow.throw(error) if error is not None else flow.send(value)
-            except StopIteration as stop:
-                return stop.value
-            value, error = None, None
-            if isinstance(op, Sleep):
-                time.sleep(op.seconds)
-                continue
-            try:
-                value = self.call(op)
-            except HevoError as exc:
-                error = exc
+        back into the flow. Returns the flow's return value (:func:`~.drive.drive`)."""
+        return drive(flow, self.call)
+
+    def wait(
+        self, watch: Watch, *, deadline: float | None = None, policy: WaitPolicy | None = None, logger: Any = None
+    ) -> WaitResult:
+        """Look until ``watch`` sees the end, the ``deadline`` (epoch seconds) passes or an error ends it.
+
+        See :mod:`.wait` for the rules. The deadline is checked between calls; one call may outlive it by
+        its own retries (the provider's worker-side poll also abandons a call at the deadline).
+        """
+        return self.run_flow(wait_flow(watch, deadline=deadline, policy=policy, logger=logger))
+
+    def wait_for_job(
+        self,
+        pipeline_id: Any,
+        job_id: str,
+        *,
+        deadline: float | None = None,
+        policy: WaitPolicy | None = None,
+        logger: Any = None,
+    ) -> WaitResult:
+        """Wait for one job to reach a terminal status (:meth:`wait` of a :class:`~.wait.JobWatch`)."""
+        return self.wait(JobWatch(pipeline_id, job_id), deadline=deadline, policy=policy, logger=logger)
+
+    def wait_for_completion(
+        self,
+        pipeline_id: Any,
+        after_ms: int,
+        *,
+        job_type: str | None = None,
+        accept_completed_with_failures: bool = False,
+        deadline: float | None = None,
+        policy: WaitPolicy | None = None,
+        logger: Any = None,
+    ) -> WaitResult:
+        """Wait, starting nothing, for a job of the type that completes after ``after_ms`` (epoch ms).
+
+        For pipelines Hevo schedules itself; the rules are in :mod:`.completion`.
+        """
+        watch = CompletionWatch(
+            pipeline_id,
+            after_ms,
+            job_type=job_type,
+            accept_completed_with_failures=accept_completed_with_failures,
+            discovery=self.discovery,
+        )
+        return self.wait(watch, deadline=deadline, policy=policy, logger=logger)

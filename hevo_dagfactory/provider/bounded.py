@@ -16,7 +16,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from hevo_dagfactory.hevo.drive import NoAnswer
 
 T = TypeVar("T")
 
@@ -58,3 +60,19 @@ def call_within(fn: Callable[[], T], seconds: float | None, what: str) -> T:
     if "error" in box:
         raise box["error"]  # type: ignore[misc]
     return box["value"]  # type: ignore[return-value]
+
+
+def send_within(client: Any, seconds_left: Callable[[], float | None]) -> Callable[[Any], Any]:
+    """A ``send`` for :func:`hevo_dagfactory.hevo.drive.drive`: ``client.call`` bounded by ``seconds_left()``.
+
+    When the bound is up the flow gets :class:`~hevo_dagfactory.hevo.drive.NoAnswer` (a transient
+    timeout; at a deadline the wait flow reports the timeout instead).
+    """
+
+    def send(call: Any) -> Any:
+        try:
+            return call_within(lambda: client.call(call), seconds_left(), f"{call.method} {call.path}")
+        except CallTimedOut as exc:
+            raise NoAnswer(str(exc)) from None
+
+    return send

@@ -21,11 +21,11 @@ from hevo_dagfactory._lazy import lazy_exports
 if TYPE_CHECKING:  # for type checkers and IDEs only; at runtime see __getattr__
     from hevo_dagfactory.spec.discover import find_workflow_files
     from hevo_dagfactory.spec.errors import ConfigError, ConfigErrors
+    from hevo_dagfactory.spec.kinds.bash import BashStep
+    from hevo_dagfactory.spec.kinds.dbt import DbtStep
     from hevo_dagfactory.spec.loader import ENV_VAR, LoadResult, current_environment, load_file, load_paths
     from hevo_dagfactory.spec.model import (
         AssetSchedule,
-        BashStep,
-        DbtStep,
         HevoSettings,
         Step,
         Sync,
@@ -46,8 +46,8 @@ _LAZY: dict[str, str] = {
     "load_file": "loader",
     "load_paths": "loader",
     "AssetSchedule": "model",
-    "BashStep": "model",
-    "DbtStep": "model",
+    "BashStep": "kinds.bash",
+    "DbtStep": "kinds.dbt",
     "HevoSettings": "model",
     "Step": "model",
     "Sync": "model",
@@ -76,6 +76,7 @@ _SUBMODULES = frozenset(
         "positions",
         "schema",
         "schema_errors",
+        "sections",
         "values",
         "yamlsafe",
     }

@@ -10,17 +10,16 @@ without Airflow.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-SyncAction = Literal["sync_now", "resync"]
+SyncAction = Literal["sync_now", "resync", "wait"]
 WaitMode = Literal["deferrable", "poll", "none"]
 FailurePolicy = Literal["fail", "warn", "succeed"]
 IfRunning = Literal["attach", "fail"]
-StepKind = str  # a name registered in ``spec.kinds`` ("dbt", "bash", ...)
+StepKindName = str  # a name registered in ``spec.kinds`` ("dbt", "bash", ...)
 
 
 def asset_uri(region: str, pipeline_id: int) -> str:
@@ -61,8 +60,10 @@ class TaskDefaults:
 class Sync:
     """One Hevo pipeline sync.
 
-    ``action`` stays lower-case as written (``sync_now``/``resync``); ``resync_mode`` and
+    ``action`` stays lower-case as written (``sync_now``/``resync``/``wait``); ``resync_mode`` and
     ``job_type`` are upper-cased because that is what the Hevo API and the operator take.
+    ``completed_after`` (``action: wait`` only) is a template as written, or a fixed time in ISO form
+    with its offset; ``None`` means the run's data interval end.
     """
 
     id: str
@@ -75,6 +76,7 @@ class Sync:
     timeout: timedelta | None = None
     on_completed_with_failures: FailurePolicy = "fail"
     if_running: IfRunning = "attach"
+    completed_after: str | None = None
 
     def asset_uri(self, region: str) -> str:
         return asset_uri(region, self.pipeline_id)
@@ -84,79 +86,28 @@ class Sync:
 
 
 @dataclass(frozen=True)
-class DbtStep:
-    command: str
-    select: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    selector: str | None = None
-    vars: Mapping[str, Any] = field(default_factory=dict)
-    target: str | None = None
-    project_dir: Path | None = None  # absolute; None = the YAML file's folder was not overridden
-    profiles_dir: Path | None = None  # absolute, or None for dbt's own lookup
-    full_refresh: bool = False
-    threads: int | None = None
-    env: Mapping[str, str] = field(default_factory=dict)
-    lineage: bool = False  # run through dbt-ol (OpenLineage's wrapper), plain dbt where it is missing
-
-    @property
-    def executable(self) -> str:
-        """``dbt-ol`` when the step emits lineage, else ``dbt``."""
-        return "dbt-ol" if self.lineage else "dbt"
-
-    def argv(self) -> list[str]:
-        """The dbt command line (without the executable, see :attr:`executable`), for display and for builders."""
-        import json
-
-        args = [self.command]
-        if self.select:
-            args += ["--select", *self.select]
-        if self.exclude:
-            args += ["--exclude", *self.exclude]
-        if self.selector:
-            args += ["--selector", self.selector]
-        if self.vars:
-            args += ["--vars", json.dumps(dict(self.vars), sort_keys=True)]
-        if self.target:
-            args += ["--target", self.target]
-        if self.project_dir:
-            args += ["--project-dir", str(self.project_dir)]
-        if self.profiles_dir:
-            args += ["--profiles-dir", str(self.profiles_dir)]
-        if self.full_refresh:
-            args.append("--full-refresh")
-        if self.threads:
-            args += ["--threads", str(self.threads)]
-        return args
-
-
-@dataclass(frozen=True)
-class BashStep:
-    command: str
-    env: Mapping[str, str] = field(default_factory=dict)
-    cwd: Path | None = None  # absolute when set
-
-
-@dataclass(frozen=True)
 class Step:
     """A task after the syncs. ``after is None`` means "after every sync"; ``()`` means no upstream.
 
     ``body`` is the kind's model object (``DbtStep`` for ``dbt``, ``BashStep`` for ``bash``, whatever
-    a kind registered in ``spec.kinds`` parses its YAML into); the factory hands it to the builder
-    registered for ``kind``.
+    a kind registered in ``spec.kinds`` parses its YAML into); the factory builds it as the kind says.
+    ``step.<kind>`` (``step.dbt``, ``step.bash``, ``step.<any registered kind>``) is the body when the
+    step is of that kind and None otherwise; any other name is an ``AttributeError`` as usual.
     """
 
     id: str
-    kind: StepKind
+    kind: StepKindName
     body: Any = None
     after: tuple[str, ...] | None = None
 
-    @property
-    def dbt(self) -> DbtStep | None:
-        return self.body if self.kind == "dbt" else None
+    def __getattr__(self, name: str) -> Any:
+        # Called only for names that are not fields or methods: the kind accessors.
+        if not name.startswith("_"):
+            from hevo_dagfactory.spec.kinds import STEP_KINDS
 
-    @property
-    def bash(self) -> BashStep | None:
-        return self.body if self.kind == "bash" else None
+            if name in STEP_KINDS:
+                return self.body if self.kind == name else None
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
 
 @dataclass(frozen=True)

@@ -264,8 +264,9 @@ def test_bash_step_runs_the_command_as_written_with_env_and_cwd(tmp_path, monkey
 
 
 def test_dbt_command_builder_quotes_every_value():
-    from hevo_dagfactory.factory.commands import dbt_argv, dbt_command, join_argv
     from hevo_dagfactory.spec import DbtStep
+    from hevo_dagfactory.spec.kinds.dbt import dbt_argv, dbt_command
+    from hevo_dagfactory.spec.kinds.shell import join_argv
 
     step = DbtStep(command="test", select=("a b",), target="it's", vars={"d": "{{ ds }}"})
     assert dbt_argv(step) == ["dbt", "test", "--select", "a b", "--vars", {"d": "{{ ds }}"}, "--target", "it's"]

@@ -160,7 +160,7 @@ def test_a_worker_cache_hit_imports_neither_the_validator_nor_the_http_clients(t
         "hevo_dagfactory.factory.dag",
         "hevo_dagfactory.factory.steps",
         "hevo_dagfactory.factory.docs",
-        "hevo_dagfactory.factory.commands",
+        "hevo_dagfactory.spec.kinds.shell",
         "hevo_dagfactory.factory.bundles",
     }
     assert not loaded & needless, f"a plan replay imported {sorted(loaded & needless)}"

@@ -222,13 +222,14 @@ def test_the_garbage_collector_is_paused_while_building_and_left_as_found(tmp_pa
 
     from hevo_dagfactory import load_workflows
     from hevo_dagfactory.factory import STEP_BUILDERS
+    from hevo_dagfactory.factory.steps import build_operator
+    from hevo_dagfactory.spec.kinds import step_kind
 
     seen: list[bool] = []
-    real = STEP_BUILDERS["bash"]
 
     def recording_builder(ctx, model, task_id):
         seen.append(gc.isenabled())
-        return real(ctx, model, task_id)
+        return build_operator(step_kind("bash"), ctx, model, task_id)
 
     monkeypatch.setitem(STEP_BUILDERS, "bash", recording_builder)
     step = "steps:\n  - {id: s, bash: 'true'}\n"

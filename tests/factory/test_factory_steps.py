@@ -68,12 +68,16 @@ def test_syncs_run_in_parallel_and_after_defaults_to_every_sync(waits_dag):
     assert set(waits_dag.tags) == {"hevo", "region:us2"}
 
 
-def test_registry_has_one_builder_per_kind_and_names_unknown_kinds():
+def test_every_kind_has_a_builder_or_an_operator_and_unknown_kinds_are_named():
     from hevo_dagfactory.factory import STEP_BUILDERS
-    from hevo_dagfactory.factory.steps import build_task
+    from hevo_dagfactory.factory.operators import DbtBashOperator, WorkflowBashOperator
+    from hevo_dagfactory.factory.steps import build_task, operator_class
+    from hevo_dagfactory.spec.kinds import STEP_KINDS
 
-    assert {"hevo_sync", "dbt", "bash"} <= set(STEP_BUILDERS)
-    with pytest.raises(ValueError, match="no DAG builder for step kind 'airbyte'"):
+    assert "hevo_sync" in STEP_BUILDERS
+    assert operator_class(STEP_KINDS["dbt"].operator) is DbtBashOperator
+    assert operator_class(STEP_KINDS["bash"].operator) is WorkflowBashOperator
+    with pytest.raises(ValueError, match=r"no DAG builder for step kind 'airbyte' \(known: bash, dbt, hevo_sync\)"):
         build_task("airbyte", None, None, "x")
 
 
@@ -112,7 +116,7 @@ def test_factory_reaches_airflow_only_through_provider_compat(path):
     mods = _imported_modules(path)
     assert not [m for m in mods if m == "airflow" or m.startswith("airflow.")]
     assert not [m for m in mods if m.startswith(("hevo_dagfactory.hevo", "hevo_dagfactory.simulator"))]
-    if path.name in ("commands.py", "docs.py", "cache.py"):  # pure helpers: importable without Airflow
+    if path.name in ("docs.py", "cache.py"):  # pure helpers: importable without Airflow
         assert not [m for m in mods if "provider" in m]
 
 

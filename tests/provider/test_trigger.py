@@ -284,7 +284,7 @@ async def test_anything_unexpected_becomes_an_error_event(hevo_conn, pipeline_id
     async def broken(self, *args, **kwargs):
         raise KeyError("surprise")
 
-    monkeypatch.setattr(AsyncEdgeClient, "get_job", broken)
+    monkeypatch.setattr(AsyncEdgeClient, "call", broken)  # every request of the wait flow goes through call()
     payload = await first_event(HevoJobTrigger(pipeline_id, job_id, poll_interval=0.01))
     assert payload["status"] == "error" and "KeyError" in payload["message"]
     assert "triggerer's log" in payload["message"]

@@ -151,6 +151,7 @@ KEYS = [
     "id",
     "pipeline_id",
     "action",
+    "completed_after",
     "after",
     "dbt",
     "bash",
@@ -190,6 +191,7 @@ scalars = st.one_of(
     st.sampled_from(
         [
             "run",
+            "wait",
             "eu",
             "5m",
             "@daily",

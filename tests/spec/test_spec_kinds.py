@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from hevo_dagfactory.spec import BashStep, ConfigErrors, DbtStep, Step, load_file, load_schema
+from hevo_dagfactory.spec import BashStep, ConfigErrors, DbtStep, Step, load_file
 from hevo_dagfactory.spec import schema as S
 from hevo_dagfactory.spec.kinds import STEP_KINDS, StepKind, kind_of
+from tests.spec.kind_schema import schema_with_kind
 
 
 def _schema_with_echo_kind() -> dict:
-    """The shipped schema plus an ``echo`` kind: a ``$defs`` entry, a step property, a ``oneOf`` branch."""
-    schema = load_schema()
-    schema["$defs"]["echo"] = {"description": "Print a line.", "type": "string", "minLength": 1, "examples": ["hi"]}
-    step = schema["$defs"]["step"]
-    step["properties"]["echo"] = {"$ref": "#/$defs/echo"}
-    step["oneOf"].append({"required": ["echo"]})
-    return schema
+    """The shipped schema plus an ``echo`` kind whose body is a string."""
+    return schema_with_kind(
+        "echo", {"description": "Print a line.", "type": "string", "minLength": 1, "examples": ["hi"]}
+    )
 
 
 @pytest.fixture
@@ -85,3 +83,18 @@ def test_the_built_in_kinds_fill_body_and_keep_the_old_names(write):
     assert isinstance(dbt.body, DbtStep) and dbt.dbt is dbt.body and dbt.bash is None
     assert isinstance(bash.body, BashStep) and bash.bash is bash.body and bash.dbt is None
     assert set(STEP_KINDS) >= {"dbt", "bash"}
+
+
+def test_kind_accessors_come_from_the_registry_and_other_names_stay_errors(echo_kind):
+    step = Step("say", "echo", "echo hi")
+    assert (step.echo, step.dbt, step.bash) == ("echo hi", None, None)
+    with pytest.raises(AttributeError, match="'Step' object has no attribute 'ehco'"):
+        step.ehco  # noqa: B018 - a typo must not read as "not of that kind"
+
+
+def test_show_prints_what_the_kind_says(write, echo_kind, capsys):
+    from hevo_dagfactory.cli import main
+
+    path = write("wf.yaml", "steps:\n  - {id: say, echo: hi}\n")
+    assert main(["show", str(path)]) == 0
+    assert "[1] say  echo: echo hi" in capsys.readouterr().out  # the default line: kind and body

@@ -3,8 +3,10 @@
 Why a module of its own: these paths run in the worker and must stay bounded although the sync
 client can block for minutes (retries, Retry-After, the rate budget):
 
-- every read runs under the time left to the deadline (provider/bounded.py), so the deadline
-  is met even while Hevo answers slowly or with 429s;
+- the wait is the trigger's wait flow (hevo/wait.py), driven with the sync client; every read
+  runs under the time left to the deadline (provider/bounded.py), so the deadline is met even
+  while Hevo answers slowly or with 429s; the end is concluded like a trigger event
+  (operators/waiting.py);
 - Airflow's ``execution_timeout`` arrives as an ``AirflowTaskTimeout`` raised by a signal in the
   middle of the poll. Airflow calls ``on_kill`` only AFTER that exception has left ``execute``
   (task_runner ``_run_execute_callable`` on 3.3, ``_execute_task`` on 2.11), when this poll's
@@ -18,22 +20,19 @@ Only a job the task owns is cancelled (provider/tries.py); for any other the log
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from hevo_dagfactory.hevo import HevoError, JobOutcome, classify, is_transient
-from hevo_dagfactory.provider.bounded import CallTimedOut, call_within, remaining
+from hevo_dagfactory.hevo import HevoError
+from hevo_dagfactory.hevo.drive import drive
+from hevo_dagfactory.hevo.wait import JobWatch, wait_flow
+from hevo_dagfactory.provider.bounded import CallTimedOut, call_within, remaining, send_within
 from hevo_dagfactory.provider.compat import WORKER_KILL_GRACE_S, AirflowTaskTimeout
-from hevo_dagfactory.provider.results import HevoJobFailed, job_result
+from hevo_dagfactory.provider.results import HevoJobFailed
+from hevo_dagfactory.provider.triggers.events import wait_event
 
 if TYPE_CHECKING:
     from hevo_dagfactory.hevo import EdgeClient
     from hevo_dagfactory.provider.hooks.hevo import HevoConnSettings
-
-#: Cap of the growing poll interval (x1.5 per poll).
-MAX_POLL_INTERVAL_S = 300.0
-POLL_BACKOFF = 1.5
-MAX_TRANSIENT_ERRORS = 20
 
 
 class Running(NamedTuple):
@@ -47,9 +46,8 @@ class Running(NamedTuple):
 
 
 class BlockingPoll:
-    """Mixin for HevoPipelineOperator (uses its ``pipeline_id``, ``poll_interval``, policy, hook and log)."""
+    """Mixin for HevoPipelineOperator (uses its ``pipeline_id``, policy, hook, log and the wait's conclusion)."""
 
-    _conclude: Any  # the operator's end of a wait (failing tables, hevo_result, verdict)
     #: Bound of one cancel (or re-check) on the timeout path, where no framework grace applies.
     CANCEL_TIMEOUT_S = 30.0
     _running: Running | None
@@ -58,62 +56,32 @@ class BlockingPoll:
     def _poll(
         self, client: EdgeClient, running: Running, attached: bool, deadline: float, ui_base: str
     ) -> dict[str, Any]:
-        """Blocking wait on the worker: same deadline, backoff and verdict as the deferred path."""
+        """Blocking wait on the worker: the trigger's wait flow (hevo/wait.py), each read cut at the deadline."""
         self._running = running
         self._ended = None
-        job_id = running.job_id
-        interval = self.poll_interval
-        errors = 0
-        last_status = "unknown"
+        watch = JobWatch(self.pipeline_id, running.job_id)
+        flow = wait_flow(watch, deadline=deadline, policy=self._wait_policy(), logger=self.log)
         try:
-            while True:
-                if time.time() >= deadline:
-                    raise HevoJobFailed(
-                        self._timeout_message(job_id, last_status, self._end_job("the deadline passed"))
-                    )
-                try:
-                    job = call_within(
-                        lambda: client.get_job(self.pipeline_id, job_id),
-                        remaining(deadline),
-                        f"reading Hevo job {job_id}",
-                    )
-                except CallTimedOut:
-                    self.log.warning("No answer from Hevo about job %s before the deadline.", job_id)
-                    continue  # the deadline has come: the check above ends the wait
-                except HevoError as exc:
-                    errors += 1
-                    if is_transient(exc) and errors <= MAX_TRANSIENT_ERRORS:
-                        self.log.warning("Transient error polling Hevo job %s, retrying: %s", job_id, exc)
-                        self._sleep(min(interval * errors, MAX_POLL_INTERVAL_S), deadline)
-                        continue
-                    raise HevoJobFailed(
-                        f"Polling Hevo job {job_id} of pipeline {self.pipeline_id} failed: {exc} The job was left "
-                        "running in Hevo; fix the cause and clear this task (the new try attaches to it)."
-                    ) from None
-                errors = 0
-                last_status = job.status
-                if classify(job.status) is not JobOutcome.RUNNING:
-                    result = job_result(
-                        self.pipeline_id, job.to_dict(), attached=attached, owned=running.owned, ui_base=ui_base
-                    )
-                    return self._conclude(result, client, running.ti)
-                self.log.info("Hevo job %s is %s; next poll in %.1fs", job_id, job.status, interval)
-                self._sleep(interval, deadline)
-                interval = min(interval * POLL_BACKOFF, max(MAX_POLL_INTERVAL_S, self.poll_interval))
+            result = drive(flow, send_within(client, lambda: remaining(deadline)))
+            event = wait_event(result, pipeline_id=self.pipeline_id, job_id=running.job_id, owned=running.owned)
+            return self._conclude_event(
+                event,
+                running.job_id,
+                attached=attached,
+                owned=running.owned,
+                ui_base=ui_base,
+                client=client,
+                ti=running.ti,
+                cancel=self._end_job,
+            )
         except AirflowTaskTimeout:
             # execution_timeout's alarm: Airflow's on_kill would come after this frame is gone.
             outcome = self._end_job("execution_timeout was reached")
+            status = watch.last.status if watch.last else "unknown"
             within = "the task's execution_timeout"
-            raise HevoJobFailed(self._timeout_message(job_id, last_status, outcome, within)) from None
+            raise HevoJobFailed(self._timeout_message(running.job_id, status, outcome, within)) from None
         finally:
             self._running = None
-
-    @staticmethod
-    def _sleep(seconds: float, deadline: float | None) -> None:
-        left = remaining(deadline)
-        if left is not None:
-            seconds = min(seconds, max(left, 0.0))
-        time.sleep(max(seconds, 0.0))
 
     def _end_job(self, reason: str) -> str:
         """Cancel (or leave) the polled job once; returns the sentence for the failure message."""

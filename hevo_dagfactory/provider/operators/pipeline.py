@@ -5,8 +5,8 @@ only its import line changed. Three ways to wait:
 
 - ``deferrable=True`` (default): defer to ``HevoJobTrigger``, which polls asynchronously
   with an absolute deadline; no worker slot is held while the sync runs.
-- ``deferrable=False``: poll from the worker with the sync client, same deadline and backoff
-  (operators/blocking.py).
+- ``deferrable=False``: poll from the worker with the sync client: the same wait flow
+  (hevo/wait.py), deadline and verdict (operators/waiting.py, operators/blocking.py).
 - ``wait_for_completion=False``: return the job id as soon as the job exists; follow with
   ``HevoJobSensor``.
 
@@ -20,12 +20,13 @@ owns the never-POST-twice rule and job discovery).
 
 from __future__ import annotations
 
-import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from hevo_dagfactory.hevo import HevoError, HevoJobInProgress
-from hevo_dagfactory.provider.compat import BaseOperator, Context, timezone
+from hevo_dagfactory.hevo.wait import MAX_POLL_INTERVAL_S
+from hevo_dagfactory.provider.compat import BaseOperator, Context
+from hevo_dagfactory.provider.deadlines import DEFER_BACKSTOP_S
 from hevo_dagfactory.provider.failed_objects import reader as objects_reader
 from hevo_dagfactory.provider.hooks.hevo import DEFAULT_CONN_ID, HevoHook, job_url
 from hevo_dagfactory.provider.lineage.hooks import HevoLineage
@@ -36,35 +37,28 @@ from hevo_dagfactory.provider.links.job import (
     XCOM_RESULT,
     HevoJobLink,
 )
-from hevo_dagfactory.provider.operators.blocking import (
-    MAX_POLL_INTERVAL_S,
-    MAX_TRANSIENT_ERRORS,
-    POLL_BACKOFF,
-    BlockingPoll,
-    Running,
-)
-from hevo_dagfactory.provider.params import DEFAULT_TIMEOUT_S, choice, human, to_seconds
+from hevo_dagfactory.provider.operators.blocking import Running
+from hevo_dagfactory.provider.operators.waitonly import WAIT, WaitOnly
+from hevo_dagfactory.provider.params import DEFAULT_TIMEOUT_S, choice, to_seconds
 from hevo_dagfactory.provider.results import HevoJobFailed, conclude, job_result, resolve_policy
 from hevo_dagfactory.provider.tries import owns_job, which_try
-from hevo_dagfactory.provider.triggers.job import HevoJobTrigger
 
 if TYPE_CHECKING:  # the client (requests) is built by the hook at execute time, never at parse time
     from hevo_dagfactory.hevo import DiscoveryPolicy, EdgeClient, StartedJob
 
-ACTIONS = ("SYNC_NOW", "RESYNC")
+ACTIONS = ("SYNC_NOW", "RESYNC", WAIT)
 RESYNC_MODES = ("EVOLVE_AND_MERGE", "DROP_AND_LOAD")
 IF_RUNNING = ("attach", "fail")
-#: The framework's defer timeout is only a backstop behind our own deadline.
-DEFER_BACKSTOP_S = 120.0
 
 __all__ = ["DEFAULT_TIMEOUT_S", "DEFER_BACKSTOP_S", "MAX_POLL_INTERVAL_S", "HevoPipelineOperator", "to_seconds"]
 
 
-class HevoPipelineOperator(HevoLineage, BlockingPoll, BaseOperator):
-    """Trigger a Hevo Edge pipeline sync (or resync) and wait for its job.
+class HevoPipelineOperator(HevoLineage, WaitOnly, BaseOperator):
+    """Trigger a Hevo Edge pipeline sync (or resync) and wait for its job, or wait for Hevo's own run.
 
     :param pipeline_id: Hevo Edge pipeline id (templated).
-    :param action: ``SYNC_NOW`` or ``RESYNC`` (any case).
+    :param action: ``SYNC_NOW``, ``RESYNC`` or ``WAIT`` (any case). ``WAIT`` starts nothing and waits for a
+        job Hevo runs on its own schedule to complete after ``completed_after`` (operators/waitonly.py).
     :param job_type: job type to attach to/discover (default: INCREMENTAL for SYNC_NOW, the resync types for RESYNC).
     :param connection_id: Airflow connection (``hevo`` or the seed's HTTP type).
     :param region: Hevo region, used when the connection has neither host nor region.
@@ -82,9 +76,11 @@ class HevoPipelineOperator(HevoLineage, BlockingPoll, BaseOperator):
     :param timeout: limit for the whole wait (seconds or timedelta); None means the default of 7 days.
         ``execution_timeout`` also counts, the smaller wins. On expiry the task fails and the Hevo job
         is cancelled if this task owns it (see the module docstring).
+    :param completed_after: ``WAIT`` only (templated): the job must complete at or after this time (a
+        datetime, an ISO 8601 string or epoch seconds); None means the run's data interval end.
     """
 
-    template_fields = ("pipeline_id", "job_type", "connection_id", "region")
+    template_fields = ("pipeline_id", "job_type", "connection_id", "region", "completed_after")
     operator_extra_links = (HevoJobLink(),)
     ui_color = "#d6ecff"
 
@@ -106,6 +102,7 @@ class HevoPipelineOperator(HevoLineage, BlockingPoll, BaseOperator):
         if_running: str = "attach",
         timeout: int | float | timedelta | None = None,
         retry_limit: int | None = None,
+        completed_after: str | datetime | float | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -128,6 +125,13 @@ class HevoPipelineOperator(HevoLineage, BlockingPoll, BaseOperator):
         if retry_limit is not None and (not isinstance(retry_limit, int) or retry_limit < 1):
             raise ValueError(f"retry_limit must be a positive number of job-discovery attempts; got {retry_limit!r}")
         self.retry_limit = retry_limit
+        self.completed_after = completed_after
+        if self.action == WAIT and not self.wait_for_completion:
+            raise ValueError(
+                f"{self.task_id}: action WAIT starts nothing, so wait_for_completion=False would do nothing"
+            )
+        if self.action != WAIT and completed_after is not None:
+            raise ValueError(f"{self.task_id}: completed_after applies to action WAIT only (action is {self.action})")
         self._running: Running | None = None
         self._ended: str | None = None
 
@@ -143,32 +147,12 @@ class HevoPipelineOperator(HevoLineage, BlockingPoll, BaseOperator):
             return "fail"
         return self.if_running
 
-    def _limit(self) -> float:
-        """The overall bound in seconds: min(timeout, execution_timeout); timeout defaults to 7 days."""
-        limits = [self.timeout or DEFAULT_TIMEOUT_S]
-        if self.execution_timeout:
-            limits.append(self.execution_timeout.total_seconds())
-        return min(limits)
-
-    def _deadline(self, context: Context) -> float:
-        """Absolute epoch seconds: task start + min(timeout, execution_timeout)."""
-        start = getattr(context["ti"], "start_date", None) or timezone.utcnow()
-        return start.timestamp() + self._limit()
-
     @staticmethod
     def _run_started_ms(context: Context) -> int | None:
         """When the DAG run started: jobs created before it were never started by this task instance."""
         dag_run = context.get("dag_run")
         start = getattr(dag_run, "start_date", None) or getattr(dag_run, "run_after", None)
         return int(start.timestamp() * 1000) if start else None
-
-    def _timeout_message(self, job_id: str, last_status: str | None, outcome: str, within: str | None = None) -> str:
-        within = within or human(self._limit())
-        return (
-            f"Hevo job {job_id} of pipeline {self.pipeline_id} did not finish within {within} "
-            f"(last Hevo status {last_status}). {outcome} Raise the task's timeout if syncs of this "
-            "pipeline legitimately take longer, or check the job in the Hevo UI."
-        )
 
     # --- start ----------------------------------------------------------------------------
     def _discovery(self) -> DiscoveryPolicy:
@@ -238,6 +222,8 @@ class HevoPipelineOperator(HevoLineage, BlockingPoll, BaseOperator):
 
     # --- execute --------------------------------------------------------------------------
     def execute(self, context: Context) -> Any:
+        if self.action == WAIT:
+            return self._execute_wait_only(context)
         ti = context["ti"]
         hook = self._hook()
         settings = hook.settings()
@@ -256,85 +242,4 @@ class HevoPipelineOperator(HevoLineage, BlockingPoll, BaseOperator):
             return job.job_id  # the seed's contract: the job id, for HevoJobSensor(job_id=...)
         if job.outcome.terminal:
             return self._conclude(result, client, ti)
-        deadline = self._deadline(context)
-        if self.deferrable:
-            self.defer(
-                trigger=HevoJobTrigger(
-                    pipeline_id=self.pipeline_id,
-                    job_id=job.job_id,
-                    connection_id=self.connection_id,
-                    region=self.region,
-                    deadline=deadline,
-                    poll_interval=self.poll_interval,
-                    max_poll_interval=max(MAX_POLL_INTERVAL_S, self.poll_interval),
-                    poll_backoff=POLL_BACKOFF,
-                    max_transient_errors=MAX_TRANSIENT_ERRORS,
-                    cancel_on_kill=owned,
-                ),
-                method_name="execute_complete",
-                kwargs={"attached": started.attached, "owned": owned},
-                timeout=timedelta(seconds=max(deadline - time.time(), 0) + DEFER_BACKSTOP_S),
-            )
-        running = Running(self.pipeline_id, job.job_id, settings, owned, ti)
-        return self._poll(client, running, started.attached, deadline, settings.ui_base)
-
-    # --- resume ---------------------------------------------------------------------------
-    def execute_complete(
-        self,
-        context: Context,
-        event: dict[str, Any] | None = None,
-        attached: bool | None = None,
-        owned: bool | None = None,
-    ) -> dict[str, Any]:
-        """Turn the trigger's event into a result or a clear failure (fails closed on anything unknown).
-
-        ``attached``/``owned`` come from the deferral's kwargs; ``owned`` also travels in the event,
-        which is what a resume without those kwargs has (``dag.test()``). A task deferred before
-        ownership existed has neither: then a job is ours when the task started it.
-        """
-        event = event or {}
-        if owned is None:
-            owned = event.get("owned") if isinstance(event.get("owned"), bool) else not attached
-        owned = bool(owned)
-        attached = (not owned) if attached is None else bool(attached)
-        kind = event.get("status")
-        job_id = event.get("job_id") or context["ti"].xcom_pull(task_ids=self.task_id, key=XCOM_JOB_ID)
-        hook = self._hook()
-        settings = hook.settings()
-        last = event.get("job") or {}
-        client = hook.client_for(settings)
-        if kind == "terminal" and last:
-            result = job_result(self.pipeline_id, last, attached=attached, owned=owned, ui_base=settings.ui_base)
-            return self._conclude(result, client, context["ti"])
-        if kind == "timeout":
-            outcome = self._cancel_or_leave(client, job_id, owned, "the deadline passed")
-            raise HevoJobFailed(self._timeout_message(job_id, last.get("status"), outcome))
-        # An error event: look once more before failing, the job may have finished meanwhile.
-        try:
-            job = self._read_job(client, job_id)
-        except (HevoError, TimeoutError) as exc:
-            job, recheck = None, f" Re-checking also failed: {exc}"
-        else:
-            recheck = f" Hevo now reports status {job.status}."
-        if job is not None and job.outcome.terminal:
-            result = job_result(
-                self.pipeline_id, job.to_dict(), attached=attached, owned=owned, ui_base=settings.ui_base
-            )
-            return self._conclude(result, client, context["ti"])
-        message = event.get("message") or f"unexpected event {event!r}"
-        raise HevoJobFailed(
-            f"Lost track of Hevo job {job_id} of pipeline {self.pipeline_id}: {message}.{recheck} The job was left "
-            "running; fix the cause (connection, permissions, network) and clear this task: the new try attaches "
-            "to the running job instead of starting another sync."
-        )
-
-    def _read_job(self, client: EdgeClient, job_id: str) -> Any:
-        """One bounded read (the re-check after an error event)."""
-        from hevo_dagfactory.provider.bounded import CallTimedOut, call_within
-
-        try:
-            return call_within(
-                lambda: client.get_job(self.pipeline_id, job_id), self.CANCEL_TIMEOUT_S, f"reading Hevo job {job_id}"
-            )
-        except CallTimedOut as exc:
-            raise TimeoutError(str(exc)) from None
+        return self._wait_for_job(context, client, settings, job, attached=started.attached, owned=owned)

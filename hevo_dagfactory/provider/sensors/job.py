@@ -15,28 +15,25 @@ slot, far past the sensor's timeout; a read that runs out of time counts as "not
 
 from __future__ import annotations
 
-import math
 import time
-from datetime import timedelta
 from typing import Any
 
 from hevo_dagfactory.hevo import HevoError, is_transient
-from hevo_dagfactory.provider.bounded import CallTimedOut, call_within
-from hevo_dagfactory.provider.compat import BaseSensorOperator, Context, PokeReturnValue, conf, timezone
+from hevo_dagfactory.hevo.drive import drive
+from hevo_dagfactory.hevo.wait import JobWatch, WaitPolicy
+from hevo_dagfactory.provider.bounded import send_within
+from hevo_dagfactory.provider.compat import BaseSensorOperator, Context, PokeReturnValue, conf
+from hevo_dagfactory.provider.deadlines import deadline_from_start, defer_timeout, limit_s
 from hevo_dagfactory.provider.failed_objects import reader as objects_reader
 from hevo_dagfactory.provider.hooks.hevo import DEFAULT_CONN_ID, HevoHook, job_url
 from hevo_dagfactory.provider.lineage.hooks import HevoLineage
 from hevo_dagfactory.provider.links.job import XCOM_JOB_URL, HevoJobLink
-from hevo_dagfactory.provider.params import DEFAULT_TIMEOUT_S, human
+from hevo_dagfactory.provider.params import human
 from hevo_dagfactory.provider.results import HevoJobFailed, conclude, job_result, resolve_policy
 from hevo_dagfactory.provider.triggers.job import HevoJobTrigger
 
-#: Cap of the growing poll interval in deferrable mode.
-MAX_POLL_INTERVAL_S = 300.0
 #: A single poke's Hevo read gets at most max(poke_interval, this) seconds.
 POKE_READ_CAP_S = 60.0
-#: The framework's defer timeout is only a backstop behind the trigger's deadline.
-DEFER_BACKSTOP_S = 120.0
 
 
 class HevoJobSensor(HevoLineage, BaseSensorOperator):
@@ -81,11 +78,7 @@ class HevoJobSensor(HevoLineage, BaseSensorOperator):
 
     def _limit(self) -> float:
         """min(timeout, execution_timeout) in seconds; a timeout that is not a finite number means 7 days."""
-        timeout = float(self.timeout)
-        limits = [timeout if math.isfinite(timeout) and timeout >= 0 else DEFAULT_TIMEOUT_S]
-        if self.execution_timeout:
-            limits.append(self.execution_timeout.total_seconds())
-        return min(limits)
+        return limit_s(self.timeout, self.execution_timeout)
 
     def _hook(self) -> HevoHook:
         return HevoHook(self.connection_id, region=self.region)
@@ -110,21 +103,19 @@ class HevoJobSensor(HevoLineage, BaseSensorOperator):
             return super().execute(context)
         if self.poke(context):  # already finished: no need to defer
             return self._last_result
-        start = getattr(context["ti"], "start_date", None) or timezone.utcnow()
-        deadline = start.timestamp() + self._limit()
+        deadline = deadline_from_start(context["ti"], self._limit())
         self.defer(
-            trigger=HevoJobTrigger(
+            trigger=HevoJobTrigger.with_policy(
+                WaitPolicy(poll_interval=float(self.poke_interval)),
                 pipeline_id=self.pipeline_id,
                 job_id=job_id,
                 connection_id=self.connection_id,
                 region=self.region,
                 deadline=deadline,
-                poll_interval=float(self.poke_interval),
-                max_poll_interval=max(MAX_POLL_INTERVAL_S, float(self.poke_interval)),
                 cancel_on_kill=False,
             ),
             method_name="execute_complete",
-            timeout=timedelta(seconds=max(deadline - time.time(), 0.0) + DEFER_BACKSTOP_S),
+            timeout=defer_timeout(deadline),
         )
 
     def poke(self, context: Context) -> bool | PokeReturnValue:
@@ -133,18 +124,15 @@ class HevoJobSensor(HevoLineage, BaseSensorOperator):
         hook = self._hook()
         settings = hook.settings()
         client = hook.client_for(settings)
-        try:
-            job = call_within(
-                lambda: client.get_job(self.pipeline_id, job_id), self._read_bound(), f"reading Hevo job {job_id}"
-            )
-        except CallTimedOut as exc:
-            self.log.warning("Hevo did not answer in time about job %s, will poke again: %s", job_id, exc)
-            return False
+        watch = JobWatch(self.pipeline_id, job_id)
+        try:  # one look of the wait flow (hevo/wait.py); Airflow's poke loop is the rest of it
+            drive(watch.look(), send_within(client, self._read_bound))
         except HevoError as exc:
-            if is_transient(exc):
+            if is_transient(exc):  # a read that ran out of time included
                 self.log.warning("Transient error reading Hevo job %s, will poke again: %s", job_id, exc)
                 return False
             raise HevoJobFailed(f"Cannot read Hevo job {job_id} of pipeline {self.pipeline_id}: {exc}") from None
+        job = watch.last
         self.log.info("Hevo job %s of pipeline %s is %s", job_id, self.pipeline_id, job.status)
         if not job.outcome.terminal:
             return False

@@ -1,5 +1,9 @@
 """HevoJobTrigger: waits for one Hevo job in the triggerer, without blocking its event loop.
 
+It follows a known job (``job_id``), or, for a wait-only sync (``completed_after_ms``), waits for a
+job of the type that completes after that time, started by nobody here (hevo/completion.py). Either
+way it drives the one wait flow (hevo/wait.py) with the async client.
+
 Why it looks like this (see docs/provider.md and the anchors reference):
 - It only reads. The operator POSTs the sync; a trigger can run twice (HA, restarts), so it
   must have no side effect except the user-requested cancel in ``on_kill``.
@@ -32,9 +36,20 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from hevo_dagfactory.hevo import HevoError, JobOutcome, classify, is_transient
+from hevo_dagfactory.hevo.completion import CompletionWatch
+from hevo_dagfactory.hevo.wait import (
+    DEFAULT_POLL_INTERVAL_S,
+    MAX_POLL_INTERVAL_S,
+    MAX_TRANSIENT_ERRORS,
+    POLL_BACKOFF,
+    TIMEOUT,
+    JobWatch,
+    WaitPolicy,
+    WaitResult,
+)
 from hevo_dagfactory.provider.compat import TRIGGER_ON_KILL_TIMEOUT_S, BaseTrigger, TriggerEvent, task_left_deferred
 from hevo_dagfactory.provider.hooks.hevo import DEFAULT_CONN_ID, HevoConnectionError, HevoHook
+from hevo_dagfactory.provider.triggers.events import event_payload, wait_event
 
 CLASSPATH = "hevo_dagfactory.provider.triggers.job.HevoJobTrigger"
 #: Our own bound of a cancel on kill (lookup included): under the framework's, so we log the outcome.
@@ -52,7 +67,7 @@ class HevoJobTrigger(BaseTrigger):
     for ``terminal`` and ``error_status`` (Hevo's HTTP status) for ``error``.
 
     :param pipeline_id: Hevo Edge pipeline id.
-    :param job_id: the job to follow.
+    :param job_id: the job to follow (``None`` for a wait-only sync).
     :param connection_id: Airflow connection id.
     :param region: region used when the connection has neither host nor region.
     :param deadline: absolute epoch seconds after which a ``timeout`` event is sent; ``None`` = no limit.
@@ -62,20 +77,31 @@ class HevoJobTrigger(BaseTrigger):
     :param max_transient_errors: consecutive transient errors tolerated before an ``error`` event.
     :param cancel_on_kill: cancel the job when a user kills the deferred task: True only when the
         operator owns the job (provider/tries.py); sensors only watch, so they pass ``False``.
+    :param completed_after_ms: wait-only: wait for a job that completes at or after this epoch time
+        (ms) instead of following ``job_id``; ``None`` (default) follows ``job_id``.
+    :param job_type: wait-only: the job type to wait for (default ``INCREMENTAL``).
+    :param accept_completed_with_failures: wait-only: a job COMPLETED_WITH_FAILURES counts as the
+        completion (the task's policy is ``warn`` or ``succeed``).
+
+    Tasks deferred by an earlier version are re-created from their serialized kwargs, which lack
+    the wait-only ones; their defaults mean "follow ``job_id``", as before.
     """
 
     def __init__(
         self,
         pipeline_id: int | str,
-        job_id: str,
+        job_id: str | None,
         connection_id: str = DEFAULT_CONN_ID,
         region: str | None = None,
         deadline: float | None = None,
-        poll_interval: float = 15.0,
-        max_poll_interval: float = 300.0,
-        poll_backoff: float = 1.5,
-        max_transient_errors: int = 20,
+        poll_interval: float = DEFAULT_POLL_INTERVAL_S,
+        max_poll_interval: float = MAX_POLL_INTERVAL_S,
+        poll_backoff: float = POLL_BACKOFF,
+        max_transient_errors: int = MAX_TRANSIENT_ERRORS,
         cancel_on_kill: bool = True,
+        completed_after_ms: int | None = None,
+        job_type: str | None = None,
+        accept_completed_with_failures: bool = False,
     ) -> None:
         super().__init__()
         self.pipeline_id = pipeline_id
@@ -88,6 +114,22 @@ class HevoJobTrigger(BaseTrigger):
         self.poll_backoff = float(poll_backoff)
         self.max_transient_errors = int(max_transient_errors)
         self.cancel_on_kill = bool(cancel_on_kill)
+        self.completed_after_ms = int(completed_after_ms) if completed_after_ms is not None else None
+        self.job_type = job_type
+        self.accept_completed_with_failures = bool(accept_completed_with_failures)
+        if self.completed_after_ms is None and not job_id:
+            raise ValueError("HevoJobTrigger needs a job_id to follow, or completed_after_ms for a wait-only sync")
+
+    @classmethod
+    def with_policy(cls, policy: WaitPolicy, **kwargs: Any) -> HevoJobTrigger:
+        """A trigger whose wait follows ``policy`` (the operator and the sensor build theirs this way)."""
+        return cls(
+            poll_interval=policy.poll_interval,
+            max_poll_interval=policy.max_poll_interval,
+            poll_backoff=policy.backoff,
+            max_transient_errors=policy.max_transient_errors,
+            **kwargs,
+        )
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Every ``__init__`` argument, so a triggerer restart re-creates the same trigger."""
@@ -104,6 +146,9 @@ class HevoJobTrigger(BaseTrigger):
                 "poll_backoff": self.poll_backoff,
                 "max_transient_errors": self.max_transient_errors,
                 "cancel_on_kill": self.cancel_on_kill,
+                "completed_after_ms": self.completed_after_ms,
+                "job_type": self.job_type,
+                "accept_completed_with_failures": self.accept_completed_with_failures,
             },
         )
 
@@ -111,18 +156,17 @@ class HevoJobTrigger(BaseTrigger):
         return HevoHook(self.connection_id, region=self.region)
 
     def _event(self, status: str, message: str, job: dict[str, Any] | None = None, **more: Any) -> TriggerEvent:
-        payload = {
-            "status": status,
-            "pipeline_id": self.pipeline_id,
-            "job_id": self.job_id,
-            "job": job,
-            "message": message,
-            # whether the task may cancel the job: travels with the event, because not every resume
-            # path keeps the deferral's kwargs (dag.test() replaces them by the event on 2.11 and 3.3)
-            "owned": self.cancel_on_kill,
-        }
-        payload.update(more)
-        return TriggerEvent(payload)
+        return TriggerEvent(
+            event_payload(
+                status,
+                pipeline_id=self.pipeline_id,
+                job_id=self.job_id,
+                job=job,
+                message=message,
+                owned=self.cancel_on_kill,
+                **more,
+            )
+        )
 
     def _remaining(self) -> float | None:
         return None if self.deadline is None else self.deadline - time.time()
@@ -145,16 +189,20 @@ class HevoJobTrigger(BaseTrigger):
             seconds = min(seconds, max(remaining, 0.0))
         await asyncio.sleep(max(seconds, 0.0))
 
-    def _backoff(self, attempt: int) -> float:
-        return min(self.poll_interval * (2 ** min(attempt, 6)), self.max_poll_interval)
-
-    def _timeout_event(self, last: dict[str, Any] | None) -> TriggerEvent:
-        return self._event(
-            "timeout",
-            f"Hevo job {self.job_id} of pipeline {self.pipeline_id} was still running at the deadline "
-            f"(last status {last.get('status') if last else 'unknown'}).",
-            last,
+    def _watch(self) -> JobWatch | CompletionWatch:
+        """What one look is: read the job, or (wait-only) scan the jobs list for a completion."""
+        if self.completed_after_ms is None:
+            return JobWatch(self.pipeline_id, str(self.job_id))
+        return CompletionWatch(
+            self.pipeline_id,
+            self.completed_after_ms,
+            job_type=self.job_type,
+            accept_completed_with_failures=self.accept_completed_with_failures,
         )
+
+    def policy(self) -> WaitPolicy:
+        """The wait flow's policy (interval, growth, cap, transient-error budget) from the serialized kwargs."""
+        return WaitPolicy(self.poll_interval, self.max_poll_interval, self.poll_backoff, self.max_transient_errors)
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Poll (see :meth:`_poll`); on Airflow 2.x a cancel of a killed task also cancels the job.
@@ -180,14 +228,12 @@ class HevoJobTrigger(BaseTrigger):
                 fired = True
                 yield event
         except Exception as exc:
-            self.log.exception(
-                "Unexpected error while following Hevo job %s of pipeline %s", self.job_id, self.pipeline_id
-            )
+            self.log.exception("Unexpected error while waiting for %s", self._watch().subject)
             if fired:  # exactly one event per run: the task already has its answer
                 return
             yield self._event(
                 "error",
-                f"The trigger following Hevo job {self.job_id} of pipeline {self.pipeline_id} hit an unexpected "
+                f"The trigger waiting for {self._watch().subject} hit an unexpected "
                 f"{type(exc).__name__}: {str(exc)[:300]} (details in the triggerer's log)",
                 None,
                 error_status=None,
@@ -214,7 +260,7 @@ class HevoJobTrigger(BaseTrigger):
                         f"{LOOKUP_ATTEMPTS} attempts ({type(exc).__name__}: {str(exc)[:200]}). Check that the "
                         "triggerer can reach the connection's secrets backend or the Airflow API server"
                     ) from None
-                wait = self._backoff(attempt)
+                wait = self.policy().error_wait(attempt)
                 self.log.warning(
                     "Looking up connection '%s' failed (attempt %d of %d), retrying in %.1fs: %s: %s",
                     self.connection_id,
@@ -230,72 +276,21 @@ class HevoJobTrigger(BaseTrigger):
         return None  # pragma: no cover - the loop returns or raises
 
     async def _poll(self) -> AsyncIterator[TriggerEvent]:
+        """Drive the one wait flow (hevo/wait.py) with the async client; every await is cut at the deadline."""
         try:
             client = await self._client()
         except (HevoConnectionError, _LookupFailed) as exc:
             yield self._event("error", str(exc))
             return
-        if client is None:
-            yield self._timeout_event(None)
-            return
-        interval = self.poll_interval
-        errors = 0
-        last: dict[str, Any] | None = None
-        async with client:
-            while True:
-                if self._past_deadline():
-                    yield self._timeout_event(last)
-                    return
-                try:
-                    job = await self._within(client.get_job(self.pipeline_id, self.job_id))
-                except asyncio.TimeoutError:
-                    if self._past_deadline():
-                        continue  # the call was cut at the deadline: the check above reports it
-                    problem, status, transient = f"no answer about job {self.job_id} (timed out)", None, True
-                except HevoError as exc:
-                    problem, status, transient = str(exc), getattr(exc, "status", None), is_transient(exc)
-                else:
-                    errors = 0
-                    last = job.to_dict()
-                    outcome = classify(job.status)
-                    if outcome is not JobOutcome.RUNNING:
-                        yield self._event(
-                            "terminal",
-                            f"Hevo job {self.job_id} ended with status {job.status}.",
-                            last,
-                            outcome=outcome.value,
-                        )
-                        return
-                    self.log.info(
-                        "Hevo job %s of pipeline %s is %s; next poll in %.1fs",
-                        self.job_id,
-                        self.pipeline_id,
-                        job.status,
-                        interval,
-                    )
-                    await self._sleep(interval)
-                    interval = min(interval * self.poll_backoff, self.max_poll_interval)
-                    continue
-                errors += 1
-                if transient and errors <= self.max_transient_errors:
-                    wait = self._backoff(errors)
-                    self.log.warning(
-                        "Transient error polling Hevo job %s (attempt %d of %d), retrying in %.1fs: %s",
-                        self.job_id,
-                        errors,
-                        self.max_transient_errors,
-                        wait,
-                        problem,
-                    )
-                    await self._sleep(wait)
-                    continue
-                yield self._event(
-                    "error",
-                    f"Polling Hevo job {self.job_id} of pipeline {self.pipeline_id} failed: {problem}",
-                    last,
-                    error_status=status,
-                )
-                return
+        watch = self._watch()
+        if client is None:  # the lookup ran into the deadline
+            result = WaitResult(TIMEOUT, None, watch.timed_out())
+        else:
+            async with client:
+                result = await client.wait(watch, deadline=self.deadline, policy=self.policy(), logger=self.log)
+        yield TriggerEvent(
+            wait_event(result, pipeline_id=self.pipeline_id, job_id=self.job_id, owned=self.cancel_on_kill)
+        )
 
     async def on_kill(self) -> None:
         """User marked the deferred task failed/success or cleared it (Airflow >= 3.3): cancel an owned job.
@@ -303,6 +298,9 @@ class HevoJobTrigger(BaseTrigger):
         Best effort and bounded (lookup included); errors are logged, never raised. Not called
         on triggerer restarts, so those leave the job running, as they should.
         """
+        if self.job_id is None:
+            self.log.info("Task killed; nothing to cancel: this wait-only task started no Hevo job.")
+            return
         if not self.cancel_on_kill:
             self.log.info(
                 "Task killed; Hevo job %s of pipeline %s is left running: this task only watched or attached to it "

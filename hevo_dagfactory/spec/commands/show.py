@@ -9,8 +9,12 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from hevo_dagfactory.spec.errors import display_path
+
+if TYPE_CHECKING:
+    from hevo_dagfactory.spec.model import Sync
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,9 +34,24 @@ def _dur(value: timedelta | None) -> str:
     return "".join(parts) or "0s"
 
 
+def _sync_line(s: Sync) -> str:
+    """A sync's line: what it starts (or, for ``action: wait``, which job it waits for) and how it waits."""
+    extra = (
+        f"wait {s.wait}, poll {_dur(s.poll_interval)}, timeout {_dur(s.timeout)}, "
+        f"with failures: {s.on_completed_with_failures}"
+    )
+    if s.action == "wait":
+        after = s.completed_after or "the data interval end"
+        job = f"a {s.job_type or 'INCREMENTAL'} job Hevo runs, completing after {after}"
+        return f"hevo wait for pipeline {s.pipeline_id}: {job}; starts nothing ({extra})"
+    action = s.action if s.action == "sync_now" else f"resync ({s.resync_mode})"
+    return f"hevo {action} pipeline {s.pipeline_id} ({extra}, if running: {s.if_running})"
+
+
 def render(workflow) -> str:
     """The text ``show`` prints for one workflow (also used by the demo and tests)."""
     from hevo_dagfactory.spec.graph import layers
+    from hevo_dagfactory.spec.kinds import step_kind
     from hevo_dagfactory.spec.model import AssetSchedule
 
     w = workflow
@@ -62,20 +81,10 @@ def render(workflow) -> str:
     describe: dict[str, str] = {}
     upstream: dict[str, tuple[str, ...]] = {}
     for s in w.syncs:
-        action = s.action if s.action == "sync_now" else f"resync ({s.resync_mode})"
-        extra = (
-            f"wait {s.wait}, poll {_dur(s.poll_interval)}, timeout {_dur(s.timeout)}, "
-            f"with failures: {s.on_completed_with_failures}, if running: {s.if_running}"
-        )
-        describe[s.id] = f"hevo {action} pipeline {s.pipeline_id} ({extra})"
+        describe[s.id] = _sync_line(s)
         upstream[s.id] = ()
     for st in w.steps:
-        if st.dbt is not None:
-            describe[st.id] = " ".join([st.dbt.executable, *st.dbt.argv()])
-        elif st.bash is not None:
-            describe[st.id] = "bash: " + st.bash.command.strip().replace("\n", " ⏎ ")
-        else:  # a kind registered in spec.kinds after these two
-            describe[st.id] = f"{st.kind}: {st.body}"
+        describe[st.id] = step_kind(st.kind).show(st.body)
         upstream[st.id] = w.upstream_of(st)
     order = [s.id for s in w.syncs] + [s.id for s in w.steps]
     width = max((len(i) for i in order), default=0)

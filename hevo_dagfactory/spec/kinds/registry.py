@@ -1,25 +1,28 @@
-"""The step kinds (``dbt``, ``bash``, ...): how each kind's YAML body becomes its model object.
+"""The step-kind registry: what a kind is, how its body is found and checked, and the registry itself.
 
-Why a registry: a new kind (say ``airbyte``) must need only a schema branch (a property of
-``$defs/step`` plus a ``oneOf`` entry), a parser registered here, and a builder registered in
-``factory.steps``; nothing in the loader or the semantic checks names a kind. Each entry says
-which of its strings land on a command line (so must be one line) and which are Airflow
-templates rendered at run time (so are checked for logical-date variables in Asset-scheduled
-workflows). No string anywhere may hold a NUL; ``yamlsafe`` refuses that for every value.
+Why a registry: everything kind-specific comes from a kind's :class:`StepKind` entry, so nothing
+else in the package names a kind. The loader parses a body with ``parse``; the semantic checks
+read ``single_line`` and ``templates``; ``hevo-dagfactory show`` prints ``show_line``; the DAG docs
+print ``doc_summary``; the factory builds ``operator`` with ``task_args`` (or a builder registered
+with ``factory.register_step_builder`` for a kind that is more than one operator); and
+``Step.<kind>`` (``step.dbt``) is the body of a step of that kind. A new kind is one module that
+registers its entry (see ``dbt.py``, ``bash.py``), listed in ``kinds/__init__.py``, plus its schema
+branch (docs/architecture.md, "How to add a step kind").
+
+The operator is named by its import path (``"package.module:Class"``), as Airflow's own provider
+info names classes: the spec layer never imports Airflow, and the factory imports the class only
+when it builds a DAG. No string anywhere may hold a NUL; ``yamlsafe`` refuses that for every value.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
-
-from hevo_dagfactory.spec import schema as S
-from hevo_dagfactory.spec.model import BashStep, DbtStep
 
 #: (json pointer, message, hint, error type)
 Report = Callable[[str, str, str | None, str], None]
@@ -61,17 +64,35 @@ class BodyContext:
 
 @dataclass(frozen=True)
 class StepKind:
-    """One step kind: its YAML key, its parser, and which of its strings get which check.
+    """One step kind: its YAML key, its parser, its checks, how it is shown and what it runs as.
 
-    Patterns are JSON pointers relative to the body, with ``*`` for one segment and a final
-    ``**`` for everything below (or at) its parent; ``""`` is the body itself (a string body such
-    as ``bash: echo``).
+    Patterns (``single_line``, ``templates``) are JSON pointers relative to the body, with ``*``
+    for one segment and a final ``**`` for everything below (or at) its parent; ``""`` is the body
+    itself (a string body such as ``bash: echo``).
+
+    - ``doc_summary(body)``: the "what" of the step in the DAG's docs, shown in the Airflow UI.
+      Show only values that cannot hold secrets (no env values, commands or vars); without one
+      the docs show the kind's name.
+    - ``show_line(body)``: the step in ``hevo-dagfactory show`` (the user's own terminal).
+    - ``operator`` and ``task_args(body, folder)``: the task is ``operator(task_id=<id>,
+      **task_args(body, folder))``; ``folder`` is the workflow file's folder. The arguments must be
+      picklable plain data (they are recorded in the DAG's build plan).
     """
 
     name: str
     parse: Callable[[Any, BodyContext], Any]
     single_line: tuple[str, ...] = ()
     templates: tuple[str, ...] = ("**",)
+    doc_summary: Callable[[Any], str] | None = None
+    show_line: Callable[[Any], str] | None = None
+    operator: str | None = None
+    task_args: Callable[[Any, Path], dict[str, Any]] | None = None
+
+    def summary(self, body: Any) -> str:
+        return self.doc_summary(body) if self.doc_summary is not None else self.name
+
+    def show(self, body: Any) -> str:
+        return self.show_line(body) if self.show_line is not None else f"{self.name}: {body}"
 
 
 STEP_KINDS: dict[str, StepKind] = {}
@@ -89,6 +110,15 @@ def kind_of(raw_step: dict[str, Any]) -> StepKind:
             return STEP_KINDS[key]
     extra = [k for k in raw_step if k not in ("id", "after")]
     raise LookupError(f"step kind {extra[0] if extra else '?'!r} is in the schema but has no parser in spec.kinds")
+
+
+def step_kind(name: str) -> StepKind:
+    """The registered kind called ``name``; a model with an unregistered kind is a programming error."""
+    try:
+        return STEP_KINDS[name]
+    except KeyError:
+        known = ", ".join(sorted(STEP_KINDS))
+        raise LookupError(f"step kind {name!r} is not registered in spec.kinds (known: {known})") from None
 
 
 @cache
@@ -130,80 +160,9 @@ def matching(patterns: tuple[str, ...], body: Any) -> Iterator[tuple[str, str]]:
             yield rel, text
 
 
-# --- dbt -------------------------------------------------------------------------------------
-
-
-def _tuple(value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    return (value,) if isinstance(value, str) else tuple(value)
-
-
-def _env(raw: dict[str, Any] | None) -> dict[str, str]:
+def string_env(raw: Mapping[str, Any] | None) -> dict[str, str]:
+    """An ``env:`` mapping as strings, the way a shell sees it (``true``, not ``True``)."""
     return {
         key: value if isinstance(value, str) else (str(value).lower() if isinstance(value, bool) else str(value))
         for key, value in (raw or {}).items()
     }
-
-
-def _dbt(raw: dict[str, Any], ctx: BodyContext) -> DbtStep:
-    fields = {**S.defaults_of("#/$defs/dbt"), **raw}
-    if fields["lineage"] and not fields.get("project_dir"):
-        # dbt-ol reads the project from --project-dir only (not DBT_PROJECT_DIR), and a task's working
-        # folder is a fresh temporary one: without it the wrapper fails before dbt starts.
-        ctx.error(
-            "lineage",
-            "lineage: true needs project_dir: the OpenLineage wrapper dbt-ol finds the dbt project only through it",
-            "add project_dir (relative to this file's folder), e.g. project_dir: dbt/analytics",
-            "missing_project_dir",
-        )
-    return DbtStep(
-        command=fields["command"],
-        select=_tuple(fields.get("select")),
-        exclude=_tuple(fields.get("exclude")),
-        selector=fields.get("selector"),
-        vars=dict(fields.get("vars") or {}),
-        target=fields.get("target"),
-        project_dir=ctx.path("project_dir", fields.get("project_dir")),
-        profiles_dir=ctx.path("profiles_dir", fields.get("profiles_dir")),
-        full_refresh=fields["full_refresh"],
-        threads=fields.get("threads"),
-        env=_env(fields.get("env")),
-        lineage=fields["lineage"],
-    )
-
-
-# Every dbt value but ``vars`` is one argument of the command line; ``vars`` is passed as one JSON
-# argument, where a line break is written ``\n``, so multi-line vars are fine.
-DBT = register_step_kind(
-    StepKind(
-        "dbt",
-        _dbt,
-        single_line=(
-            "command",
-            "select",
-            "select/*",
-            "exclude",
-            "exclude/*",
-            "selector",
-            "target",
-            "project_dir",
-            "profiles_dir",
-            "env/*",
-        ),
-    )
-)
-
-
-# --- bash ------------------------------------------------------------------------------------
-
-
-def _bash(raw: str | dict[str, Any], ctx: BodyContext) -> BashStep:
-    if isinstance(raw, str):
-        return BashStep(command=raw)
-    return BashStep(command=raw["command"], env=_env(raw.get("env")), cwd=ctx.path("cwd", raw.get("cwd")))
-
-
-# The command itself may span lines (a ``|`` block is a script); its working folder and
-# environment values may not.
-BASH = register_step_kind(StepKind("bash", _bash, single_line=("cwd", "env/*")))
