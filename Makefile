@@ -38,7 +38,7 @@ PYTEST := -m pytest -q -p no:cacheprovider
 # pytest-xdist for the unit and integration suites: one worker per core, idle workers steal queued tests.
 XDIST  := -n auto --dist worksteal
 
-.PHONY: install install-af2 install-af3 install-cluster lock lint test test-af3 test-af2 test-unit test-e2e \
+.PHONY: install install-af2 install-af3 install-dbt install-cluster lock lint test test-af3 test-af2 test-unit test-e2e \
 	test-cluster demo demo-cluster bench validate clean services redis-server postgresql
 
 ## uv, bootstrapped from PyPI with the only tools a clean machine has (python3 -m venv, pip)
@@ -113,6 +113,17 @@ redis-server:
 postgresql:
 	$(call need_package,pg_ctlcluster,postgresql)
 
+## .venv-dbt: the real dbt (and OpenLineage's dbt-ol) that the demo and the dbt tests run, in a venv of its own:
+# its pins clash with Airflow's (locks/dbt.txt, the `dbt` group). dbt-core 1.12 cannot be installed here (it
+# downloads a binary at install time), hence dbt-core 1.11.
+VENV_DBT := .venv-dbt
+LOCK_DBT := locks/dbt.txt
+$(call stamp,$(VENV_DBT),$(LOCK_DBT)): $(LOCK_DBT) pyproject.toml | $(TOOLS)/.uv-$(UV_VERSION)
+	$(call install_lock,$(VENV_DBT),$(LOCK_DBT))
+	@$(VENV_DBT)/bin/python -c "import dbt.adapters.duckdb, openlineage.dbt" && test -x $(VENV_DBT)/bin/dbt-ol || \
+		(echo "install into $(VENV_DBT) failed" >&2; exit 1)
+
+install-dbt: $(call stamp,$(VENV_DBT),$(LOCK_DBT))
 install-af3: $(call stamp,$(VENV3),$(LOCK3))
 install-af2: $(call stamp,$(VENV2),$(LOCK2))
 install: $(call stamp,$(VENV),$(LOCK))
@@ -137,34 +148,34 @@ lint: install-af3
 # start-up and task timings stay as in a serial run) and the unit suites use the rest. The e2e suite
 # includes tests/e2e/test_e2e_demo_af2.py, which runs the demo on a real 2.11 stack with $(PY2) (hence
 # install-af2 first). Every suite runs to its end; the exit code is 1 if any failed.
-test: install-af3 install-af2 services lint
+test: install-af3 install-af2 install-dbt services lint
 	@$(PY3) tools/run_tests.py \
 		--lane "airflow-$(AIRFLOW3_VERSION)-e2e=$(PY3) $(PYTEST) -m e2e $(PYTEST_ARGS)" \
 		--lane "airflow-$(AIRFLOW3_VERSION)=nice -n 10 $(PY3) $(PYTEST) -m 'not e2e' $(XDIST) $(PYTEST_ARGS);;airflow-$(AIRFLOW2_VERSION)=nice -n 10 $(PY2) $(PYTEST) -m 'not e2e' $(XDIST) $(AF2_PYTEST_FLAGS) $(PYTEST_ARGS)"
 
-test-af3: install-af3 services
+test-af3: install-af3 install-dbt services
 	$(PY3) $(PYTEST) $(PYTEST_ARGS)
 
 # The e2e suite runs under 3.3 only (it drives the 2.11 demo from there): deselected here.
-test-af2: install-af2 services
+test-af2: install-af2 install-dbt services
 	$(PY2) $(PYTEST) -m "not e2e" $(XDIST) $(AF2_PYTEST_FLAGS) $(PYTEST_ARGS)
 
-test-unit: install services
+test-unit: install install-dbt services
 	$(PY) $(PYTEST) -m "not e2e" $(XDIST) $(PYTEST_ARGS)
 
-test-e2e: install-af3 install-af2
+test-e2e: install-af3 install-af2 install-dbt
 	$(PY3) $(PYTEST) -m e2e $(PYTEST_ARGS)
 
 ## make test-cluster: end-to-end tests on the production-shaped stack (tests/cluster/, Airflow 3.3; make test skips them)
-test-cluster: services install-cluster
+test-cluster: services install-cluster install-dbt
 	$(PY3) -m pytest -q -p no:cacheprovider -m cluster tests/cluster $(PYTEST_ARGS)
 
 ## make demo: the main job (see README); AIRFLOW_VERSION=2.11.2 make demo runs it on Airflow 2.x
-demo: install
+demo: install install-dbt
 	$(PY) -m hevo_dagfactory demo $(if $(KEEP),--keep,)
 
 ## make demo-cluster: the demo on PostgreSQL, Redis, CeleryExecutor and a Git DAG bundle (docs/demo.md)
-demo-cluster: services install-cluster
+demo-cluster: services install-cluster install-dbt
 	$(PY3) -m hevo_dagfactory demo --cluster $(if $(KEEP),--keep,)
 
 validate: install
@@ -177,4 +188,4 @@ bench: install-af3 install-af2 services
 	env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(CURDIR)/.bench/pycache $(PY3) bench/run_all.py --af2-python $(PY2)
 
 clean:
-	rm -rf $(VENV3) $(VENV2) $(TOOLS) build dist *.egg-info .demo .bench .test-logs .mypy_cache
+	rm -rf $(VENV3) $(VENV2) $(VENV_DBT) $(TOOLS) build dist *.egg-info .demo .bench .test-logs .mypy_cache

@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
+from hevo_dagfactory.demo import dbtsetup
 from hevo_dagfactory.demo.client import AirflowApiError
 from hevo_dagfactory.demo.cluster import ClusterStack
 from hevo_dagfactory.demo.clusterdemo import CLUSTER_BLURB, DEMO_TRIGGERER_CAPACITY, bundle_files, served_notes
@@ -75,6 +76,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--job-seconds", type=float, default=3.0, help="how long each simulated Hevo job runs")
     parser.add_argument("--timeout", type=float, default=300.0, help="give up after this many seconds of runs")
     parser.add_argument(
+        "--dbt-venv",
+        type=Path,
+        default=None,
+        help=f"virtualenv whose dbt and dbt-ol run the dbt steps (default: ./{dbtsetup.VENV_NAME})",
+    )
+    parser.add_argument(
         "--real-hevo",
         action="store_true",
         help="sync real pipelines: no simulator; the workflows' connections come from your AIRFLOW_CONN_* variables",
@@ -115,6 +122,22 @@ def _dags_folder(args: argparse.Namespace, home: Path) -> Path:
     return dags
 
 
+def _dbt_venv(args: argparse.Namespace, plan: DemoPlan) -> Path | None:
+    """The venv whose dbt runs the steps; None means the dbt on PATH. A DemoError when dbt is nowhere."""
+    if args.dbt_venv is not None:
+        venv = dbtsetup.find_venv([args.dbt_venv])
+        if venv is None:
+            raise DemoError(f"--dbt-venv {args.dbt_venv} has no bin/dbt; {dbtsetup.INSTALL_HINT}")
+        return venv
+    venv = dbtsetup.find_venv([Path.cwd() / dbtsetup.VENV_NAME, _project_dir(dbtsetup.VENV_NAME)])
+    if venv is None and plan.dbt_steps and shutil.which("dbt") is None:
+        raise DemoError(
+            f"the workflows have {plan.dbt_steps} dbt step(s), but there is no {dbtsetup.VENV_NAME} and no dbt on "
+            f"PATH; {dbtsetup.INSTALL_HINT} (`make demo` does), or pass --dbt-venv DIR"
+        )
+    return venv
+
+
 def _progress_table(runs: list[TrackedRun], started: float) -> Table:
     table = Table(title=f"Workflow runs ({time.monotonic() - started:.0f}s)", expand=False)
     table.add_column("DAG")
@@ -134,18 +157,22 @@ def _progress_table(runs: list[TrackedRun], started: float) -> Table:
 def _result_table(rows: list[ResultRow]) -> Table:
     served = any(row.worker or row.triggerer for row in rows)  # the cluster stack says who served each sync
     table = Table(title="Result")
-    for col in ("DAG", "task", "state", "Hevo job id", "duration", *(("worker", "triggerer") if served else ())):
+    for col in ("DAG", "task", "state", "Hevo job id / dbt result", "duration", *(("worker", "triggerer") if served else ())):
         table.add_column(col)
     for row in rows:
         style = _STATE_STYLE.get(row.state, "white")
         duration = f"{row.duration_s:.1f}s" if isinstance(row.duration_s, (int, float)) else "-"
-        cells = [row.dag_id, row.task_id, f"[{style}]{row.state}[/]", row.job_id or "-", duration]
+        what = row.job_id or (row.dbt.summary() if row.dbt else "-")
+        cells = [row.dag_id, row.task_id, f"[{style}]{row.state}[/]", what, duration]
         table.add_row(*cells, *((row.worker or "", row.triggerer or "") if served else ()))
     return table
 
 
-def _make_stack(args: argparse.Namespace, home: Path, dags: Path, configs: Path, env: dict[str, str]) -> AirflowStack:
+def _make_stack(
+    args: argparse.Namespace, home: Path, dags: Path, configs: Path, env: dict[str, str], dbt_venv: Path | None
+) -> AirflowStack:
     """The local stack, or with ``--cluster`` the production-shaped one with ``configs`` committed to its bundle."""
+    dbt = {"dbt_venv": dbt_venv, "raw_data_projects": dbtsetup.example_projects(configs)}
     if args.cluster:
         return ClusterStack(
             home,
@@ -153,8 +180,29 @@ def _make_stack(args: argparse.Namespace, home: Path, dags: Path, configs: Path,
             with_simulator=not args.real_hevo,
             extra_env=env,
             triggerer_capacity=DEMO_TRIGGERER_CAPACITY,
+            **dbt,
         )
-    return AirflowStack(home, dags_folder=dags, config_dir=configs, with_simulator=not args.real_hevo, extra_env=env)
+    return AirflowStack(
+        home, dags_folder=dags, config_dir=configs, with_simulator=not args.real_hevo, extra_env=env, **dbt
+    )
+
+
+def _print_dbt_built(console: Console, rows: list[ResultRow], stack: AirflowStack) -> None:
+    """Under the table: the models each dbt task built and where, and the lineage events dbt-ol wrote."""
+    built = [r for r in rows if r.dbt is not None]
+    if not built:
+        return
+    console.print("\n[bold]What dbt built[/] (artifacts of every dbt task under " + str(stack.dbt.artifacts) + "):")
+    for row in built:
+        where = f" in {row.dbt.duckdb_files[0]}" if row.dbt.duckdb_files else ""
+        console.print(f"  {row.dag_id}.{row.task_id}: {', '.join(row.dbt.models) or 'no models'}{where}")
+    events = stack.dbt.lineage_events()
+    if events:
+        jobs = sorted({e["job"]["name"] for e in events if e.get("job")})
+        console.print(
+            f"OpenLineage: {len(events)} events from dbt-ol (steps with lineage: true) in {stack.dbt.lineage_file}, "
+            f"for {len(jobs)} jobs; see docs/lineage.md"
+        )
 
 
 def _hold(console: Console, stack: AirflowStack) -> None:
@@ -181,6 +229,7 @@ def _run_and_report(
         job_seconds=args.job_seconds,
         timeout_s=args.timeout,
         served_by=stack.served_by if isinstance(stack, ClusterStack) else None,
+        dbt=stack.dbt,
     )
     runner.script_pipelines()
     runner.start()
@@ -190,6 +239,7 @@ def _run_and_report(
     console.print()
     rows = runner.results()
     console.print(_result_table(rows))
+    _print_dbt_built(console, rows, stack)
     for note in runner.notes + served_notes(rows):
         console.print(f"note: {note}")
     failed = [r for r in rows if r.state not in _OK]
@@ -214,6 +264,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         plan = plan_from_configs(configs)
         real_env = real_hevo_env(plan, dict(os.environ)) if args.real_hevo else {}
+        dbt_venv = _dbt_venv(args, plan)
         home = _fresh_home(args.home or Path(".demo") / ("cluster-home" if args.cluster else "airflow-home"))
         dags = _dags_folder(args, home)
     except DemoError as exc:
@@ -225,7 +276,7 @@ def run(args: argparse.Namespace) -> int:
     )
     started = time.monotonic()
     try:
-        stack = _make_stack(args, home, dags, configs, real_env)
+        stack = _make_stack(args, home, dags, configs, real_env, dbt_venv)
         if args.real_hevo:
             console.print(f"[yellow]--real-hevo: the runs start real syncs of pipelines {list(plan.pipeline_ids)}[/]")
         with stack:

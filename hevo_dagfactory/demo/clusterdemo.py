@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+from hevo_dagfactory.demo import dbtsetup
 from hevo_dagfactory.demo.runner import DemoError, ResultRow
 
 CLUSTER_BLURB = (
@@ -18,10 +19,17 @@ DEMO_TRIGGERER_CAPACITY = 2
 
 
 def bundle_files(configs: Path) -> dict[str, str]:
-    """Every YAML file of the config folder (``defaults.yaml`` too), to be committed beside the bundle's loader."""
+    """Every YAML file of the config folder (``defaults.yaml`` too) and the example dbt project, by path relative to
+    ``configs``, to be committed beside the bundle's loader (the workflows' ``project_dir: dbt/analytics`` is
+    relative to their file)."""
     files = {p.name: p.read_text() for p in sorted(configs.iterdir()) if p.suffix in (".yaml", ".yml") and p.is_file()}
     if not files:
         raise DemoError(f"no YAML files in {configs} to commit to the DAG bundle")
+    for project in dbtsetup.example_projects(configs):
+        for path in sorted(project.rglob("*")):
+            rel = path.relative_to(configs)
+            if path.is_file() and not {"target", "logs", "dbt_packages"} & set(rel.parts):
+                files[rel.as_posix()] = path.read_text()
     return files
 
 

@@ -87,6 +87,7 @@ class BundleRepo:
             if text is None:
                 path.unlink(missing_ok=True)
             else:
+                path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(text)
         git("add", "-A", DAGS_SUBDIR, cwd=self.work)
         git("commit", "-q", "--allow-empty", "-m", message, cwd=self.work)

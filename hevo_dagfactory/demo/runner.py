@@ -22,10 +22,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import requests
+
 from hevo_dagfactory.demo.client import TERMINAL_RUN_STATES, AirflowClient
+from hevo_dagfactory.demo.dbtsetup import DbtSetup, TaskResult
 from hevo_dagfactory.demo.simproc import SimulatorAdmin
 
 SYNC_OPERATOR = "HevoPipelineOperator"
+DBT_OPERATOR = "DbtBashOperator"
 
 
 class DemoError(RuntimeError):
@@ -41,6 +45,7 @@ class DemoPlan:
     asset_driven: tuple[str, ...]  # DAG ids scheduled on Assets
     producers: dict[str, tuple[str, ...]]  # asset-driven dag id -> dag ids whose syncs emit its assets
     connection_ids: tuple[str, ...] = ("hevo_airflow_conn_id",)  # Airflow connections the syncs use
+    dbt_steps: int = 0  # how many dbt steps the workflows have (the demo then needs dbt)
 
 
 def connection_env_var(conn_id: str) -> str:
@@ -99,6 +104,7 @@ def plan_from_configs(config_dir: Path) -> DemoPlan:
         pipeline_ids=tuple(pipelines),
         asset_driven=tuple(asset_driven),
         producers=producers,
+        dbt_steps=sum(1 for wf in result.workflows for st in wf.steps if st.kind == "dbt"),
     )
 
 
@@ -124,6 +130,7 @@ class ResultRow:
     run_id: str = ""
     worker: str = ""  # the cluster stack: which Celery worker finished the task (its host name)
     triggerer: str = ""  # ... and which triggerer(s) ran a deferred sync's trigger
+    dbt: TaskResult | None = None  # what a dbt task did (its run_results.json)
 
 
 def _parse_ts(value: str | None) -> datetime | None:
@@ -142,10 +149,11 @@ class DemoRunner:
         plan: DemoPlan,
         *,
         job_seconds: float = 3.0,
-        timeout_s: float = 300.0,
+        timeout_s: float = 600.0,
         asset_grace_s: float = 45.0,
         on_progress: Callable[[list[TrackedRun]], None] | None = None,
         served_by: Callable[[str, str, dict[str, Any]], tuple[str, str]] | None = None,
+        dbt: DbtSetup | None = None,
     ):
         self.api = api
         # (dag_id, run_id, task instance) -> (worker, triggerer) of a sync task; the cluster stack knows them.
@@ -156,6 +164,7 @@ class DemoRunner:
         self.timeout_s = timeout_s
         self.asset_grace_s = asset_grace_s
         self.on_progress = on_progress
+        self.dbt = dbt
         self.runs: dict[str, TrackedRun] = {}
         self.notes: list[str] = []
 
@@ -229,8 +238,11 @@ class DemoRunner:
         deadline = time.monotonic() + self.timeout_s
         producers_done_at: dict[str, float] = {}
         while True:
-            self._discover()
-            self._refresh()
+            try:
+                self._discover()
+                self._refresh()
+            except requests.Timeout:  # a busy machine: the API answered late; these reads are asked again
+                pass
             self._asset_fallback(producers_done_at)
             if self.on_progress:
                 self.on_progress(list(self.runs.values()))
@@ -248,12 +260,12 @@ class DemoRunner:
             time.sleep(interval)
 
     def results(self) -> list[ResultRow]:
-        """One row per task of every run, with the Hevo job id and duration taken from the sync task's XCom."""
+        """One row per task of every run: a sync's Hevo job id and duration (its XCom), what a dbt task built."""
         rows: list[ResultRow] = []
         for run in sorted(self.runs.values(), key=lambda r: (r.dag_id, r.run_id)):
             tis = self.api.task_instances(run.dag_id, run.run_id)
             for ti in sorted(tis, key=lambda t: (t.get("start_date") or "9", t["task_id"])):
-                job_id, duration, worker, triggerer = "", ti.get("duration"), "", ""
+                job_id, duration, worker, triggerer, dbt = "", ti.get("duration"), "", "", None
                 if ti.get("operator") == SYNC_OPERATOR:
                     value = self.api.xcom(run.dag_id, run.run_id, ti["task_id"])
                     if isinstance(value, dict):
@@ -261,8 +273,10 @@ class DemoRunner:
                         duration = value.get("duration_s", duration)
                     if self.served_by is not None:
                         worker, triggerer = self.served_by(run.dag_id, run.run_id, ti)
+                elif ti.get("operator") == DBT_OPERATOR and self.dbt is not None:
+                    dbt = self.dbt.result(run.dag_id, run.run_id, ti["task_id"], int(ti.get("try_number") or 1))
                 state = str(ti.get("state"))
                 row = ResultRow(run.dag_id, run.run_type, ti["task_id"], state, job_id, duration, run.how)
-                row.run_id, row.worker, row.triggerer = run.run_id, worker, triggerer
+                row.run_id, row.worker, row.triggerer, row.dbt = run.run_id, worker, triggerer, dbt
                 rows.append(row)
         return rows

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import shutil
 import signal
 import sys
 from pathlib import Path
@@ -29,6 +28,7 @@ from types import FrameType, TracebackType
 from typing import Any
 
 from hevo_dagfactory.demo.client import AirflowClient
+from hevo_dagfactory.demo.dbtsetup import DbtSetup
 from hevo_dagfactory.demo.metadb import MetaDB
 from hevo_dagfactory.demo.procs import ManagedProcess, StackError, free_port, run_once, stop_all, wait_until
 from hevo_dagfactory.demo.simproc import SimulatorAdmin, SimulatorProcess
@@ -43,8 +43,6 @@ from hevo_dagfactory.demo.stackenv import (
 )
 from hevo_dagfactory.demo.triggerers import MAIN as TRIGGERER
 from hevo_dagfactory.demo.triggerers import TriggererPool
-
-_STANDIN = Path(__file__).with_name("dbt_standin.sh")
 
 
 class AirflowStack:
@@ -62,6 +60,8 @@ class AirflowStack:
         start_timeout: float = 240.0,
         with_simulator: bool = True,
         triggerer_capacity: int | None = None,
+        dbt_venv: Path | None = None,
+        raw_data_projects: tuple[Path, ...] = (),
     ):
         self.home = Path(home).resolve()
         self.dags_folder = Path(dags_folder).resolve()
@@ -76,7 +76,10 @@ class AirflowStack:
         self.api_port = free_port()
         self.api_url = f"http://127.0.0.1:{self.api_port}"
         self.logs_dir = self.home / "logs"
-        self.dbt_calls_log = self.home / "dbt-standin-calls.log"
+        # dbt_venv's dbt and dbt-ol lead the PATH of every Airflow process (None: whatever dbt PATH has).
+        self.dbt = DbtSetup(self.home, Path(dbt_venv).resolve() if dbt_venv else None)
+        self.raw_data_projects = tuple(Path(p).resolve() for p in raw_data_projects)  # see dbtsetup.py
+        self._oneshots: list[ManagedProcess] = []
         self.db = MetaDB(self.home / "airflow.db")
         self.triggerers = TriggererPool(self, capacity=triggerer_capacity)
         self.simulator: SimulatorProcess | None = None
@@ -143,8 +146,8 @@ class AirflowStack:
             home=self.home,
             dags_folder=self.dags_folder,
             logs_dir=self.logs_dir,
-            dbt_calls_log=self.dbt_calls_log,
         )
+        env.update(self.dbt.env())
         if self.simulator is not None:  # the workflows' Hevo connection points at the simulator
             env[f"AIRFLOW_CONN_{CONN_ID.upper()}"] = connection_json(self.simulator.port, self.api_key, self.api_secret)
         if self.config_dir is not None:
@@ -202,9 +205,7 @@ class AirflowStack:
     def _prepare_home(self) -> None:
         for sub in ("logs", "bin"):
             (self.home / sub).mkdir(parents=True, exist_ok=True)
-        dbt = self.home / "bin" / "dbt"
-        shutil.copyfile(_STANDIN, dbt)
-        dbt.chmod(0o755)
+        self.dbt.prepare(self.home / "bin")
         pw_file = self.profile["password_file"]
         if pw_file:  # the simple auth manager reads the admin's password here (it would generate one otherwise)
             path = self.home / pw_file
@@ -236,9 +237,15 @@ class AirflowStack:
             self.simulator = SimulatorProcess(
                 self.home, api_key=self.api_key, api_secret=self.api_secret, env=clean_env()
             ).start()
-        # ``airflow db migrate`` into the fresh SQLite file (the slowest step of start-up, about 20 s), then
-        # the profile's one-shot commands (Airflow 2: the FAB admin user), then the components.
+        # ``airflow db migrate`` into the fresh SQLite file (the slowest step of start-up, about 20 s; the dbt
+        # raw data loads meanwhile), then the profile's one-shot commands (Airflow 2: the FAB admin user), then
+        # the components.
+        loads = [
+            self.dbt.raw_load(p, self.env(), self.logs_dir / f"dbt-seed-{p.name}.log") for p in self.raw_data_projects
+        ]
+        self._oneshots += [load.start() for load in loads]
         self._airflow_once("db-migrate", ["db", "migrate"], timeout=300.0)
+        self.dbt.wait_loaded(loads, timeout=180.0)
         values = self._values()
         for name, args in self.profile["setup"].items():
             self._airflow_once(name, [fill(a, values) for a in args], timeout=120.0)
@@ -275,7 +282,7 @@ class AirflowStack:
         after another), then whatever is still running after the grace period gets SIGKILL. The simulator
         goes last, so a component finishing a request on its way out still gets an answer.
         """
-        stop_all([*self.triggerers.extra, *list(self.procs.values())[::-1]], grace_s=10)
+        stop_all([*self._oneshots, *self.triggerers.extra, *list(self.procs.values())[::-1]], grace_s=10)
         if self.simulator is not None:
             self.simulator.stop()
 
@@ -284,5 +291,7 @@ class AirflowStack:
             f"Airflow UI/API: {self.api_url}  (Airflow {self.profile['airflow_version']}; "
             f"user {ADMIN_USER}, password {self.password})\n"
             f"AIRFLOW_HOME:   {self.home}  (component logs in {self.logs_dir})\n"
-            f"Simulator:      {self.simulator.base_url if self.simulator else '-'}"
+            f"Simulator:      {self.simulator.base_url if self.simulator else '-'}\n"
+            f"dbt:            {self.dbt.venv / 'bin' / 'dbt' if self.dbt.venv else 'dbt on PATH'}  "
+            f"(DuckDB files, artifacts and lineage events in {self.dbt.root})"
         )

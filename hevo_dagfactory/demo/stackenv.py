@@ -25,8 +25,8 @@ ADMIN_USER = "admin"
 
 
 def clean_env() -> dict[str, str]:
-    """The caller's environment without any Airflow or project setting that could leak into the stack."""
-    drop = ("AIRFLOW_", "HEVO_DAGFACTORY_", "HEVO_API_", "HEVO_TEST_")
+    """The caller's environment without any Airflow, project, dbt or OpenLineage setting that could leak into the stack."""
+    drop = ("AIRFLOW_", "HEVO_DAGFACTORY_", "HEVO_API_", "HEVO_TEST_", "DBT_", "OPENLINEAGE_")
     return {k: v for k, v in os.environ.items() if not k.startswith(drop)}
 
 
@@ -122,7 +122,6 @@ def airflow_env(
     home: Path,
     dags_folder: Path,
     logs_dir: Path,
-    dbt_calls_log: Path,
 ) -> dict[str, str]:
     """Environment of every Airflow process: the settings common to both lines, then the profile's own."""
     env = clean_env()
@@ -148,7 +147,6 @@ def airflow_env(
             # A killed triggerer's triggers move to a live one after 10 s instead of 30 s.
             f"{a}TRIGGERER__JOB_HEARTBEAT_SEC": "2",
             f"{a}TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD": "10",
-            "HEVO_DBT_STANDIN_LOG": str(dbt_calls_log),
             "PYTHONUNBUFFERED": "1",
         }
     )

@@ -19,10 +19,14 @@ Why subclasses, and not BashOperator itself:
 Passing dbt values through environment variables (``--select "$HEVO_DBT_SELECT_0"``) would be
 safe too, but then the rendered command in the UI would show variable names instead of the
 command that ran; the argument list keeps both the safety and the readable command.
+
+What the dbt task adds when it runs (``dbt-ol`` or plain dbt, its own target and log folders, the
+OpenLineage parent) lives in ``dbtrun.py``, imported only when a task runs.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -55,9 +59,44 @@ class DbtBashOperator(WorkflowBashOperator):
     def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
         # bash_command is derived, never rendered itself: rendering the quoted line would be the
         # bug this class exists to fix. Blank it, render the arguments (and env, cwd), re-join.
+        # dbt-ol without the wrapper on PATH becomes dbt here, so the rendered line is what bash runs.
+        from hevo_dagfactory.factory import dbtrun
+
         self.bash_command = ""
         super().render_template_fields(context, jinja_env)
+        self.dbt_argv = dbtrun.executable_for(self.dbt_argv, self._task_env(), self.log)
         self.bash_command = _join(self.dbt_argv)
+
+    def execute(self, context: Any) -> Any:
+        """Run dbt with its own target and log folders (and dbt-ol's OpenLineage parent); see dbtrun.py."""
+        from hevo_dagfactory.factory import dbtrun
+        from hevo_dagfactory.provider.compat import AirflowException
+
+        env = self._task_env()
+        problem = dbtrun.missing_executable(self.dbt_argv, env)
+        if problem:
+            raise AirflowException(problem)
+        with dbtrun.artifact_env(context, env, self.dag_id, self.task_id) as extra:
+            if self.dbt_argv[0] == dbtrun.LINEAGE_WRAPPER:
+                extra.update(dbtrun.lineage_parent_env(context, env, self.log))
+            if extra.get(dbtrun.TARGET_PATH_ENV):
+                self.log.info(
+                    "dbt writes its target and log folders under %s", os.path.dirname(extra[dbtrun.TARGET_PATH_ENV])
+                )
+            self._dbt_env = extra
+            try:
+                return super().execute(context)
+            finally:
+                self._dbt_env = {}
+
+    def get_env(self, context: Any) -> dict:
+        """BashOperator's environment plus what :meth:`execute` adds for this run."""
+        return {**super().get_env(context), **getattr(self, "_dbt_env", {})}
+
+    def _task_env(self) -> dict[str, str]:
+        from hevo_dagfactory.factory import dbtrun
+
+        return dbtrun.task_env_before_ours(self.env, self.append_env)
 
 
 def _join(argv: list[Any]) -> str:

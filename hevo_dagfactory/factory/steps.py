@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hevo_dagfactory.provider.compat import DAG, Asset
+from hevo_dagfactory.provider.compat import DAG, Asset, AssetAlias
 from hevo_dagfactory.spec.kinds import STEP_KINDS, StepKind
 
 if TYPE_CHECKING:
@@ -114,9 +114,13 @@ def emits_asset(sync: Sync) -> bool:
     return sync.wait != "none"
 
 
-def sync_outlets(workflow: Workflow, sync: Sync) -> list[Asset]:
-    """The Asset a sync emits (see :func:`emits_asset`)."""
-    return [Asset(sync.asset_uri(workflow.hevo.region))] if emits_asset(sync) else []
+def sync_outlets(workflow: Workflow, sync: Sync) -> list[Any]:
+    """The pipeline's Asset, and the alias that receives an Asset per loaded table at run time (see
+    :func:`emits_asset`; provider/lineage/tables.py)."""
+    if not emits_asset(sync):
+        return []
+    region = workflow.hevo.region
+    return [Asset(sync.asset_uri(region)), AssetAlias(sync.tables_alias(region))]
 
 
 @register_step_builder(SYNC_KIND)

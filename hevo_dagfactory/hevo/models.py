@@ -236,11 +236,14 @@ class StartedJob:
 
     ``attached`` is True when we did not start this job ourselves (an in-progress job, or our earlier
     try's job on a task retry). ``triggered_at_ms`` is our clock when we posted (or decided to attach).
+    ``pipeline`` is the pipeline as the pre-flight read it (None when no pre-flight ran, e.g. an attach),
+    so a caller that needs its source and destination does not read it again.
     """
 
     job: Job
     attached: bool
     triggered_at_ms: int
+    pipeline: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"job": self.job.to_dict(), "attached": self.attached, "triggered_at_ms": self.triggered_at_ms}

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Generator
+from dataclasses import replace
 from typing import Any
 
 from .attach import IF_RUNNING, after_refusal, describe, look_first
@@ -80,20 +81,21 @@ def start_job_flow(
     )
     if found is not None:
         return found
-    yield from check_pipeline(pipeline_id, action_key.replace("_", "-"), discovery.attempts, discovery.interval_s)
-    return (
-        yield from _post_and_find(
-            pipeline_id,
-            action_key,
-            resync_mode,
-            expected,
-            before,
-            if_running=if_running,
-            attach_only=attach_only,
-            discovery=discovery,
-            clock=clock,
-        )
+    pipeline = yield from check_pipeline(
+        pipeline_id, action_key.replace("_", "-"), discovery.attempts, discovery.interval_s
     )
+    started = yield from _post_and_find(
+        pipeline_id,
+        action_key,
+        resync_mode,
+        expected,
+        before,
+        if_running=if_running,
+        attach_only=attach_only,
+        discovery=discovery,
+        clock=clock,
+    )
+    return replace(started, pipeline=pipeline)  # what the pre-flight read, for lineage: no second read
 
 
 def _post_and_find(

@@ -38,19 +38,34 @@ def has_failed_objects(status: str | None) -> bool:
 
 
 def reader(client: EdgeClient, pipeline_id: Any, job_id: Any) -> Reader:
-    """A deferred read of the job's failing objects: (failing objects, whether every page was read)."""
+    """A deferred, bounded read of the job's objects: (every object read, whether every page was read).
 
-    def read() -> tuple[list[HevoObject], bool]:
+    Made at most once however often it is called (naming the failing tables and lineage share it); an error
+    or the time bound is raised again on every call.
+    """
+    memo: dict[str, Any] = {}
+
+    def pages() -> tuple[list[HevoObject], bool]:
         from hevo_dagfactory.hevo import endpoints as ep
 
-        failed: list[HevoObject] = []
+        objects: list[HevoObject] = []
         for number, page in enumerate(
             client.pages(lambda cursor: ep.list_job_objects(pipeline_id, job_id, ep.MAX_PAGE_SIZE, cursor)), 1
         ):
-            failed += [obj for obj in page.objects if obj.failed]
+            objects += page.objects
             if number >= MAX_PAGES and page.has_more:
-                return failed, False
-        return failed, True
+                return objects, False
+        return objects, True
+
+    def read() -> tuple[list[HevoObject], bool]:
+        if not memo:
+            try:
+                memo["answer"] = call_within(pages, READ_TIMEOUT_S, f"reading the objects of Hevo job {job_id}")
+            except Exception as exc:  # noqa: BLE001 - kept and raised to every caller (CallTimedOut included)
+                memo["error"] = exc
+        if "error" in memo:
+            raise memo["error"]
+        return memo["answer"]
 
     return read
 
@@ -64,13 +79,14 @@ def add_failed_objects(result: dict[str, Any], read: Reader, log: logging.Logger
     """
     where = f"Hevo job {result.get('job_id')} of pipeline {result.get('pipeline_id')}"
     try:
-        failed, complete = call_within(read, READ_TIMEOUT_S, f"reading the objects of {where}")
+        objects, complete = read()
     except Exception as exc:  # noqa: BLE001 - best effort: never changes the outcome (CallTimedOut included)
         result["failed_objects_error"] = f"{type(exc).__name__}: {str(exc)[:300]}"
         log.warning(
             "Could not read which tables failed in %s (the task's outcome does not depend on it): %s", where, exc
         )
         return
+    failed = [obj for obj in objects if obj.failed]
     result["failed_objects"] = [obj.to_dict() for obj in failed[:MAX_NAMED]]
     result["failed_objects_count"] = len(failed)
     result["failed_objects_complete"] = complete

@@ -8,6 +8,7 @@ Hevo's status and say what to do. Keeping that here means the three paths cannot
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from hevo_dagfactory.hevo import JobOutcome, classify
@@ -72,16 +73,23 @@ def conclude(
     *,
     objects: Reader | None = None,
     ti: Any = None,
+    lineage: Callable[[dict[str, Any], Reader], None] | None = None,
 ) -> dict[str, Any]:
-    """End a wait on the worker, for every wait mode: name the failing tables, publish, judge.
+    """End a wait on the worker, for every wait mode: name the failing tables, gather lineage, publish, judge.
 
     For a FAILED / ``*_WITH_FAILURES`` job, ``objects`` (``failed_objects.reader(client, ...)``) is
-    read, best effort, into the result and the log. The final result goes to the XCom key
-    ``hevo_result`` (when ``ti`` is given) before the verdict, so it is there when the task fails too.
+    read, best effort, into the result and the log. ``lineage`` (provider/lineage/hooks.py), when given,
+    gathers the tables read and loaded from the same read, best effort. The final result goes to the XCom
+    key ``hevo_result`` (when ``ti`` is given) before the verdict, so it is there when the task fails too.
     Returns the result or raises :class:`HevoJobFailed`, exactly as :func:`judge`.
     """
     if objects is not None and has_failed_objects(result.get("status")):
         add_failed_objects(result, objects, log)
+    if lineage is not None and objects is not None:
+        try:
+            lineage(result, objects)
+        except Exception as exc:  # noqa: BLE001 - lineage must never fail a task
+            log.warning("Could not gather the lineage of Hevo job %s: %s", result.get("job_id"), exc)
     if ti is not None:
         try:
             ti.xcom_push(key=XCOM_RESULT, value=result)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from .connectors import check_types
+
 TERMINAL_STATUSES = (
     "COMPLETED",
     "COMPLETED_WITH_FAILURES",
@@ -97,10 +99,21 @@ class PipelineScript:
     # FAILED/COMPLETED_WITH_FAILURES (default: the last objects_failed tables, with a generic error)
     tables: list[str] | None = None
     object_errors: dict[str, str] | None = None
+    # the pipeline's two ends (simulator/connectors.py has the types and their default configs): an object
+    # is named the way its system names a table; None = the type's default config, {} = no config at all
+    source_type: str = "POSTGRES"
+    source_config: dict[str, Any] | None = None
+    destination_type: str = "SNOWFLAKE"
+    destination_config: dict[str, Any] | None = None
+    destination_id: int = 1
+    destination_schema: str = "hevo_raw"  # where the destination tables are (Hevo's destination prefix)
 
     def __post_init__(self) -> None:
         self.final_status = str(self.final_status).upper()
         self.status = str(self.status).upper()
+        self.source_type = str(self.source_type).upper()
+        self.destination_type = str(self.destination_type).upper()
+        check_types(self.source_type, self.destination_type)
         if self.sync_now_error_after_start is True:
             self.sync_now_error_after_start = 1
         if self.faults_on not in FAULT_TARGETS:

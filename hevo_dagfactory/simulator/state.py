@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import connectors
 from .ratelimit import DEFAULT_USER, RateWindow
 from .script import RESYNC_TYPES, SYNC_NOW_TYPE, PipelineScript
 
@@ -93,6 +94,7 @@ class SimJob:
         errors = self.script.errors_by_table(self.final_status) if status == self.final_status else {}
         tables = self.script.job_tables(self.final_status)
         failed_events = self.script.failed_events(self.final_status) if errors else 0
+        ingested = int(self.to_api(now)["events_ingested"])
         out = []
         for table in tables:
             item = object_to_api(self.script, table)
@@ -109,17 +111,22 @@ class SimJob:
             else:
                 item["status"] = "COMPLETED"
             item["events_failed"] = failed_events // len(errors) if error is not None else 0
+            # the job's events shared out over its objects (a cancelled or running job's counts are partial)
+            item["events_ingested"] = ingested // len(tables)
+            item["events_loaded"] = max(0, item["events_ingested"] - item["events_failed"])
             out.append(item)
         return out
 
 
 def object_to_api(script: PipelineScript, table: str) -> dict[str, Any]:
-    """One object as the pipeline-objects list shows it: namespaces as ``{k0 table, k1 schema, k2 database}``."""
-    schema, _, name = table.rpartition(".")
+    """One object as the pipeline-objects list shows it: namespaces as ``{k0 table, k1 schema, k2 database}``,
+    filled the way the script's source and destination types name a table (simulator/connectors.py)."""
     return {
         "object_id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"hevo-sim:{script.name}:{table}")),
-        "source_namespace": {"k0": name, "k1": schema or None, "k2": "source_db"},
-        "destination_namespace": {"k0": name, "k1": "hevo_raw", "k2": "warehouse"},
+        "source_namespace": connectors.source_namespace(script.source_type, script.source_config, table),
+        "destination_namespace": connectors.destination_namespace(
+            script.destination_type, script.destination_config, script.destination_schema, table
+        ),
         "field_count": 5,
         "status": "ACTIVE",
         "replication_status": "REPLICATED",
@@ -219,8 +226,10 @@ class PipelineState:
             "id": int(self.pipeline_id) if self.pipeline_id.isdigit() else self.pipeline_id,
             "name": self.script.name,
             "status": self.status,
-            "source": {"name": f"source of {self.pipeline_id}", "source_type": "POSTGRES"},
-            "destination": {"id": 1, "name": "warehouse", "destination_type": "SNOWFLAKE", "status": "ACTIVE"},
+            "source": connectors.source_to_api(self.pipeline_id, self.script.source_type, self.script.source_config),
+            "destination": connectors.destination_to_api(
+                self.script.destination_id, self.script.destination_type, self.script.destination_config
+            ),
             "schedule": self.schedule_to_api(),
             "load_mode": "MERGE",
             "created_ts": int(self.created * 1000),

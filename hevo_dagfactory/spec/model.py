@@ -27,6 +27,11 @@ def asset_uri(region: str, pipeline_id: int) -> str:
     return f"hevo://{region}/pipelines/{pipeline_id}"
 
 
+def tables_alias(region: str, pipeline_id: int) -> str:
+    """The Asset alias through which a sync emits the tables it loaded (docs/lineage.md): ``<asset uri>/tables``."""
+    return f"{asset_uri(region, pipeline_id)}/tables"
+
+
 @dataclass(frozen=True)
 class AssetSchedule:
     """``schedule: {assets: [...]}``: run when these assets are updated (all, or any if ``any``)."""
@@ -75,6 +80,9 @@ class Sync:
 
     def asset_uri(self, region: str) -> str:
         return asset_uri(region, self.pipeline_id)
+
+    def tables_alias(self, region: str) -> str:
+        return tables_alias(region, self.pipeline_id)
 
 
 @dataclass(frozen=True)

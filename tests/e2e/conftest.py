@@ -7,6 +7,9 @@ scheduler and triggerers do not slow down the rest of ``make test``.
 Every test owns its DAG id(s) and pipeline id(s), written below as YAML workflow files before the stack starts,
 so the dag-processor parses them all in its first pass and no test waits for a folder refresh. Tests script
 their own pipelines in the simulator at their start, so a test's outcome never depends on another's.
+
+The dbt steps run the real dbt of ``.venv-dbt`` against a copy of the example project beside the workflow
+files (``dbt/analytics``, referenced relative to them, as in configs/), each DAG into its own DuckDB file.
 """
 
 from __future__ import annotations
@@ -20,7 +23,10 @@ from pathlib import Path
 
 import pytest
 
-from hevo_dagfactory.demo import AirflowStack
+from hevo_dagfactory.demo import AirflowStack, dbtsetup
+
+REPO = Path(__file__).resolve().parents[2]
+DBT_DIRS = "project_dir: dbt/analytics, profiles_dir: dbt/analytics"
 
 # dag_id -> workflow YAML (retries 0: a failing test must fail now, not after a retry delay)
 WORKFLOWS: dict[str, str] = {
@@ -30,7 +36,7 @@ WORKFLOWS: dict[str, str] = {
             pipeline_id: 910101
         steps:
           - id: dbt_run
-            dbt: {command: run, select: ["tag:e2e_happy"], target: ci, project_dir: .}
+            dbt: {command: run, select: ["staging.salesforce+", "tag:accounts"], target: ci, lineage: true, DBT_DIRS}
           - id: done
             bash: echo "happy path finished"
             after: [dbt_run]
@@ -59,7 +65,7 @@ WORKFLOWS: dict[str, str] = {
             pipeline_id: 910401
         steps:
           - id: dbt_run
-            dbt: {command: run, select: ["tag:e2e_fail"], project_dir: .}
+            dbt: {command: run, select: ["tag:accounts"], DBT_DIRS}
     """,
     "e2e_timeout": """
         syncs:
@@ -68,12 +74,18 @@ WORKFLOWS: dict[str, str] = {
             timeout: 4s
         steps:
           - id: dbt_run
-            dbt: {command: run, project_dir: .}
+            dbt: {command: run, DBT_DIRS}
     """,
     "e2e_neighbour": """
         steps:
           - id: hello
             bash: echo "a good workflow next to a broken file"
+    """,
+    "e2e_lineage": """
+        syncs:
+          - {id: ok, pipeline_id: 910801}
+          - {id: warned, pipeline_id: 910802, on_completed_with_failures: warn}
+          - {id: failed, pipeline_id: 910803}
     """,
     "e2e_secret": """
         syncs:
@@ -81,7 +93,7 @@ WORKFLOWS: dict[str, str] = {
             pipeline_id: 910601
         steps:
           - id: dbt_run
-            dbt: {command: build, select: ["tag:e2e_secret"], vars: {run: "{{ run_id }}"}, project_dir: .}
+            dbt: {command: build, select: ["+stg_netsuite__invoices"], vars: {run: "{{ run_id }}"}, DBT_DIRS}
           - id: done
             bash: echo "pipeline 910601 synced for {{ run_id }}"
             after: [dbt_run]
@@ -126,9 +138,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def write_workflows(config_dir: Path) -> None:
     config_dir.mkdir(parents=True, exist_ok=True)
     for dag_id, body in WORKFLOWS.items():
-        text = f"dag_id: {dag_id}\n{HEADER}{textwrap.dedent(body).strip()}\n"
+        text = f"dag_id: {dag_id}\n{HEADER}{textwrap.dedent(body).strip().replace('DBT_DIRS', DBT_DIRS)}\n"
         (config_dir / f"{dag_id}.yaml").write_text(text)
     (config_dir / BROKEN_FILE).write_text(BROKEN_TEXT)
+    shutil.copytree(REPO / "configs" / dbtsetup.EXAMPLE_PROJECT, config_dir / dbtsetup.EXAMPLE_PROJECT)
 
 
 def write_loader(dags_dir: Path) -> None:
@@ -142,6 +155,9 @@ def write_loader(dags_dir: Path) -> None:
 @pytest.fixture(scope="package")
 def e2e_stack(request: pytest.FixtureRequest) -> Iterator[AirflowStack]:
     """The shared stack (started once for the package): simulator + scheduler, dag-processor, triggerer (capacity 3), api-server."""
+    dbt_venv = dbtsetup.find_venv([REPO / dbtsetup.VENV_NAME])
+    if dbt_venv is None:
+        pytest.skip(f"the e2e workflows run real dbt, and there is no {dbtsetup.VENV_NAME}: {dbtsetup.INSTALL_HINT}")
     root = Path(tempfile.mkdtemp(prefix="hevo-e2e-"))
     config_dir, dags_dir = root / "configs", root / "dags"
     write_workflows(config_dir)
@@ -152,6 +168,8 @@ def e2e_stack(request: pytest.FixtureRequest) -> Iterator[AirflowStack]:
         config_dir=config_dir,
         api_secret=f"E2E-SECRET-{secrets.token_hex(20)}",
         triggerer_capacity=3,
+        dbt_venv=dbt_venv,
+        raw_data_projects=dbtsetup.example_projects(config_dir),
     )
     with stack:
         stack.api.wait_for_dags([*sorted(WORKFLOWS), "e2e_broken"], timeout=120)

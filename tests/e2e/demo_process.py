@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -11,7 +12,8 @@ import threading
 import time
 from pathlib import Path
 
-from hevo_dagfactory.demo import SimulatorAdmin
+from hevo_dagfactory.demo import SimulatorAdmin, dbtsetup
+from hevo_dagfactory.demo.dbtsetup import DbtSetup
 from hevo_dagfactory.spec import load_paths
 
 REPO = Path(__file__).resolve().parents[2]
@@ -118,3 +120,30 @@ def assert_every_example_succeeded_with_one_sync_now_per_sync(out: str, home: Pa
             text = logs[0].read_text(errors="replace")
             assert "Pausing task as DEFERRED" in text, text[-3000:]
             assert "completed (status COMPLETED)" in text.split("Pausing task as DEFERRED", 1)[1], text[-3000:]
+
+
+def assert_real_dbt_built_the_examples(out: str, home: Path) -> None:
+    """What a finished demo left in ``home``: every dbt step of the examples ran real dbt, from the run's own
+    folders (the example project in the repository gained no target/ or logs/), and dbt-ol wrote the
+    lineage events of the step with ``lineage: true``; the result table says what dbt did."""
+    dbt = DbtSetup(home, None)
+    workflows = load_paths([REPO / "configs"]).workflows
+    steps = [(wf.dag_id, st) for wf in workflows for st in wf.steps if st.kind == "dbt"]
+    assert len(steps) == 3
+    for dag_id, step in steps:
+        found = sorted(
+            dbt.artifacts.glob(f"dag_id={dag_id}/run_id=*/task_id={step.id}/attempt=*/target/run_results.json")
+        )
+        assert found, (dag_id, step.id, sorted(p.name for p in dbt.artifacts.rglob("*"))[:40])
+        result = dbtsetup.read_run_results(json.loads(found[-1].read_text()), dbt.warehouse / f"{dag_id}.duckdb")
+        assert result.command == step.dbt.command and result.models, result
+        assert set(result.statuses) <= {"success", "pass"}, result
+        assert result.duckdb_files, f"no DuckDB file for {dag_id}"
+        assert f"dbt {step.dbt.command}: " in out, out[-5000:]  # the result table's dbt column
+    assert "What dbt built" in out and "prod.account_scores" in out, out[-5000:]
+    lineage_jobs = {e["job"]["name"] for e in dbt.lineage_events()}
+    assert "dbt-run-analytics" in lineage_jobs and "crm_accounts_daily.prod.analytics.accounts" in lineage_jobs
+    leftovers = [
+        p.name for p in (REPO / "configs" / dbtsetup.EXAMPLE_PROJECT).iterdir() if p.name in ("target", "logs")
+    ]
+    assert leftovers == [], f"dbt wrote into the repository's example project: {leftovers}"

@@ -41,12 +41,9 @@ def run_dag(stack: AirflowStack, dag_id: str, *, timeout: float = 150.0, on_samp
     return Observed(run_id, watch, seen)
 
 
-def dbt_calls(stack: AirflowStack, dag_id: str, run_id: str) -> list[str]:
-    """Lines the dbt stand-in recorded for one run (``<dag> <run> <task> dbt <args>``)."""
-    if not stack.dbt_calls_log.exists():
-        return []
-    prefix = f"{dag_id} {run_id} "
-    return [line for line in stack.dbt_calls_log.read_text().splitlines() if line.startswith(prefix)]
+def dbt_result(stack: AirflowStack, dag_id: str, run_id: str, task_id: str = "dbt_run", attempt: int = 1) -> Any:
+    """What the real dbt of a task's try did (its run_results.json), or None when the task never ran dbt."""
+    return stack.dbt.result(dag_id, run_id, task_id, attempt)
 
 
 def describe(obs: Observed, stack: AirflowStack) -> str:

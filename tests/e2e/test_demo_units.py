@@ -75,7 +75,7 @@ def test_stack_env_is_isolated_local_and_carries_the_given_connection(tmp_path, 
         assert env["AIRFLOW__CORE__EXECUTOR"] == "SequentialExecutor"
         assert not any(k.startswith(("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER", "AIRFLOW__DAG_PROCESSOR__")) for k in env)
         assert env["AIRFLOW__SCHEDULER__STANDALONE_DAG_PROCESSOR"] == "False"  # the scheduler parses DAGs
-    assert env["PATH"].split(os.pathsep)[0] == str(stack.home / "bin")  # the dbt stand-in comes first
+    assert env["PATH"].split(os.pathsep)[0] == str(stack.home / "bin")  # dbt and dbt-ol of the dbt venv come first
     # Every line-specific setting of the profile is in the environment, filled in (no "{field}" left).
     for section, settings in stack.profile["env"].items():
         for key, raw in settings.items():

@@ -1,6 +1,7 @@
 """``hevo-dagfactory demo`` as a user runs it (``make demo``), in a child process with its own stack.
 
 Proves: the project's example workflows all succeed against the simulator, the result table shows Hevo job ids,
+their dbt steps run real dbt (what it built, in the run's own folders, and dbt-ol's lineage events),
 ``--keep`` leaves a UI the printed login opens, and Ctrl-C (SIGINT) or SIGTERM — also in the middle of start-up —
 leaves no process behind.
 """
@@ -17,6 +18,7 @@ import requests
 from .demo_process import (
     DemoProcess,
     assert_every_example_succeeded_with_one_sync_now_per_sync,
+    assert_real_dbt_built_the_examples,
     processes_of,
     wait_gone,
 )
@@ -28,9 +30,11 @@ def test_demo_succeeds_keeps_the_ui_and_ctrl_c_stops_everything(tmp_path):
     home = tmp_path / "demo-home"
     demo = DemoProcess(home, "--keep")
     try:
-        demo.wait_for("Airflow is still running", timeout=420)
+        # A bound against a hang only: the demo's runs include three real dbt runs (one at a time on 2.11).
+        demo.wait_for("Airflow is still running", timeout=900)
         out = demo.output
         assert_every_example_succeeded_with_one_sync_now_per_sync(out, home)
+        assert_real_dbt_built_the_examples(out, home)
         assert re.search(r"salesforce\s+│\s+success\s+│\s+[0-9a-f-]{8,}", out), out[-5000:]
 
         match = re.search(r"open (http://127\.0\.0\.1:\d+) and log in as (\S+) / (\S+)", out)

@@ -4,7 +4,8 @@ The demo runs under the Airflow 2.11 interpreter of ``.venv-af2`` (which ``make 
 this suite under 3.3), so the whole 2.x stack is exercised: webserver, scheduler (parsing DAGs itself),
 triggerer, the SequentialExecutor, a Flask-AppBuilder login and the basic-auth ``/api/v1``. Proves: every
 example workflow succeeds, the Asset-scheduled one starts from its upstream's Dataset event, every sync starts
-exactly one Hevo job, the printed login opens the 2.x REST API, and Ctrl-C leaves no process behind.
+exactly one Hevo job, the dbt steps run real dbt, the printed login opens the 2.x REST API, and Ctrl-C leaves no
+process behind.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from .demo_process import (
     REPO,
     DemoProcess,
     assert_every_example_succeeded_with_one_sync_now_per_sync,
+    assert_real_dbt_built_the_examples,
     processes_of,
     wait_gone,
 )
@@ -50,10 +52,12 @@ def test_demo_on_airflow_2_11_succeeds_with_one_sync_now_per_sync(tmp_path, af2_
     home = tmp_path / "demo-home"
     demo = DemoProcess(home, "--keep", python=af2_python)
     try:
-        demo.wait_for("Airflow is still running", timeout=420)
+        # A bound against a hang only: the demo's runs include three real dbt runs (one at a time on 2.11).
+        demo.wait_for("Airflow is still running", timeout=900)
         out = demo.output
         assert "(Airflow 2.11." in out, out[-3000:]  # the stack says which line it runs
         assert_every_example_succeeded_with_one_sync_now_per_sync(out, home)
+        assert_real_dbt_built_the_examples(out, home)
 
         match = re.search(r"open (http://127\.0\.0\.1:\d+) and log in as (\S+) / (\S+)", out)
         assert match, out[-2000:]

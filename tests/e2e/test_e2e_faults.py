@@ -8,7 +8,7 @@ import pytest
 
 from hevo_dagfactory.demo.procs import wait_until
 
-from .e2e_helpers import TRIGGER_CLASSPATH, dbt_calls, describe, run_dag
+from .e2e_helpers import TRIGGER_CLASSPATH, dbt_result, describe, run_dag
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -103,7 +103,7 @@ def test_failed_hevo_job_fails_the_task_and_skips_dbt(e2e_stack):
     log = stack.api.log_text("e2e_fail", obs.run_id, "sync", 1)
     assert "Hevo status FAILED" in log, log[-3000:]
     assert job_id in log, log[-3000:]
-    assert dbt_calls(stack, "e2e_fail", obs.run_id) == []
+    assert dbt_result(stack, "e2e_fail", obs.run_id) is None
     assert stack.sim.sync_now_posts(pid) == 1
     assert stack.sim.cancel_posts(pid) == 0
 
@@ -126,4 +126,4 @@ def test_timeout_cancels_the_hevo_job_and_fails_the_task(e2e_stack):
     assert len(jobs) == 1 and jobs[0]["status"] == "CANCELLED", jobs
     log = stack.api.log_text("e2e_timeout", obs.run_id, "sync", 1)
     assert "cancelled" in log.lower(), log[-3000:]
-    assert dbt_calls(stack, "e2e_timeout", obs.run_id) == []
+    assert dbt_result(stack, "e2e_timeout", obs.run_id) is None

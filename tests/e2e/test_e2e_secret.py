@@ -55,3 +55,8 @@ def test_api_secret_never_appears_in_logs_xcom_or_rendered_fields(e2e_stack):
     assert {t for t, _ in stored} == set(task_ids)
     assert any("910601" in fields for _, fields in stored)  # the check reads real rendered content
     assert all(secret not in fields for _, fields in stored)
+
+    # ... and whatever the real dbt run wrote (run_results.json, manifest, dbt.log, the compiled SQL).
+    dbt_files = [p for p in stack.dbt.artifacts.glob("dag_id=e2e_secret/**/*") if p.is_file()]
+    assert any(p.name == "run_results.json" for p in dbt_files), dbt_files
+    assert [str(p) for p in dbt_files if secret in p.read_text(errors="replace")] == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .e2e_helpers import TRIGGER_CLASSPATH, dbt_calls, describe, run_dag
+from .e2e_helpers import TRIGGER_CLASSPATH, dbt_result, describe, run_dag
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -46,7 +46,23 @@ def test_workflow_runs_to_success_with_a_deferred_sync(e2e_stack):
     assert result["status"] == "COMPLETED" and result["outcome"] == "success"
     assert result["pipeline_id"] == PIPELINE
 
-    # The dbt step ran once, after the sync, with the workflow's selector (through the dbt stand-in).
-    calls = dbt_calls(stack, "e2e_happy", obs.run_id)
-    assert len(calls) == 1 and "dbt run" in calls[0] and "tag:e2e_happy" in calls[0], calls
+    # The dbt step ran real dbt, once, after the sync: dbt-ol (lineage: true) on the stack's PATH, the workflow's
+    # selection and target, into the DAG's own DuckDB file; and dbt-ol's events reached OpenLineage's file transport.
     assert obs.ti("dbt_run")["start_date"] >= obs.ti("sync")["end_date"]
+    rendered = stack.api.task_instance("e2e_happy", obs.run_id, "dbt_run")["rendered_fields"]["bash_command"]
+    assert rendered.startswith("dbt-ol run --select staging.salesforce+ tag:accounts --target ci "), rendered
+    dbt = dbt_result(stack, "e2e_happy", obs.run_id)
+    assert dbt is not None and dbt.statuses == {"success": 4}, dbt
+    assert set(dbt.models) == {f"ci.{m}" for m in ("stg_salesforce__accounts", "stg_salesforce__opportunities")} | {
+        "ci.accounts",
+        "ci.account_scores",
+    }
+    assert dbt.duckdb_files == (str(stack.dbt.warehouse / "e2e_happy.duckdb"),)
+    dbt_log = stack.api.log_text("e2e_happy", obs.run_id, "dbt_run", 1)
+    assert "Emitted 10 OpenLineage events" in dbt_log, dbt_log[-3000:]
+    models_seen = {
+        e["job"]["name"].rsplit(".", 1)[-1]
+        for e in stack.dbt.lineage_events()
+        if e["eventType"] == "COMPLETE" and e["job"]["name"].startswith("e2e_happy.ci.")
+    }
+    assert models_seen == {"stg_salesforce__accounts", "stg_salesforce__opportunities", "accounts", "account_scores"}

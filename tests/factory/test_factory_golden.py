@@ -14,7 +14,18 @@ from hevo_dagfactory.provider.compat import BashOperator
 from tests.factory.helpers import CONFIGS, REPO
 
 EU_41872 = "hevo://eu/pipelines/41872"
-DBT_DIR = str(REPO / "dbt" / "analytics")
+
+
+def synced(uri: str) -> list[str]:
+    """A sync's outlets: its pipeline's Asset and the alias its loaded tables are emitted through."""
+    return [uri, f"alias:{uri}/tables"]
+
+
+def outlet_id(outlet) -> str:
+    return outlet.uri if hasattr(outlet, "uri") else f"alias:{outlet.name}"
+
+
+DBT_DIR = str(CONFIGS / "dbt" / "analytics")  # the examples' dbt project, beside them
 
 GOLDEN = {
     "crm_accounts_daily": {
@@ -23,7 +34,7 @@ GOLDEN = {
         "owner": "data-eng",
         "default_args": {"retries": 1, "retry_delay": timedelta(seconds=30), "execution_timeout": timedelta(hours=2)},
         "tasks": {
-            "salesforce": ("HevoPipelineOperator", set(), [EU_41872]),
+            "salesforce": ("HevoPipelineOperator", set(), synced(EU_41872)),
             "dbt_accounts": ("DbtBashOperator", {"salesforce"}, []),
         },
         "syncs": {
@@ -36,7 +47,7 @@ GOLDEN = {
             }
         },
         "commands": {
-            "dbt_accounts": f"dbt run --select staging.salesforce+ tag:accounts --target prod "
+            "dbt_accounts": f"dbt-ol run --select staging.salesforce+ tag:accounts --target prod "
             f"--project-dir {DBT_DIR} --profiles-dir {DBT_DIR}",
         },
     },
@@ -51,7 +62,8 @@ GOLDEN = {
         },
         "syncs": {},
         "commands": {
-            "dbt_scoring": f"dbt build --select marts.crm.account_scores+ --target prod --project-dir {DBT_DIR}",
+            "dbt_scoring": f"dbt build --select +marts.crm.account_scores --target prod "
+            f"--project-dir {DBT_DIR} --profiles-dir {DBT_DIR}",
             "announce": 'echo "account scores rebuilt for {{ dag_run.run_after | ds }}"',
         },
     },
@@ -61,9 +73,9 @@ GOLDEN = {
         "owner": "finance-data",
         "default_args": {"retries": 1, "retry_delay": timedelta(seconds=30), "execution_timeout": timedelta(hours=3)},
         "tasks": {
-            "stripe": ("HevoPipelineOperator", set(), ["hevo://us/pipelines/90311"]),
-            "netsuite": ("HevoPipelineOperator", set(), ["hevo://us/pipelines/90318"]),
-            "bank_feed": ("HevoPipelineOperator", set(), ["hevo://us/pipelines/90402"]),
+            "stripe": ("HevoPipelineOperator", set(), synced("hevo://us/pipelines/90311")),
+            "netsuite": ("HevoPipelineOperator", set(), synced("hevo://us/pipelines/90318")),
+            "bank_feed": ("HevoPipelineOperator", set(), synced("hevo://us/pipelines/90402")),
             "dbt_finance": ("DbtBashOperator", {"stripe", "netsuite", "bank_feed"}, []),
             "check_export_dir": ("WorkflowBashOperator", {"dbt_finance"}, []),
         },
@@ -80,7 +92,7 @@ GOLDEN = {
         "commands": {
             "dbt_finance": "dbt build --select tag:finance --exclude tag:deprecated "
             '--vars \'{"close_date": "{{ ds }}"}\' --target prod '
-            f"--project-dir {DBT_DIR} --threads 4",
+            f"--project-dir {DBT_DIR} --profiles-dir {DBT_DIR} --threads 4",
             "check_export_dir": 'test -d "$EXPORT_DIR" && echo "finance export folder present for {{ ds }}"',
         },
     },
@@ -137,7 +149,9 @@ def test_structure(example_dags, dag_id):
     assert schedule_of(dag) == want["schedule"]
     assert set(dag.tags) == want["tags"]
     assert "config-error" not in dag.tags
-    got_tasks = {t.task_id: (type(t).__name__, set(t.upstream_task_ids), [o.uri for o in t.outlets]) for t in dag.tasks}
+    got_tasks = {
+        t.task_id: (type(t).__name__, set(t.upstream_task_ids), [outlet_id(o) for o in t.outlets]) for t in dag.tasks
+    }
     assert got_tasks == want["tasks"]
     for key, value in want["default_args"].items():
         assert dag.default_args[key] == value, key

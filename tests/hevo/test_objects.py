@@ -42,15 +42,15 @@ def test_job_objects_name_the_failing_tables_with_their_errors(hevo_sim, make_cl
 
     objects = make_client().iter_job_objects(1, job["job_id"])
     assert [o.label for o in objects] == [
-        "source_db.sales.customers",
-        "source_db.sales.orders",
-        "source_db.sales.refunds",
-        "source_db.sales.invoices",
+        "shop.sales.customers",
+        "shop.sales.orders",
+        "shop.sales.refunds",
+        "shop.sales.invoices",
     ]
     failed = {o.source.table: o for o in objects if o.failed}
     assert set(failed) == {"orders", "refunds"}
     assert failed["orders"].error == ERRORS["sales.orders"] and failed["orders"].status == "COMPLETED_WITH_FAILURES"
-    assert failed["orders"].destination == Namespace("orders", "hevo_raw", "warehouse")
+    assert failed["orders"].destination == Namespace("ORDERS", "HEVO_RAW", "ANALYTICS")  # the default Snowflake
     assert failed["orders"].events_failed and failed["orders"].object_id
     ok = [o for o in objects if not o.failed]
     assert {o.status for o in ok} == {"COMPLETED"} and all(o.error is None for o in ok)
@@ -90,8 +90,8 @@ def test_pipeline_objects_give_source_objects_and_destination_tables(hevo_sim, m
     hevo_sim.sim.add_pipeline(1, PipelineScript(tables=["crm.accounts", "crm.contacts"]))
     objects = make_client().iter_pipeline_objects(1)
     assert [(o.source.qualified, o.destination.qualified) for o in objects] == [
-        ("source_db.crm.accounts", "warehouse.hevo_raw.accounts"),
-        ("source_db.crm.contacts", "warehouse.hevo_raw.contacts"),
+        ("shop.crm.accounts", "ANALYTICS.HEVO_RAW.ACCOUNTS"),
+        ("shop.crm.contacts", "ANALYTICS.HEVO_RAW.CONTACTS"),
     ]
     assert {(o.status, o.replication_status) for o in objects} == {("ACTIVE", "REPLICATED")}
     assert not any(o.failed for o in objects)

@@ -49,21 +49,9 @@ def states(dr) -> dict[str, str]:
 
 
 def xcoms(dr, task_id: str) -> dict[str, Any]:
-    try:
-        from airflow.models.xcom import XComModel
+    from hevo_dagfactory.provider.compat import task_xcoms
 
-        value_of = XComModel.deserialize_value
-    except ImportError:  # Airflow 2.x: the ORM class is XCom itself and deserializes on load
-        from airflow.models.xcom import XCom as XComModel
-
-        def value_of(row):
-            return row.value
-
-    from airflow.utils.session import create_session
-
-    with create_session() as session:
-        rows = session.query(XComModel).filter_by(dag_id=dr.dag_id, run_id=dr.run_id, task_id=task_id).all()
-        return {row.key: value_of(row) for row in rows}
+    return task_xcoms(dr.dag_id, dr.run_id, task_id)
 
 
 def job_polls(sim, pipeline_id: str) -> int:

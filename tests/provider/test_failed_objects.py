@@ -39,15 +39,15 @@ def op(pipeline_id, **kwargs):
 def assert_named(result: dict, count: int = 2) -> None:
     assert result["failed_objects_count"] == count and result["failed_objects_complete"] is True
     named = {o["object"]: o for o in result["failed_objects"]}
-    assert set(named) == {"source_db.sales.orders", "source_db.sales.refunds"}
-    assert named["source_db.sales.orders"]["error"] == ERRORS["sales.orders"]
-    assert named["source_db.sales.orders"]["destination"] == "warehouse.hevo_raw.orders"
+    assert set(named) == {"shop.sales.orders", "shop.sales.refunds"}
+    assert named["shop.sales.orders"]["error"] == ERRORS["sales.orders"]
+    assert named["shop.sales.orders"]["destination"] == "ANALYTICS.HEVO_RAW.ORDERS"
 
 
 def assert_message_names_them(message: str) -> None:
     assert "Failed objects (2)" in message
-    assert "source_db.sales.orders → warehouse.hevo_raw.orders: Failed to load 12 events" in message
-    assert "source_db.sales.refunds → warehouse.hevo_raw.refunds: Destination table is locked" in message
+    assert "shop.sales.orders → ANALYTICS.HEVO_RAW.ORDERS: Failed to load 12 events" in message
+    assert "shop.sales.refunds → ANALYTICS.HEVO_RAW.REFUNDS: Destination table is locked" in message
 
 
 def logged(capsys, caplog) -> str:
@@ -104,7 +104,7 @@ def test_completed_with_failures_under_warn_succeeds_and_still_names_them(hevo_c
         result = op(pipeline_id, deferrable=False, on_completed_with_failures="warn").execute(make_context(ti))
     assert_named(result)
     assert ti.xcom["hevo_result"] == result
-    assert "source_db.sales.orders → warehouse.hevo_raw.orders" in logged(capsys, caplog)
+    assert "shop.sales.orders → ANALYTICS.HEVO_RAW.ORDERS" in logged(capsys, caplog)
 
 
 def test_a_completed_job_reads_no_objects(hevo_conn, pipeline_id):

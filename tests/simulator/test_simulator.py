@@ -226,7 +226,8 @@ def test_job_objects_shape_and_paging(hevo_sim):
     ).json()
     assert len(rest["data"]) == 1 and rest["has_more"] is False
     failing = first["data"][1]
-    assert failing["source_namespace"] == {"k0": "b", "k1": "s", "k2": "source_db"}
+    assert failing["source_namespace"] == {"k0": "b", "k1": "s", "k2": "shop"}  # the default Postgres source
+    assert failing["destination_namespace"] == {"k0": "B", "k1": "HEVO_RAW", "k2": "ANALYTICS"}  # Snowflake
     assert (failing["status"], failing["error_message"]) == ("FAILED", "boom")
     assert first["data"][0]["status"] == "COMPLETED" and "error_message" not in first["data"][0]
     assert _get(hevo_sim.url, f"/api/v1/pipelines/1/jobs/{job_id}/objects", params={"limit": 0}).status_code == 400

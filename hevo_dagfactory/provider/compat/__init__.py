@@ -15,7 +15,8 @@ the submodules group them by concept:
 - ``taskstate``: user kills, restarts, retries vs clears, and the kill grace periods;
 - ``stack``: how a local stack of this line runs (``python -m hevo_dagfactory.provider.compat``
   prints it as JSON for the demo harness);
-- ``testing``: the DagBag and writing DAGs to the metadata DB.
+- ``testing``: the DagBag and writing DAGs to the metadata DB;
+- ``openlineage``: the optional OpenLineage provider, imported only when asked.
 
 The table of differences is docs/compatibility.md.
 """
@@ -33,6 +34,7 @@ from hevo_dagfactory.provider.compat.names import (
     AirflowNotFoundException,
     AirflowTaskTimeout,
     Asset,
+    AssetAlias,
     AssetAll,
     AssetAny,
     BaseHook,
@@ -47,10 +49,12 @@ from hevo_dagfactory.provider.compat.names import (
     TriggerEvent,
     XCom,
     conf,
+    get_current_context,
     get_parsing_context,
     get_xcom_value,
     timezone,
 )
+from hevo_dagfactory.provider.compat.openlineage import openlineage_parent_ids
 from hevo_dagfactory.provider.compat.stack import stack_profile
 from hevo_dagfactory.provider.compat.taskstate import (
     TRIGGER_ON_KILL_TIMEOUT_S,
@@ -59,7 +63,15 @@ from hevo_dagfactory.provider.compat.taskstate import (
     retry_after_failed_try,
     task_left_deferred,
 )
-from hevo_dagfactory.provider.compat.testing import add_dag_to_bag, dag_bag_class, sync_dag_bag_to_db
+from hevo_dagfactory.provider.compat.testing import (
+    add_dag_to_bag,
+    asset_events,
+    dag_bag_class,
+    dags_due_on_assets,
+    sync_dag_bag_to_db,
+    task_xcoms,
+    unpause,
+)
 from hevo_dagfactory.provider.compat.version import (
     AIRFLOW_3,
     AIRFLOW_MAJOR_MINOR,
@@ -90,6 +102,7 @@ __all__ = [
     "AirflowNotFoundException",
     "AirflowTaskTimeout",
     "Asset",
+    "AssetAlias",
     "AssetAll",
     "AssetAny",
     "BaseHook",
@@ -107,17 +120,23 @@ __all__ = [
     "add_dag_to_bag",
     "aget_connection",
     "aget_extra_dejson",
+    "asset_events",
     "check_dag_like_dagbag",
     "conf",
     "dag_bag_class",
+    "dags_due_on_assets",
+    "get_current_context",
     "get_parsing_context",
     "get_xcom_value",
     "needs_start_date",
+    "openlineage_parent_ids",
     "restarted_within_try",
     "retry_after_failed_try",
     "schedule_argument",
     "stack_profile",
     "sync_dag_bag_to_db",
     "task_left_deferred",
+    "task_xcoms",
     "timezone",
+    "unpause",
 ]

@@ -23,9 +23,10 @@ except ImportError:  # pragma: no cover - Airflow 2.10/2.11
 
 # --- DAG authoring names the factory needs (DAG, assets, parsing context, BashOperator) ----
 try:  # Airflow 3.x
-    from airflow.sdk import DAG, Asset, AssetAll, AssetAny, get_parsing_context
+    from airflow.sdk import DAG, Asset, AssetAlias, AssetAll, AssetAny, get_parsing_context
 except ImportError:  # pragma: no cover - Airflow 2.10/2.11
     from airflow.datasets import Dataset as Asset  # type: ignore[no-redef]
+    from airflow.datasets import DatasetAlias as AssetAlias  # type: ignore[no-redef]
     from airflow.datasets import DatasetAll as AssetAll  # type: ignore[no-redef]
     from airflow.datasets import DatasetAny as AssetAny  # type: ignore[no-redef]
     from airflow.models.dag import DAG  # type: ignore[no-redef]
@@ -73,6 +74,15 @@ try:
     from airflow.sdk.execution_time.xcom import XCom
 except ImportError:  # pragma: no cover - Airflow 2.x
     from airflow.models.xcom import XCom  # type: ignore[no-redef]
+
+
+def get_current_context() -> Any:
+    """The running task's context, on either line; imported on first call (2.x's module is heavy for a parse)."""
+    try:
+        from airflow.sdk import get_current_context as current
+    except ImportError:  # pragma: no cover - Airflow 2.x
+        from airflow.operators.python import get_current_context as current  # type: ignore[no-redef]
+    return current()
 
 
 def get_xcom_value(ti_key: Any, key: str) -> Any:

@@ -29,6 +29,7 @@ from hevo_dagfactory.provider.compat import BaseOperator, Context
 from hevo_dagfactory.provider.deadlines import DEFER_BACKSTOP_S
 from hevo_dagfactory.provider.failed_objects import reader as objects_reader
 from hevo_dagfactory.provider.hooks.hevo import DEFAULT_CONN_ID, HevoHook, job_url
+from hevo_dagfactory.provider.lineage.hooks import HevoLineage
 from hevo_dagfactory.provider.links.job import (
     XCOM_JOB_ID,
     XCOM_JOB_URL,
@@ -52,7 +53,7 @@ IF_RUNNING = ("attach", "fail")
 __all__ = ["DEFAULT_TIMEOUT_S", "DEFER_BACKSTOP_S", "MAX_POLL_INTERVAL_S", "HevoPipelineOperator", "to_seconds"]
 
 
-class HevoPipelineOperator(WaitOnly, BaseOperator):
+class HevoPipelineOperator(HevoLineage, WaitOnly, BaseOperator):
     """Trigger a Hevo Edge pipeline sync (or resync) and wait for its job, or wait for Hevo's own run.
 
     :param pipeline_id: Hevo Edge pipeline id (templated).
@@ -214,9 +215,10 @@ class HevoPipelineOperator(WaitOnly, BaseOperator):
         self.log.info("Hevo job %s: %s", job_id, url)
 
     def _conclude(self, result: dict[str, Any], client: EdgeClient, ti: Any) -> dict[str, Any]:
-        """The end of every wait mode on the worker: failing tables named, ``hevo_result`` pushed, verdict."""
+        """The end of every wait mode on the worker: failing tables named, lineage, ``hevo_result`` pushed, verdict."""
         objects = objects_reader(client, self.pipeline_id, result.get("job_id"))
-        return conclude(result, self.on_completed_with_failures, self.log, objects=objects, ti=ti)
+        lineage = self._lineage_gatherer(client, ti, result)
+        return conclude(result, self.on_completed_with_failures, self.log, objects=objects, ti=ti, lineage=lineage)
 
     # --- execute --------------------------------------------------------------------------
     def execute(self, context: Context) -> Any:
@@ -228,6 +230,7 @@ class HevoPipelineOperator(WaitOnly, BaseOperator):
         discovery = self._discovery()
         client = hook.client_for(settings, discovery=discovery)
         started, owned = self._start(client, context, discovery)
+        self._remember_ends(ti, started.pipeline)
         job = started.job
         self._publish_ids(ti, settings.ui_base, job.job_id)
         result = job_result(
@@ -235,6 +238,7 @@ class HevoPipelineOperator(WaitOnly, BaseOperator):
         )
         if not self.wait_for_completion:
             ti.xcom_push(key=XCOM_RESULT, value=result)
+            self._hevo_result = result  # lineage: the job, not yet its tables (HevoJobSensor reports them)
             return job.job_id  # the seed's contract: the job id, for HevoJobSensor(job_id=...)
         if job.outcome.terminal:
             return self._conclude(result, client, ti)

@@ -26,6 +26,7 @@ from hevo_dagfactory.provider.compat import BaseSensorOperator, Context, PokeRet
 from hevo_dagfactory.provider.deadlines import deadline_from_start, defer_timeout, limit_s
 from hevo_dagfactory.provider.failed_objects import reader as objects_reader
 from hevo_dagfactory.provider.hooks.hevo import DEFAULT_CONN_ID, HevoHook, job_url
+from hevo_dagfactory.provider.lineage.hooks import HevoLineage
 from hevo_dagfactory.provider.links.job import XCOM_JOB_URL, HevoJobLink
 from hevo_dagfactory.provider.params import human
 from hevo_dagfactory.provider.results import HevoJobFailed, conclude, job_result, resolve_policy
@@ -35,7 +36,7 @@ from hevo_dagfactory.provider.triggers.job import HevoJobTrigger
 POKE_READ_CAP_S = 60.0
 
 
-class HevoJobSensor(BaseSensorOperator):
+class HevoJobSensor(HevoLineage, BaseSensorOperator):
     """Succeed when a Hevo job ends well; fail (with Hevo's status and what to do) when it ends badly.
 
     :param pipeline_id: Hevo Edge pipeline id (templated).
@@ -144,7 +145,10 @@ class HevoJobSensor(BaseSensorOperator):
     def _conclude(self, result: dict[str, Any], client: Any, context: Context) -> dict[str, Any]:
         """Failing tables named (best effort), ``hevo_result`` pushed, verdict: as the operator ends a wait."""
         objects = objects_reader(client, self.pipeline_id, result.get("job_id"))
-        return conclude(result, self.on_completed_with_failures, self.log, objects=objects, ti=context["ti"])
+        lineage = self._lineage_gatherer(client, context["ti"], result)
+        return conclude(
+            result, self.on_completed_with_failures, self.log, objects=objects, ti=context["ti"], lineage=lineage
+        )
 
     def _read_bound(self) -> float:
         """How long one poke may wait for Hevo: at most max(poke_interval, 60 s), and the time left in poke mode."""

@@ -32,9 +32,15 @@ class DbtStep:
     full_refresh: bool = False
     threads: int | None = None
     env: Mapping[str, str] = field(default_factory=dict)
+    lineage: bool = False  # run through dbt-ol (OpenLineage's wrapper), plain dbt where it is missing
+
+    @property
+    def executable(self) -> str:
+        """``dbt-ol`` when the step emits lineage, else ``dbt``."""
+        return "dbt-ol" if self.lineage else "dbt"
 
     def argv(self) -> list[str]:
-        """The dbt command line (without the ``dbt`` executable, ``vars`` as JSON), for display."""
+        """The dbt command line (without the executable, ``vars`` as JSON), for display."""
         return [encode_arg(a) for a in dbt_argv(self)[1:]]
 
 
@@ -46,6 +52,15 @@ def _tuple(value: Any) -> tuple[str, ...]:
 
 def parse(raw: dict[str, Any], ctx: BodyContext) -> DbtStep:
     fields = {**S.defaults_of("#/$defs/dbt"), **raw}
+    if fields["lineage"] and not fields.get("project_dir"):
+        # dbt-ol reads the project from --project-dir only (not DBT_PROJECT_DIR), and a task's working
+        # folder is a fresh temporary one: without it the wrapper fails before dbt starts.
+        ctx.error(
+            "lineage",
+            "lineage: true needs project_dir: the OpenLineage wrapper dbt-ol finds the dbt project only through it",
+            "add project_dir (relative to this file's folder), e.g. project_dir: dbt/analytics",
+            "missing_project_dir",
+        )
     return DbtStep(
         command=fields["command"],
         select=_tuple(fields.get("select")),
@@ -58,6 +73,7 @@ def parse(raw: dict[str, Any], ctx: BodyContext) -> DbtStep:
         full_refresh=fields["full_refresh"],
         threads=fields.get("threads"),
         env=string_env(fields.get("env")),
+        lineage=fields["lineage"],
     )
 
 
@@ -72,13 +88,14 @@ def _as_list(value: str | Iterable[str] | None) -> list[str]:
 def dbt_argv(step: Any, base_dir: Path | None = None) -> list[Arg]:
     """``["dbt", <command>, "--select", ..., "--vars", {...}, ...]`` from a ``DbtStep``, unrendered.
 
-    The executable is the bare word ``dbt``: bash resolves it on the worker's PATH at run
-    time, so a virtualenv or a stand-in placed first on PATH is honoured. Relative
+    The executable is the bare word ``dbt`` (``dbt-ol``, OpenLineage's wrapper, for a step with
+    ``lineage: true``): bash resolves it on the worker's PATH at run time, so a virtualenv placed
+    first on PATH is honoured. Relative
     ``project_dir``/``profiles_dir`` resolve against the workflow file's folder. ``vars`` stays
     a mapping (plain dicts and lists), so Airflow renders its values and ``shell.join_argv``
     JSON-encodes the rendered result.
     """
-    argv: list[Arg] = ["dbt", str(step.command)]
+    argv: list[Arg] = [str(getattr(step, "executable", "dbt")), str(step.command)]
     select = _as_list(getattr(step, "select", None))
     if select:
         argv += ["--select", *select]
@@ -135,6 +152,8 @@ def doc_summary(step: DbtStep) -> str:
         parts.append(f"target {step.target}")
     if step.full_refresh:
         parts.append("full refresh")
+    if step.lineage:
+        parts.append("OpenLineage events through dbt-ol")
     return "; ".join(parts)
 
 
@@ -157,7 +176,7 @@ DBT = register_step_kind(
             "env/*",
         ),
         doc_summary=doc_summary,
-        show_line=lambda step: "dbt " + " ".join(step.argv()),
+        show_line=lambda step: " ".join([step.executable, *step.argv()]),
         operator="hevo_dagfactory.factory.operators:DbtBashOperator",
         task_args=task_args,
     )
