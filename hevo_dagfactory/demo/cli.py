@@ -157,7 +157,15 @@ def _progress_table(runs: list[TrackedRun], started: float) -> Table:
 def _result_table(rows: list[ResultRow]) -> Table:
     served = any(row.worker or row.triggerer for row in rows)  # the cluster stack says who served each sync
     table = Table(title="Result")
-    for col in ("DAG", "task", "state", "Hevo job id / dbt result", "duration", *(("worker", "triggerer") if served else ())):
+    cols = (
+        "DAG",
+        "task",
+        "state",
+        "Hevo job id / dbt result",
+        "duration",
+        *(("worker", "triggerer") if served else ()),
+    )
+    for col in cols:
         table.add_column(col)
     for row in rows:
         style = _STATE_STYLE.get(row.state, "white")

@@ -66,7 +66,8 @@ class Connector:
         """Parse leniently; None for anything that is not an object naming at least a type or a name."""
         if not isinstance(value, dict):
             return None
-        config = value.get("config") if isinstance(value.get("config"), dict) else {}
+        raw_config = value.get("config")
+        config: dict[str, Any] = raw_config if isinstance(raw_config, dict) else {}
         location: dict[str, str] = {}
         for name, keys in LOCATION_KEYS.items():
             found = next((t for t in (_text(config.get(k)) for k in keys) if t), None)
@@ -86,7 +87,8 @@ class Connector:
         """The inverse of :meth:`to_dict` (what a resumed task reads back from XCom)."""
         if not isinstance(data, dict):
             return None
-        location = data.get("location") if isinstance(data.get("location"), dict) else {}
+        raw_location = data.get("location")
+        location: dict[str, Any] = raw_location if isinstance(raw_location, dict) else {}
         return cls(
             type=_text(data.get("type")),
             name=_text(data.get("name")),
