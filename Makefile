@@ -32,7 +32,7 @@ define install_venv
 	@test -x $(1)/bin/python || $(PYTHON) -m venv $(1)
 	@echo "==> installing hevo-dagfactory with Airflow $(2) into $(1) (first run takes about a minute)"
 	$(1)/bin/python -m pip --disable-pip-version-check -q install --upgrade pip 2>/dev/null
-	$(1)/bin/python -m pip --disable-pip-version-check -q install -e '.[test]' 'apache-airflow==$(2)' 2>&1 | grep -v "^WARNING: Location" || true
+	$(1)/bin/python -m pip --disable-pip-version-check -q install -e '.[test,slack,smtp]' 'apache-airflow==$(2)' 2>&1 | grep -v "^WARNING: Location" || true
 	@$(1)/bin/python -c "import hevo_dagfactory, airflow, yaml, jsonschema, aiohttp, requests, pytest; assert airflow.__version__ == '$(2)', airflow.__version__" || (echo "install into $(1) failed" >&2; exit 1)
 	@rm -f $(1)/.installed-*
 	@touch $(1)/.installed-$(SUM)-$(2)

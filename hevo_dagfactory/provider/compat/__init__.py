@@ -25,7 +25,12 @@ from __future__ import annotations
 from typing import Any
 
 from hevo_dagfactory.provider.compat.connections import aget_connection, aget_extra_dejson
-from hevo_dagfactory.provider.compat.dags import check_dag_like_dagbag, needs_start_date, schedule_argument
+from hevo_dagfactory.provider.compat.dags import (
+    check_dag_like_dagbag,
+    needs_start_date,
+    retry_backoff,
+    schedule_argument,
+)
 from hevo_dagfactory.provider.compat.names import (
     DAG,
     AirflowException,
@@ -36,12 +41,14 @@ from hevo_dagfactory.provider.compat.names import (
     AssetAll,
     AssetAny,
     BaseHook,
+    BaseNotifier,
     BaseOperator,
     BaseOperatorLink,
     BaseSensorOperator,
     BaseTrigger,
     BashOperator,
     Context,
+    Param,
     PokeReturnValue,
     TaskDeferred,
     TriggerEvent,
@@ -93,6 +100,7 @@ __all__ = [
     "AssetAll",
     "AssetAny",
     "BaseHook",
+    "BaseNotifier",
     "BaseOperator",
     "BaseOperatorLink",
     "BaseSensorOperator",
@@ -100,6 +108,7 @@ __all__ = [
     "BashOperator",
     "Context",
     "DagBag",
+    "Param",
     "PokeReturnValue",
     "TaskDeferred",
     "TriggerEvent",
@@ -115,6 +124,7 @@ __all__ = [
     "needs_start_date",
     "restarted_within_try",
     "retry_after_failed_try",
+    "retry_backoff",
     "schedule_argument",
     "stack_profile",
     "sync_dag_bag_to_db",
