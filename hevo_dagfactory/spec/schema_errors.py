@@ -138,7 +138,7 @@ def _convert(err: Any, pos: Positions, ignore: Callable[[str, Any], bool] | None
     if kw == "type":
         types = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
         wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in types)
-        hint = _variable_hint(types) if written is not None else _type_hint(err.instance, types)
+        hint = _variable_hint(types) if written is not None else _type_hint(err.instance, types, path)
         return [mk(f"{name} must be {wanted}, not {shown}", ptr, hint, "type")]
     if kw == "pattern" and "propertyNames" in err.schema_path:
         return [
@@ -174,13 +174,26 @@ def _convert(err: Any, pos: Positions, ignore: Callable[[str, Any], bool] | None
     return [mk(f"{name}: {err.message}", ptr, None, "schema")]
 
 
+def _param_hint(name: str) -> str:
+    """A ``params:`` entry that is not a mapping: a mistyped built-in, or a parameter written as a value."""
+    from hevo_dagfactory.spec import schema as S
+
+    builtins = list(S.section("#/properties/params")["properties"])
+    return did_you_mean(name, builtins) or (
+        "a parameter is a mapping such as {type: string, default: x}; the built-ins are "
+        + ", ".join(f"{b}: true" for b in builtins)
+    )
+
+
 def _variable_hint(types: list[str]) -> str:
     """A ``${VAR}`` value has the wrong type: quotes are not the problem, the variable is."""
     wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in types if t != "null")
     return f"${{VAR}} always yields a string, and this key needs {wanted}: write the value itself, without a variable"
 
 
-def _type_hint(value: Any, types: list[str]) -> str | None:
+def _type_hint(value: Any, types: list[str], path: list[Any]) -> str | None:
+    if len(path) >= 2 and path[-2] == "params" and not isinstance(value, dict):
+        return _param_hint(str(path[-1]))
     if isinstance(value, float) and "integer" in types:
         if value.is_integer() and abs(value) < 1e15:
             return f"write {int(value)}, not {value}"

@@ -88,6 +88,7 @@ class Document:
     marks: dict[str, tuple[int, int]] = field(default_factory=dict)
     #: JSON pointer -> (line, col) of the mapping *key* naming that value
     key_marks: dict[str, tuple[int, int]] = field(default_factory=dict)
+    text: str = ""  # the file's text as read, never expanded (the DAG docs show it)
 
 
 class _Budget(Exception):
@@ -388,7 +389,7 @@ def parse_text(text: str, path: Path, shown: str) -> tuple[Document | None, list
     finally:
         loader.dispose()
     if node is None:
-        return Document(path, None), []
+        return Document(path, None, text=text), []
     builder = _Builder(shown)
     try:
         data = builder.build(node, "")
@@ -412,7 +413,7 @@ def parse_text(text: str, path: Path, shown: str) -> tuple[Document | None, list
         ]
     if builder.errors:
         return None, builder.errors
-    return Document(path, data, builder.marks, builder.key_marks), []
+    return Document(path, data, builder.marks, builder.key_marks, text), []
 
 
 def load_document(path: Path, shown: str) -> tuple[Document | None, list[ConfigError]]:

@@ -138,10 +138,10 @@ def test_a_bug_of_ours_becomes_an_error_for_that_file_not_a_traceback(tmp_path, 
 
     real = loader.build_workflow
 
-    def flaky(data, source, pos, environment):
+    def flaky(data, source, pos, environment, *more):
         if source.name == "crm_accounts_daily.yaml":
             raise KeyError("boom")
-        return real(data, source, pos, environment)
+        return real(data, source, pos, environment, *more)
 
     monkeypatch.setattr(loader, "build_workflow", flaky)
     assert main(["validate", str(REPO / "configs")]) == 1

@@ -15,8 +15,10 @@ from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from hevo_dagfactory.spec.commands.folder_args import add_folder_arguments
+
     parser.add_argument(
-        "paths", nargs="+", metavar="PATH", help="workflow files or folders (folders are not searched recursively)"
+        "paths", nargs="+", metavar="PATH", help="workflow files or folders (folders are searched recursively)"
     )
     parser.add_argument(
         "--format", choices=("text", "json", "github"), default="text", help="output format (default: text)"
@@ -28,6 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="skip named YAML files that do not look like workflows (the folder rules; for pre-commit)",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="print errors only, no summary")
+    add_folder_arguments(parser)
 
 
 def _github_escape(text: str, *, prop: bool = False) -> str:
@@ -65,7 +68,9 @@ def _run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    result = load_paths(args.paths, env=args.env, sniff_files=args.only_workflows)
+    result = load_paths(
+        args.paths, env=args.env, sniff_files=args.only_workflows, root=args.root, ignore_syntax=args.ignore_syntax
+    )
     errors = result.errors
     if args.format == "json":
         payload = {
