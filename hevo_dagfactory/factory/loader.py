@@ -26,7 +26,8 @@ from typing import Any
 
 from hevo_dagfactory.factory import cache, dagindex
 from hevo_dagfactory.factory import plan as build_plan
-from hevo_dagfactory.provider.compat import DAG, check_dag_like_dagbag, get_parsing_context
+from hevo_dagfactory.factory.validation import validate_file
+from hevo_dagfactory.provider.compat import DAG, check_dag_like_dagbag, conf, get_parsing_context
 
 # Imported only where needed: ``factory.dag`` (the builders, the doc generator) when a file has no
 # cached build plan yet, ``factory.placeholder`` (the config-error operator and its DAGs) for a
@@ -149,7 +150,7 @@ class _Loader:
             self.stats["cached"] += 1
             return result, key
         self.stats["validated"] += 1
-        result, cacheable = _validate(path)
+        result, cacheable = validate_file(path, self.root)
         if cacheable and defer and not isinstance(result, list):
             self._unstored[str(path)] = (key, result)
         elif cacheable:
@@ -202,9 +203,10 @@ class _Loader:
         return self._all(wanted), self.stats
 
     def _files(self) -> list[Path]:
+        """Every workflow file below the config folder (team folders, ``.airflowignore`` as Airflow reads it)."""
         from hevo_dagfactory.spec import find_workflow_files
 
-        files = sorted(Path(p) for p in find_workflow_files(self.root))
+        files = find_workflow_files(self.root, conf.get("core", "dag_ignore_file_syntax", fallback="glob"))
         self.stats["files"] = len(files)
         return files
 
@@ -331,7 +333,7 @@ class _Loader:
                 self.stats["replayed"] += 1
             except Exception:
                 log.debug("replaying the cached plan of %s failed; validating it again", path, exc_info=True)
-                result, _ = _validate(path)
+                result, _ = validate_file(path, self.root)
                 if isinstance(result, list):
                     self._build_error = self.error_lines(path, result)
                     return None
@@ -376,26 +378,3 @@ def _dag_id_of(result: Any) -> str:
 
 #: ``_Loader._build`` result for a DAG a cluster policy skips (AirflowClusterPolicySkipDag).
 _SKIPPED = object()
-
-
-def _validate(path: Path) -> tuple[Any, bool]:
-    """(Workflow or errors, cacheable). An unexpected validator crash is reported, not cached."""
-    from hevo_dagfactory.spec import ConfigErrors, load_file
-
-    try:
-        return load_file(path), True
-    except ConfigErrors as exc:
-        return list(exc.errors), True
-    except Exception as exc:
-        log.debug("validating %s crashed", path, exc_info=True)
-
-        class _Crash:
-            # The exception's type only: its text may quote a value of the file, and values can
-            # hold interpolated secrets (the traceback goes to the DEBUG log above).
-            message = (
-                f"could not validate the file ({type(exc).__name__}): a bug in hevo-dagfactory, "
-                "please report it together with the file"
-            )
-            line_number = column_number = pointer = suggestion = None
-
-        return [_Crash()], False

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,9 +43,15 @@ class BuildContext:
     dag: DAG
     base_dir: Path  # the workflow file's folder: relative paths in a step resolve against it
     plan: dict[str, Any] | None = None  # the build plan being recorded (see plan.py)
+    #: task id → extra operator arguments of that task (its execution controls, run parameters)
+    task_args: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def make(self, cls: type, **kwargs: Any) -> Any:
-        """``cls(dag=self.dag, **kwargs)``, recorded in the build plan (kwargs must be picklable)."""
+        """``cls(dag=self.dag, **kwargs)`` plus the task's ``task_args``, recorded in the build plan.
+
+        The arguments must be picklable (they are recorded in the plan).
+        """
+        kwargs = {**kwargs, **self.task_args.get(kwargs.get("task_id", ""), {})}
         build_plan.add_task(self.plan, cls, kwargs)
         return cls(dag=self.dag, **kwargs)
 
@@ -101,6 +107,13 @@ def _hevo_operator() -> Any:
     return _operator_cls
 
 
+def _run_params_operator() -> Any:
+    """The operator of a workflow with the ``resync`` run parameter (it picks its action when the run starts)."""
+    from hevo_dagfactory.provider.operators.run_params import HevoRunParamsOperator
+
+    return HevoRunParamsOperator
+
+
 def emits_asset(sync: Any) -> bool:
     """Whether a sync's task emits its pipeline's Asset: not for ``wait: none``.
 
@@ -117,10 +130,15 @@ def sync_outlets(workflow: Any, sync: Any) -> list[Any]:
 
 @register_step_builder(SYNC_KIND)
 def build_sync(ctx: BuildContext, sync: Any, task_id: str) -> Any:
-    """A ``HevoPipelineOperator``; ``wait`` picks deferrable, poll-in-worker or fire-and-forget."""
+    """A ``HevoPipelineOperator``; ``wait`` picks deferrable, poll-in-worker or fire-and-forget.
+
+    With the ``resync`` run parameter on, a ``HevoRunParamsOperator`` that reads it when the run starts.
+    """
     wf = ctx.workflow
+    resync = {"resync": "{{ params.resync }}"} if wf.params.resync else {}
     return ctx.make(
-        _hevo_operator(),
+        _run_params_operator() if resync else _hevo_operator(),
+        **resync,
         task_id=task_id,
         pipeline_id=sync.pipeline_id,
         action=sync.action.upper(),
