@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from hevo_dagfactory.demo import AirflowStack
+from hevo_dagfactory.demo.standins import WebhookRecorder, slack_connection_json
 
 # dag_id -> workflow YAML (retries 0: a failing test must fail now, not after a retry delay)
 WORKFLOWS: dict[str, str] = {
@@ -74,6 +75,28 @@ WORKFLOWS: dict[str, str] = {
         steps:
           - id: hello
             bash: echo "a good workflow next to a broken file"
+    """,
+    # notifications and a deadline, delivered to the local Slack stand-in (test_e2e_notify.py)
+    "e2e_notify": """
+        notify: [{slack: e2e_slack, on: [failure]}]
+        syncs:
+          - id: sync
+            pipeline_id: 910801
+    """,
+    "e2e_deadline": """
+        deadline: {after: 3s, notify: [{slack: e2e_slack}]}
+        syncs:
+          - id: sync
+            pipeline_id: 910802
+    """,
+    # two DAGs syncing one pipeline, one task at a time (exclusive: its pipeline pool)
+    "e2e_exclusive_a": """
+        syncs:
+          - {id: sync, pipeline_id: 910803, exclusive: true}
+    """,
+    "e2e_exclusive_b": """
+        syncs:
+          - {id: sync, pipeline_id: 910803, exclusive: true}
     """,
     "e2e_secret": """
         syncs:
@@ -140,7 +163,14 @@ def write_loader(dags_dir: Path) -> None:
 
 
 @pytest.fixture(scope="package")
-def e2e_stack(request: pytest.FixtureRequest) -> Iterator[AirflowStack]:
+def e2e_slack() -> Iterator[WebhookRecorder]:
+    """The Slack incoming webhook the stack's ``e2e_slack`` connection posts to: a recorder on 127.0.0.1."""
+    with WebhookRecorder() as hook:
+        yield hook
+
+
+@pytest.fixture(scope="package")
+def e2e_stack(request: pytest.FixtureRequest, e2e_slack: WebhookRecorder) -> Iterator[AirflowStack]:
     """The shared stack (started once for the package): simulator + scheduler, dag-processor, triggerer (capacity 3), api-server."""
     root = Path(tempfile.mkdtemp(prefix="hevo-e2e-"))
     config_dir, dags_dir = root / "configs", root / "dags"
@@ -152,6 +182,7 @@ def e2e_stack(request: pytest.FixtureRequest) -> Iterator[AirflowStack]:
         config_dir=config_dir,
         api_secret=f"E2E-SECRET-{secrets.token_hex(20)}",
         triggerer_capacity=3,
+        extra_env={"AIRFLOW_CONN_E2E_SLACK": slack_connection_json(e2e_slack.url)},
     )
     with stack:
         stack.api.wait_for_dags([*sorted(WORKFLOWS), "e2e_broken"], timeout=120)

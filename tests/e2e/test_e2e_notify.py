@@ -1,0 +1,64 @@
+"""Operating features in a real Airflow 3.3 stack: a failure notification delivered, a deadline alert fired,
+and two DAGs' syncs of one pipeline run one after the other (``exclusive``).
+
+The stack's ``e2e_slack`` connection points at a local stand-in for Slack's incoming webhook
+(``demo.standins.WebhookRecorder``): what it records is what Airflow's ``SlackWebhookNotifier`` sent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from .e2e_helpers import describe, run_dag
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+
+def test_a_failed_sync_notifies_slack_with_the_job_and_links(e2e_stack, e2e_slack):
+    stack = e2e_stack
+    stack.sim.script(910801, job_duration_s=1.0, final_status="FAILED")
+    obs = run_dag(stack, "e2e_notify")
+    assert obs.watch.state == "failed", describe(obs, stack)
+
+    text = e2e_slack.wait_for("Task failed: e2e_notify / sync", timeout=60)
+    (job,) = stack.sim.jobs(910801)
+    url = stack.api.xcom("e2e_notify", obs.run_id, "sync", key="hevo_job_url")
+    assert f"Run: {obs.run_id}" in text and "Try: 1 of 1" in text
+    assert f"Hevo pipeline: 910801, job {job['job_id']}" in text and f"Hevo job: {url}" in text
+    assert f"Task log: {stack.api_url}/dags/e2e_notify/runs/" in text and "/tasks/sync" in text
+    assert stack.api_secret not in text
+
+
+def test_a_deadline_alert_fires_while_the_sync_overruns(e2e_stack, e2e_slack):
+    """``deadline: {after: 3s}``; the simulated Hevo job takes 20 s: the triggerer sends the alert mid-run."""
+    stack = e2e_stack
+    stack.sim.script(910802, job_duration_s=20.0)
+    run_id = stack.api.trigger("e2e_deadline")
+    text = e2e_slack.wait_for("Workflow run has not finished by its deadline: e2e_deadline", timeout=90)
+    assert f"Run: {run_id}" in text and "Deadline: within 3s of being queued; it passed at " in text
+    assert stack.api.dag_run("e2e_deadline", run_id)["state"] == "running"  # an alert, not a kill
+    assert [j["status"] for j in stack.sim.jobs(910802)] == ["IN_PROGRESS"]
+    watch = stack.api.wait_for_run("e2e_deadline", run_id, timeout=150)
+    assert watch.state == "success"  # the run goes on and ends as it would have
+
+
+def test_exclusive_syncs_of_one_pipeline_run_one_at_a_time_across_dags(e2e_stack):
+    stack = e2e_stack
+    stack.api.create_pool(
+        "hevo_pipeline_910803", 1, "e2e: one sync of pipeline 910803 at a time", include_deferred=True
+    )
+    stack.sim.script(910803, job_duration_s=4.0)
+    runs = {dag_id: stack.api.trigger(dag_id) for dag_id in ("e2e_exclusive_a", "e2e_exclusive_b")}
+    spans = []
+    for dag_id, run_id in runs.items():
+        watch = stack.api.wait_for_run(dag_id, run_id, timeout=150)
+        assert watch.state == "success", (dag_id, watch.seen)
+        ti = stack.api.task_instance(dag_id, run_id, "sync")
+        assert ti["pool"] == "hevo_pipeline_910803"
+        spans.append((datetime.fromisoformat(ti["start_date"]), datetime.fromisoformat(ti["end_date"])))
+    first, second = sorted(spans)
+    assert second[0] >= first[1], f"the two syncs overlapped: {spans}"
+    # each ran its own sync (the second did not ride on the first's job): two sync-now POSTs, two jobs
+    assert stack.sim.sync_now_posts(910803) == 2 and len(stack.sim.jobs(910803)) == 2
