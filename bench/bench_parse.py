@@ -21,6 +21,14 @@ in every variant, so only the work of turning the folder into DAGs is timed):
 
 Run: ``.venv/bin/python bench/bench_parse.py [--workflows 1000] [--repeat 3]`` (``make bench``);
 ``--runs`` is another name for ``--repeat``.
+
+The workload (``--workload operating``, the default) uses what issue 14 added, on both sides: the YAML files
+sit in 10 team folders with a ``defaults.yaml`` each (notifications, run parameters) under a root
+``defaults.yaml`` and an ``.airflowignore``, and every workflow has notifications, a deadline (Airflow 3.3; on
+2.11 the bench selects an ``airflow2`` overlay that switches it off, as a 2.11 user must), run parameters, an
+``exclusive`` sync, a pool, a priority and its source YAML in the DAG docs; the hand-written file makes the
+same DAGs (the same notifier objects, Params, Deadline Alerts, pools and doc text). ``--workload plain`` is the
+workload before issue 14 (one flat folder, none of these keys), for a before/after comparison in one session.
 ``--python .venv-af2/bin/python`` measures the same on another Airflow line (``make bench`` does so for
 Airflow 2.11, without dag-factory): every child process then runs that interpreter, with its own
 AIRFLOW_HOME, and the files are written so that they import on both lines.
@@ -42,8 +50,12 @@ import textwrap
 import time
 from pathlib import Path
 
+from workload_operating import OPERATING_HAND_HEADER, operating_hand_dag, operating_yaml, write_operating_defaults
+
 REPO = Path(__file__).resolve().parents[1]
-WORK = REPO / ".bench" / "parse"
+WORK = REPO / ".bench" / "parse"  # ``--workload plain``; the operating workload uses parse-operating/
+WORKLOAD = "operating"
+TEAMS = 10  # team folders of the operating workload (workload_operating.py)
 DAGFACTORY_DIR = REPO / ".bench" / "dagfactory-1.1.0"
 
 #: The interpreter of every child process (``--python``): the Airflow line being measured.
@@ -81,6 +93,8 @@ def _ids(i: int) -> tuple[str, int, int]:
 
 
 def ours_yaml(i: int) -> str:
+    if WORKLOAD == "operating":
+        return operating_yaml(i)
     dag_id, p1, p2 = _ids(i)
     return textwrap.dedent(f"""\
         dag_id: {dag_id}
@@ -103,7 +117,15 @@ def ours_yaml(i: int) -> str:
         """)
 
 
+def ours_path(i: int) -> str:
+    """Where workflow ``i`` lives below the loader's folder: a team folder in the operating workload."""
+    name = f"{_ids(i)[0]}.yaml"
+    return f"team_{i % TEAMS:02d}/{name}" if WORKLOAD == "operating" else name
+
+
 def hand_dag(i: int) -> str:
+    if WORKLOAD == "operating":
+        return operating_hand_dag(i)
     dag_id, p1, p2 = _ids(i)
     return textwrap.dedent(f"""\
         with DAG(
@@ -203,7 +225,7 @@ DAGFACTORY_LOADER = textwrap.dedent("""\
 
 def generate(n: int) -> dict[str, Path]:
     """Write the four folders under .bench/parse/ (only if the workflow count changed)."""
-    stamp = WORK / f".generated-{n}-both-lines"
+    stamp = WORK / f".generated-{n}-both-lines-{WORKLOAD}"
     paths = {
         "hand": WORK / "hand",
         "hand_single": WORK / "hand_single",
@@ -216,11 +238,16 @@ def generate(n: int) -> dict[str, Path]:
         shutil.rmtree(WORK)
     for p in paths.values():
         p.mkdir(parents=True)
-    (paths["hand"] / "hand_written.py").write_text(HAND_HEADER + "".join(hand_dag(i) for i in range(n)))
-    (paths["hand_single"] / "hand_written_one.py").write_text(HAND_HEADER + hand_dag(target_index(n)))
+    header = HAND_HEADER + (OPERATING_HAND_HEADER if WORKLOAD == "operating" else "")
+    (paths["hand"] / "hand_written.py").write_text(header + "".join(hand_dag(i) for i in range(n)))
+    (paths["hand_single"] / "hand_written_one.py").write_text(header + hand_dag(target_index(n)))
     (paths["ours"] / "hevo_workflows.py").write_text(OURS_LOADER)
     for i in range(n):
-        (paths["ours"] / f"{_ids(i)[0]}.yaml").write_text(ours_yaml(i))
+        path = paths["ours"] / ours_path(i)
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(ours_yaml(i))
+    if WORKLOAD == "operating":
+        write_operating_defaults(paths["ours"])
     (paths["dagfactory"] / "dagfactory_loader.py").write_text(DAGFACTORY_LOADER)
     (paths["dagfactory"] / "yaml").mkdir()
     for i in range(n):
@@ -230,6 +257,13 @@ def generate(n: int) -> dict[str, Path]:
 
 
 # --- measurement ------------------------------------------------------------------------------------
+def _airflow_major() -> int:
+    """The Airflow major version of the measured interpreter (``--python``)."""
+    code = "from importlib.metadata import version; print(version('apache-airflow'))"
+    out = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, check=True, timeout=120).stdout
+    return int(out.strip().split(".")[0])
+
+
 def _child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("_AIRFLOW_PARSING_CONTEXT")}
     home = WORK / f"airflow-home-{Path(PYTHON).parent.parent.name.lstrip('.')}"  # one per venv/line
@@ -364,18 +398,29 @@ def main() -> int:
     parser.add_argument("--repeat", "--runs", type=int, default=5, help="runs per figure (median shown)")
     parser.add_argument("--skip-dagfactory", action="store_true")
     parser.add_argument(
+        "--workload",
+        choices=("operating", "plain"),
+        default="operating",
+        help="operating: with issue 14's keys and team folders (default); plain: the workload before them",
+    )
+    parser.add_argument(
         "--python",
         default=sys.executable,
         help="interpreter of the measured processes, e.g. .venv-af2/bin/python for Airflow 2.11",
     )
     args = parser.parse_args()
-    global PYTHON
+    global PYTHON, WORKLOAD, WORK
     PYTHON = args.python
+    WORKLOAD = args.workload
+    if WORKLOAD == "operating":
+        WORK = REPO / ".bench" / "parse-operating"
+        if _airflow_major() == 2:  # no Deadline Alerts on 2.11: the workflows' overlay switches the deadline off
+            os.environ["HEVO_DAGFACTORY_ENV"] = "airflow2"
     n = args.workflows
     began = time.perf_counter()
     paths = generate(n)
     print(
-        f"{n} workflows (2 Hevo syncs + dbt + bash each) in {WORK.relative_to(REPO)}/; median of "
+        f"{n} workflows (2 Hevo syncs + dbt + bash each, workload {WORKLOAD}) in {WORK.relative_to(REPO)}/; median of "
         f"{args.repeat} fresh processes per figure; Airflow and the operators imported before timing.",
         flush=True,
     )
