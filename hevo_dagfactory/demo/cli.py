@@ -214,6 +214,32 @@ def _hold(console: Console, stack: AirflowStack) -> None:
     console.print("[red]an Airflow component stopped by itself; shutting down (see the logs above)[/]")
 
 
+def _run_and_report(
+    console: Console,
+    stack: AirflowStack,
+    plan: DemoPlan,
+    args: argparse.Namespace,
+    started: float,
+    slack: WebhookRecorder | None,
+) -> bool:
+    """Run the plan's workflows on the stack with a live table, print the result; True if a task failed."""
+    runner = DemoRunner(
+        stack.api,
+        stack.simulator.admin if stack.simulator else None,
+        plan,
+        job_seconds=args.job_seconds,
+        timeout_s=args.timeout,
+    )
+    runner.script_pipelines()
+    runner.create_pools()
+    runner.start()
+    with Live(console=console, refresh_per_second=2, transient=False) as live:
+        runner.on_progress = lambda runs: live.update(_progress_table(runs, started))
+        runner.watch()
+    console.print()
+    return bool(_report(console, runner, stack, slack, started))
+
+
 def run(args: argparse.Namespace) -> int:
     console = Console()
     if not console.is_terminal:  # piped or CI: keep ids and task names readable instead of 80 columns
@@ -245,21 +271,7 @@ def run(args: argparse.Namespace) -> int:
             console.print(f"[yellow]--real-hevo: the runs start real syncs of pipelines {list(plan.pipeline_ids)}[/]")
         with stack, slack or _Nothing():
             console.print(f"Stack up in {time.monotonic() - started:.0f}s.\n{stack.describe()}")
-            runner = DemoRunner(
-                stack.api,
-                stack.simulator.admin if stack.simulator else None,
-                plan,
-                job_seconds=args.job_seconds,
-                timeout_s=args.timeout,
-            )
-            runner.script_pipelines()
-            runner.create_pools()
-            runner.start()
-            with Live(console=console, refresh_per_second=2, transient=False) as live:
-                runner.on_progress = lambda runs: live.update(_progress_table(runs, started))
-                runner.watch()
-            console.print()
-            failed = _report(console, runner, stack, slack, started)
+            failed = _run_and_report(console, stack, plan, args, started, slack)
             if args.keep:
                 _hold(console, stack)
             return 1 if failed else 0

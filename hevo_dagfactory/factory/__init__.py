@@ -37,7 +37,24 @@ _LAZY: dict[str, str] = {
 
 #: Submodules the eager ``__init__`` used to import as a side effect; they stay reachable as
 #: attributes of the package without an explicit ``import``.
-_SUBMODULES = frozenset({"bundles", "cache", "dag", "docs", "loader", "operators", "placeholder", "plan", "steps"})
+_SUBMODULES = frozenset(
+    {
+        "bundles",
+        "cache",
+        "cachedir",
+        "checked",
+        "dag",
+        "dagindex",
+        "fileresults",
+        "folderrun",
+        "docs",
+        "loader",
+        "operators",
+        "placeholder",
+        "plan",
+        "steps",
+    }
+)
 
 __all__ = [
     "CONFIG_DIR_ENV",

@@ -2,19 +2,20 @@
 
 Why: Airflow 3 checks each version of a DAG bundle out into a folder of its own
 (``.../versions/<version>/``), and a worker runs a task from its DAG's version folder. The cache
-keeps one folder per config folder (``cache.root_dir``), so a version no full parse has seen has
+keeps one folder per config folder (``cachedir.root_dir``), so a version no full parse has seen has
 no dag_id index of its own (:func:`index_hints` looks in the others), and a version Airflow has
 removed leaves a folder nobody reads (:func:`prune` drops it). Neither runs on the common path:
-hints only on an index miss, pruning at most once an hour (``cache.maybe_prune``).
+hints only on an index miss, pruning at most once an hour (:func:`maybe_prune`).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
-from hevo_dagfactory.factory import cache, dagindex
+from hevo_dagfactory.factory import cachedir, dagindex
 
 
 def index_hints(root: Path, dag_id: str) -> list[str]:
@@ -25,7 +26,7 @@ def index_hints(root: Path, dag_id: str) -> list[str]:
     same relative path in a sibling folder (the dag-processor's checkout, another version) is then
     the best guess; the caller reads that file and uses it only if it really holds ``dag_id``.
     """
-    base, own = cache.disk_dir(), cache.root_dir(root)
+    base, own = cachedir.disk_dir(), cachedir.root_dir(root)
     if base is None:
         return []
     found: list[tuple[int, str]] = []
@@ -43,6 +44,15 @@ def index_hints(root: Path, dag_id: str) -> list[str]:
                 mtime = 0
             found.append((mtime, rel))
     return list(dict.fromkeys(rel for _, rel in sorted(found, reverse=True)))
+
+
+def maybe_prune(now: float | None = None) -> int:
+    """:func:`prune` when an hour has passed since it last ran (``cachedir.prune_due``)."""
+    now = time.time() if now is None else now
+    base = cachedir.disk_dir()
+    if base is None or not cachedir.prune_due(now):
+        return 0
+    return prune(base, now)
 
 
 def prune(base: Path, now: float) -> int:
@@ -66,7 +76,7 @@ def prune(base: Path, now: float) -> int:
                 owner = (Path(entry.path) / "ROOT").read_text("utf-8", "surrogateescape")
                 if not os.path.isdir(owner):
                     shutil.rmtree(entry.path, ignore_errors=True)
-                    cache._root_dirs.pop(owner, None)
+                    cachedir.forget_root(owner)
                     removed += 1
             elif entry.name.endswith(".pkl") and entry.name.startswith(("wf-", "index-")):
                 os.unlink(entry.path)  # the flat layout of format 1

@@ -23,13 +23,8 @@ whole once Airflow removed that version's checkout::
 
 Entries are written to a temp file and ``os.replace``-d (atomic, safe with concurrent
 dag-processor children); every disk problem (read-only home, a corrupt or foreign entry, an
-unpicklable value) falls back silently to validating the file. The cache directory must belong
-to the current user and must not be group/world-writable, because it holds pickles: a directory
-anyone could write to is ignored.
-
-Set ``HEVO_DAGFACTORY_CACHE=off`` to disable the disk layer, or ``HEVO_DAGFACTORY_CACHE_DIR``
-to choose where it lives (default: ``$AIRFLOW_HOME/.hevo_dagfactory_cache``, else the system
-temp dir).
+unpicklable value) falls back silently to validating the file. Where the folders live and why
+they must be private to the Airflow user: ``cachedir.py``.
 """
 
 from __future__ import annotations
@@ -39,26 +34,22 @@ import logging
 import os
 import pickle
 import re
-import stat
 import sys
-import tempfile
-import time
 from pathlib import Path
 from typing import Any
+
+from hevo_dagfactory.factory import cachedir
 
 log = logging.getLogger(__name__)
 
 DEFAULTS_NAMES = ("defaults.yaml", "defaults.yml")
 _VAR_REF: re.Pattern[bytes] | None = None  # compiled on first use: compiling costs more than a cache hit
 _FORMAT = 2
-PRUNE_EVERY_S = 3600.0  # how often bundles.prune looks for folders of removed checkouts
 
 #: path → (key, pickled value): survives re-imports of the loader within one process. Values are
 #: kept pickled so every hit gets its own copy (Airflow may change the objects of a plan).
 _MEMORY: dict[str, tuple[tuple, bytes]] = {}
 _fingerprint: str | None = None
-_disk_dir: Path | bool | None = False  # False = not resolved yet, None = disabled
-_root_dirs: dict[str, Path | None] = {}
 
 
 def code_fingerprint() -> str:
@@ -123,77 +114,12 @@ def _airflow_init() -> str | None:
     return spec.origin if spec is not None else None
 
 
-def _trusted_dir(path: Path) -> bool:
-    try:
-        st = path.stat()
-    except OSError:
-        return False
-    if not stat.S_ISDIR(st.st_mode):
-        return False
-    if hasattr(os, "getuid") and st.st_uid != os.getuid():
-        return False
-    return not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
-
-
-def disk_dir() -> Path | None:
-    """The on-disk cache folder, created 0700 on first use; None when disabled or unusable."""
-    global _disk_dir
-    if _disk_dir is not False:
-        return _disk_dir  # type: ignore[return-value]
-    _disk_dir = None
-    if os.environ.get("HEVO_DAGFACTORY_CACHE", "").lower() in ("0", "off", "false", "no"):
-        return None
-    candidates: list[Path] = []
-    if os.environ.get("HEVO_DAGFACTORY_CACHE_DIR"):
-        candidates.append(Path(os.environ["HEVO_DAGFACTORY_CACHE_DIR"]))
-    else:
-        if os.environ.get("AIRFLOW_HOME"):
-            candidates.append(Path(os.environ["AIRFLOW_HOME"]) / ".hevo_dagfactory_cache")
-        uid = os.getuid() if hasattr(os, "getuid") else "user"
-        candidates.append(Path(tempfile.gettempdir()) / f"hevo-dagfactory-cache-{uid}")
-    for cand in candidates:
-        try:
-            cand.mkdir(mode=0o700, parents=True, exist_ok=True)
-        except OSError:
-            continue
-        if _trusted_dir(cand) and os.access(cand, os.W_OK):
-            _disk_dir = cand
-            break
-        log.debug("hevo-dagfactory cache dir %s is not private to this user; not used", cand)
-    return _disk_dir  # type: ignore[return-value]
-
-
 def reset(*, disk: bool = False) -> None:
     """Forget the in-memory cache (and re-resolve the disk folder): for tests and benchmarks."""
-    global _disk_dir, _fingerprint
+    global _fingerprint
     _MEMORY.clear()
-    _root_dirs.clear()
     _fingerprint = None
-    if disk:
-        _disk_dir = False
-
-
-def _digest(text: str, n: int) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:n]
-
-
-def root_dir(root: Path) -> Path | None:
-    """This config folder's part of the disk cache (created on first use), or None."""
-    ident = str(root)
-    if ident in _root_dirs:
-        return _root_dirs[ident]
-    base = disk_dir()
-    folder = None if base is None else base / _digest(ident, 16)
-    if folder is not None:
-        try:
-            folder.mkdir(mode=0o700, exist_ok=True)
-            marker = folder / "ROOT"
-            if not marker.exists():
-                atomic_write(marker, ident.encode("utf-8", "surrogateescape"))
-        except OSError:
-            folder = None
-    _root_dirs[ident] = folder
-    return folder
+    cachedir.reset(disk=disk)
 
 
 def relative(root: Path, path: Path) -> str | None:
@@ -209,26 +135,10 @@ def relative(root: Path, path: Path) -> str | None:
 
 
 def _entry_path(root: Path, path: Path) -> Path | None:
-    folder = root_dir(root)
+    folder = cachedir.root_dir(root)
     if folder is None:
         return None
-    return folder / f"{_digest(relative(root, path) or str(path), 24)}.pkl"
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temp file beside ``path`` and rename it over ``path``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-        tmp = None
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+    return folder / f"{cachedir.digest(relative(root, path) or str(path), 24)}.pkl"
 
 
 def lookup(root: Path, path: Path, key: tuple) -> tuple[bool, Any]:
@@ -265,7 +175,7 @@ def store(root: Path, path: Path, key: tuple, value: Any) -> bool:
     entry = _entry_path(root, path)
     if entry is not None:
         try:
-            atomic_write(entry, data)
+            cachedir.atomic_write(entry, data)
         except Exception:
             log.debug("could not write cache entry %s", entry, exc_info=True)
     return True
@@ -351,20 +261,3 @@ def _is_within(path: Path, root: Path) -> bool:
         return True
     except ValueError:
         return False
-
-
-# --- bundle versions -------------------------------------------------------------------------
-def maybe_prune(now: float | None = None) -> int:
-    """Run ``bundles.prune`` when an hour has passed since the last run (one stat otherwise)."""
-    base = disk_dir()
-    if base is None:
-        return 0
-    now = time.time() if now is None else now
-    try:
-        if now - (base / ".pruned").stat().st_mtime < PRUNE_EVERY_S:
-            return 0
-    except OSError:
-        pass
-    from hevo_dagfactory.factory import bundles
-
-    return bundles.prune(base, now)

@@ -8,7 +8,7 @@ the metadata DB, so it is safe at parse time.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hevo_dagfactory.factory import alerts, controls, docs
 from hevo_dagfactory.factory import plan as build_plan
@@ -17,11 +17,15 @@ from hevo_dagfactory.factory.runparams import dag_params
 from hevo_dagfactory.factory.steps import SYNC_KIND, BuildContext, build_task, emits_asset
 from hevo_dagfactory.provider.compat import DAG, Asset, AssetAll, AssetAny, needs_start_date, schedule_argument
 
+if TYPE_CHECKING:
+    from hevo_dagfactory.factory.plan import Plan
+    from hevo_dagfactory.spec.model import Schedule, Workflow
+
 #: Tag every generated DAG carries (plus ``region:<r>``), so the UI can filter on it.
 HEVO_TAG = "hevo"
 
 
-def dag_schedule(schedule: Any) -> Any:
+def dag_schedule(schedule: Schedule) -> Any:
     """Cron/preset strings and None pass through; an AssetSchedule becomes an asset condition."""
     if schedule is None or isinstance(schedule, str):
         return schedule
@@ -31,13 +35,13 @@ def dag_schedule(schedule: Any) -> Any:
     return AssetAny(*assets) if schedule.any else AssetAll(*assets)
 
 
-def dag_tags(workflow: Any) -> list[str]:
+def dag_tags(workflow: Workflow) -> list[str]:
     """``hevo``, ``region:<r>`` and the user's tags, de-duplicated in that order."""
     tags = [HEVO_TAG, f"region:{workflow.hevo.region}", *workflow.tags]
     return list(dict.fromkeys(tags))
 
 
-def default_args(workflow: Any) -> dict[str, Any]:
+def default_args(workflow: Workflow) -> dict[str, Any]:
     d = workflow.defaults
     args: dict[str, Any] = {"owner": workflow.owner, "retries": d.retries, "retry_delay": d.retry_delay}
     if d.execution_timeout is not None:
@@ -60,7 +64,7 @@ def operating_args(workflow: Any, source_name: str) -> tuple[dict[str, Any], dic
     return dag_args, task_callbacks
 
 
-def build_dag(workflow: Any, *, source_name: str | None = None) -> DAG:
+def build_dag(workflow: Workflow, *, source_name: str | None = None) -> DAG:
     """Build the DAG for one validated workflow.
 
     ``source_name`` is how the workflow file is named in the DAG's docs (relative to the config
@@ -69,7 +73,7 @@ def build_dag(workflow: Any, *, source_name: str | None = None) -> DAG:
     return build_dag_and_plan(workflow, source_name=source_name)[0]
 
 
-def build_dag_and_plan(workflow: Any, *, source_name: str | None = None) -> tuple[DAG, dict[str, Any] | None]:
+def build_dag_and_plan(workflow: Workflow, *, source_name: str | None = None) -> tuple[DAG, Plan | None]:
     """:func:`build_dag`, plus the build plan that replays it (``plan.py``; None if a builder bypassed it)."""
     wf = workflow
     name = source_name or wf.source.name

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from hevo_dagfactory.factory import cache
+from hevo_dagfactory.factory import cachedir
 
 log = logging.getLogger(__name__)
 
@@ -41,18 +41,18 @@ def index_lookup(root: Path, dag_id: str) -> str | None:
 
     A plain-text search, no unpickling: this runs before every task a worker starts.
     """
-    return index_entry(read_index_bytes(cache.root_dir(root)), dag_id)
+    return index_entry(read_index_bytes(cachedir.root_dir(root)), dag_id)
 
 
 def write_index(root: Path, index: dict[str, str]) -> None:
     """Record the index (only when it changed). Names with a tab or newline are left out (never found)."""
-    folder = cache.root_dir(root)
+    folder = cachedir.root_dir(root)
     if folder is None:
         return
     rows = sorted((d, r) for d, r in index.items() if not any(c in d + r for c in "\t\n"))
     data = ("\n" + "".join(f"{d}\t{r}\n" for d, r in rows)).encode("utf-8", "surrogateescape")
     if read_index_bytes(folder) != data:
         try:
-            cache.atomic_write(folder / "index.tsv", data)
+            cachedir.atomic_write(folder / "index.tsv", data)
         except Exception:
             log.debug("could not write the dag_id index of %s", root, exc_info=True)

@@ -10,7 +10,10 @@ where people put tokens.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hevo_dagfactory.spec.model import Schedule, Step, Workflow
 
 
 def _cell(value: Any) -> str:
@@ -24,7 +27,7 @@ def _code(value: Any) -> str:
     return f"`{text}`" if text else ""
 
 
-def schedule_text(schedule: Any) -> str:
+def schedule_text(schedule: Schedule) -> str:
     """Human form of a cron/preset string, ``None`` or an ``AssetSchedule``."""
     if schedule is None:
         return "manual only (schedule: null)"
@@ -35,7 +38,7 @@ def schedule_text(schedule: Any) -> str:
     return "on fresh data: " + joiner.join(uris)
 
 
-def workflow_doc_md(workflow: Any, source_name: str, emitted: Iterable[str]) -> str:
+def workflow_doc_md(workflow: Workflow, source_name: str, emitted: Iterable[str]) -> str:
     """Description plus tables of pipelines and steps (no secrets, see module docstring)."""
     wf = workflow
     out: list[str] = []
@@ -97,7 +100,7 @@ def _operating_rows(wf: Any) -> list[str]:
     return rows
 
 
-def _step_summary(step: Any) -> str:
+def _step_summary(step: Step) -> str:
     """What the step's kind says about it (``StepKind.doc_summary``: never env values, commands or vars).
 
     A kind the spec registry does not know (a workflow built in code for a builder-only plug-in)

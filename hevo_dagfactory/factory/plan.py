@@ -26,8 +26,11 @@ from hevo_dagfactory.provider.compat import DAG
 
 FORMAT = 1
 
+#: A build plan: ``{"format", "dag_id", "dag": DAG kwargs, "tasks": [(class, kwargs)], "edges": [...]}``.
+Plan = dict[str, Any]
 
-def start(dag_id: str, dag_kwargs: dict[str, Any]) -> dict[str, Any]:
+
+def start(dag_id: str, dag_kwargs: dict[str, Any]) -> Plan:
     """A new plan whose DAG is ``DAG(**dag_kwargs)``.
 
     Arguments are recorded as copies, before Airflow gets (and may change) the originals.
@@ -35,17 +38,17 @@ def start(dag_id: str, dag_kwargs: dict[str, Any]) -> dict[str, Any]:
     return {"format": FORMAT, "dag_id": dag_id, "dag": copy.deepcopy(dag_kwargs), "tasks": [], "edges": []}
 
 
-def add_task(plan: dict[str, Any] | None, cls: type, kwargs: dict[str, Any]) -> None:
+def add_task(plan: Plan | None, cls: type, kwargs: dict[str, Any]) -> None:
     if plan is not None:
         plan["tasks"].append((cls, copy.deepcopy(kwargs)))
 
 
-def add_edges(plan: dict[str, Any] | None, task_id: str, upstream: tuple[str, ...]) -> None:
+def add_edges(plan: Plan | None, task_id: str, upstream: tuple[str, ...]) -> None:
     if plan is not None:
         plan["edges"].append((task_id, tuple(upstream)))
 
 
-def finish(plan: dict[str, Any] | None, dag: Any) -> dict[str, Any] | None:
+def finish(plan: Plan | None, dag: DAG) -> Plan | None:
     """The plan if it reproduces ``dag`` task for task, else None (a task was made some other way)."""
     if plan is None:
         return None
@@ -59,7 +62,7 @@ def is_plan(value: Any) -> bool:
     return isinstance(value, dict) and value.get("format") == FORMAT and "tasks" in value
 
 
-def materialize(plan: dict[str, Any]) -> DAG:
+def materialize(plan: Plan) -> DAG:
     """The DAG the plan describes: ``DAG(**kwargs)``, each operator with ``dag=dag``, the edges.
 
     The plan must be a fresh copy (the cache unpickles one per call): Airflow may keep and change

@@ -20,11 +20,15 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hevo_dagfactory.factory import plan as build_plan
 from hevo_dagfactory.provider.compat import DAG, Asset
 from hevo_dagfactory.spec.kinds import STEP_KINDS, StepKind
+
+if TYPE_CHECKING:
+    from hevo_dagfactory.factory.plan import Plan
+    from hevo_dagfactory.spec.model import Sync, Workflow
 
 StepBuilder = Callable[["BuildContext", Any, str], Any]
 
@@ -39,10 +43,10 @@ SYNC_KIND = "hevo_sync"
 class BuildContext:
     """What every builder may need besides its own model object."""
 
-    workflow: Any  # hevo_dagfactory.spec.model.Workflow
+    workflow: Workflow
     dag: DAG
     base_dir: Path  # the workflow file's folder: relative paths in a step resolve against it
-    plan: dict[str, Any] | None = None  # the build plan being recorded (see plan.py)
+    plan: Plan | None = None  # the build plan being recorded (see plan.py)
     #: task id → extra operator arguments of that task (its execution controls, run parameters)
     task_args: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -114,7 +118,7 @@ def _run_params_operator() -> Any:
     return HevoRunParamsOperator
 
 
-def emits_asset(sync: Any) -> bool:
+def emits_asset(sync: Sync) -> bool:
     """Whether a sync's task emits its pipeline's Asset: not for ``wait: none``.
 
     Why: a fire-and-forget sync finishes its task when the Hevo job is *started*; emitting the
@@ -123,13 +127,13 @@ def emits_asset(sync: Any) -> bool:
     return sync.wait != "none"
 
 
-def sync_outlets(workflow: Any, sync: Any) -> list[Any]:
+def sync_outlets(workflow: Workflow, sync: Sync) -> list[Asset]:
     """The Asset a sync emits (see :func:`emits_asset`)."""
     return [Asset(sync.asset_uri(workflow.hevo.region))] if emits_asset(sync) else []
 
 
 @register_step_builder(SYNC_KIND)
-def build_sync(ctx: BuildContext, sync: Any, task_id: str) -> Any:
+def build_sync(ctx: BuildContext, sync: Sync, task_id: str) -> Any:
     """A ``HevoPipelineOperator``; ``wait`` picks deferrable, poll-in-worker or fire-and-forget.
 
     With the ``resync`` run parameter on, a ``HevoRunParamsOperator`` that reads it when the run starts.

@@ -8,7 +8,16 @@ that ``import hevo_dagfactory.provider`` alone does not pull in the Task SDK.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from hevo_dagfactory._lazy import lazy_exports
+
+if TYPE_CHECKING:  # for type checkers and IDEs only; at runtime see __getattr__
+    from hevo_dagfactory.provider.hooks.hevo import HevoHook
+    from hevo_dagfactory.provider.links.job import HevoJobLink
+    from hevo_dagfactory.provider.operators.pipeline import HevoPipelineOperator
+    from hevo_dagfactory.provider.sensors.job import HevoJobSensor
+    from hevo_dagfactory.provider.triggers.job import HevoJobTrigger
 
 __all__ = [
     "HevoHook",
@@ -19,12 +28,13 @@ __all__ = [
     "get_provider_info",
 ]
 
-_LAZY = {
-    "HevoHook": "hevo_dagfactory.provider.hooks.hevo",
-    "HevoPipelineOperator": "hevo_dagfactory.provider.operators.pipeline",
-    "HevoJobTrigger": "hevo_dagfactory.provider.triggers.job",
-    "HevoJobSensor": "hevo_dagfactory.provider.sensors.job",
-    "HevoJobLink": "hevo_dagfactory.provider.links.job",
+#: public name → the module that defines it
+_LAZY: dict[str, str] = {
+    "HevoHook": "hooks.hevo",
+    "HevoPipelineOperator": "operators.pipeline",
+    "HevoJobTrigger": "triggers.job",
+    "HevoJobSensor": "sensors.job",
+    "HevoJobLink": "links.job",
 }
 
 HOOK_CLASS = "hevo_dagfactory.provider.hooks.hevo.HevoHook"
@@ -81,10 +91,4 @@ def get_provider_info() -> dict[str, Any]:
     }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'hevo_dagfactory.provider' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, (), __all__)

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from hevo_dagfactory.spec.build import build_workflow
-from hevo_dagfactory.spec.discover import DEFAULTS_NAMES, is_candidate_name, looks_like_workflow, scan
 from hevo_dagfactory.spec.environments import (
     ENV_VAR,
     STANDARD_ENVIRONMENTS,
@@ -32,8 +31,8 @@ from hevo_dagfactory.spec.errors import ConfigError, ConfigErrors, display_path
 from hevo_dagfactory.spec.interpolate import scrub
 from hevo_dagfactory.spec.layers import DefaultsCache, Layer, merge, origin, read_layer
 from hevo_dagfactory.spec.model import Workflow
+from hevo_dagfactory.spec.pathargs import RealPaths, expand_paths
 from hevo_dagfactory.spec.positions import Positions
-from hevo_dagfactory.spec.yamlsafe import file_kind
 
 __all__ = [
     "ENV_VAR",
@@ -156,83 +155,6 @@ def _root(root: Path | str | None) -> Path | None:
     return None if root is None else Path(root)
 
 
-class _RealPaths:
-    """``Path.resolve()`` for many files of few folders: each folder is resolved once per load.
-
-    Why: resolving costs an ``lstat`` per path component; for a thousand files of one folder
-    that was a measurable part of ``validate``. A file that is itself a symlink is resolved fully.
-    """
-
-    def __init__(self) -> None:
-        self.known: dict[Path, Path] = {}
-
-    def __call__(self, path: Path) -> Path:
-        found = self.known.get(path)
-        if found is None:
-            if path.is_symlink():
-                found = path.resolve()
-            else:
-                folder = path.parent
-                if folder not in self.known:
-                    self.known[folder] = folder.resolve()
-                found = self.known[folder] / path.name
-            self.known[path] = found
-        return found
-
-
-@dataclass
-class _Expanded:
-    """What the paths given to :func:`load_paths` name: workflow files (each with its config root) and more."""
-
-    files: list[tuple[Path, Path | None]] = field(default_factory=list)
-    defaults: list[Path] = field(default_factory=list)  # named explicitly: checked as defaults files
-    skipped: list[Path] = field(default_factory=list)
-    errors: list[ConfigError] = field(default_factory=list)  # paths that are no file or folder
-
-
-def _expand_paths(
-    paths: Iterable[Path | str],
-    sniff_files: bool = False,
-    real: _RealPaths | None = None,
-    *,
-    root: Path | None = None,
-    ignore_syntax: str | None = "glob",
-) -> _Expanded:
-    """Folders are searched recursively (each is the config root of its files); files use ``root``."""
-    out = _Expanded()
-    seen: set[Path] = set()
-    real = real or _RealPaths()
-
-    def new(p: Path) -> bool:
-        key = real(p)
-        if key in seen:
-            return False
-        seen.add(key)
-        return True
-
-    for raw in paths:
-        p = Path(raw)
-        if p.is_dir():
-            found = scan(p, ignore_syntax)
-            out.files += [(f, p) for f in found.workflows if new(f)]
-            out.skipped += found.skipped
-        elif p.is_file():
-            if p.name in DEFAULTS_NAMES:
-                if new(p):
-                    out.defaults.append(p)
-            elif sniff_files and not (is_candidate_name(p) and looks_like_workflow(p)):
-                out.skipped.append(p)
-            elif new(p):
-                out.files.append((p, root))
-        else:
-            try:
-                message = f"cannot read {file_kind(p.stat().st_mode)}: workflow files must be regular files"
-            except OSError:
-                message = "no such file or folder"
-            out.errors.append(ConfigError(message, display_path(p), 1, 1, None, "check the path", "io"))
-    return out
-
-
 def _defaults_broken(path: Path, broken: list[Path], cache: DefaultsCache, reported: set[Path]) -> list[ConfigError]:
     """The errors of each broken defaults file in ``path``'s chain (once per load), and why ``path`` was not loaded."""
     errors: list[ConfigError] = []
@@ -279,8 +201,8 @@ def load_paths(
     """
     environment = current_environment(env)
     osenv = os.environ
-    real = _RealPaths()
-    found = _expand_paths(paths, sniff_files, real, root=_root(root), ignore_syntax=ignore_syntax)
+    real = RealPaths()
+    found = expand_paths(paths, sniff_files, real, root=_root(root), ignore_syntax=ignore_syntax)
     errors = list(found.errors)
     refused = [Path(e.file) for e in errors]  # looked at, so counted among the files checked
     cache = DefaultsCache(environment, osenv)

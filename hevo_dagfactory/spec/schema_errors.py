@@ -97,81 +97,124 @@ def schema_errors(
 
 
 def _convert(err: Any, pos: Positions, ignore: Callable[[str, Any], bool] | None) -> list[ConfigError]:
-    path = list(err.absolute_path)
-    ptr = _ptr(path)
-    if ignore is not None and ignore(ptr, err.instance):
+    found = _Found(err, pos)
+    if ignore is not None and ignore(found.ptr, err.instance):
         return []
-    schema = err.schema if isinstance(err.schema, dict) else {}
     kw = err.validator
-    name = _name(path)
-    written = pos.written(ptr)
-    shown = describe(err.instance, written)
-    where = lambda p, key=False: pos.at(p, key=key)  # noqa: E731
+    explain = _BY_KEYWORD.get(kw)
+    if explain is not None:
+        result = explain(found)
+        if result is not None:
+            return result
+    return [found.generic()]
 
-    def mk(message: str, at_ptr: str, hint: str | None, kind: str, key: bool = False) -> ConfigError:
-        file, line, col = where(at_ptr, key)
+
+class _Found:
+    """One jsonschema error with what every message needs: pointer, name, the value as written."""
+
+    def __init__(self, err: Any, pos: Positions):
+        self.err, self.pos = err, pos
+        self.path = list(err.absolute_path)
+        self.ptr = _ptr(self.path)
+        self.schema = err.schema if isinstance(err.schema, dict) else {}
+        self.name = _name(self.path)
+        self.written = pos.written(self.ptr)
+        self.shown = describe(err.instance, self.written)
+
+    def mk(self, message: str, at_ptr: str | None, hint: str | None, kind: str, key: bool = False) -> ConfigError:
+        at_ptr = self.ptr if at_ptr is None else at_ptr
+        file, line, col = self.pos.at(at_ptr, key=key)
         return ConfigError(message, file, line, col, at_ptr or None, hint, kind)
 
-    if kw == "additionalProperties" and isinstance(err.instance, dict):
-        allowed = list(schema.get("properties", {}))
-        errors = []
-        for key in err.instance:
-            if key in allowed:
-                continue
-            hint = did_you_mean(key, allowed) or (
-                f"allowed keys here: {', '.join(allowed)}" if allowed else "remove it"
+    def one(self, message: str, hint: str | None, kind: str) -> list[ConfigError]:
+        return [self.mk(message, None, hint, kind)]
+
+    def generic(self) -> ConfigError:
+        if self.pos.expanded_under(self.ptr):  # jsonschema's own message quotes the value, which may be a secret
+            return self.mk(
+                f"{self.name} does not match the schema (keyword {self.err.validator!r})", None, None, "schema"
             )
-            errors.append(mk(f"unknown key {key!r}", f"{ptr}/{pointer_escape(key)}", hint, "unknown_key", key=True))
-        return errors
-    if kw == "required" and isinstance(err.instance, dict):
-        missing = [k for k in schema.get("required", []) if k not in err.instance]
-        where_name = f"'{name}'" if path else "the file"
-        return [
-            mk(f"missing required key {k!r} in {where_name}", ptr, f"add '{k}: ...'", "missing_key") for k in missing
-        ]
-    if kw == "enum":
-        allowed = [str(v) for v in schema.get("enum", [])]
-        # no did-you-mean for a variable's value: how close it is to a name says something about it
-        hint = did_you_mean(err.instance, allowed) if isinstance(err.instance, str) and written is None else None
-        hint = hint or f"use one of: {', '.join(allowed)}"
-        return [mk(f"{name} must be one of {', '.join(allowed)}, not {shown}", ptr, hint, "enum")]
-    if kw == "type":
-        types = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
-        wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in types)
-        hint = _variable_hint(types) if written is not None else _type_hint(err.instance, types, path)
-        return [mk(f"{name} must be {wanted}, not {shown}", ptr, hint, "type")]
-    if kw == "pattern" and "propertyNames" in err.schema_path:
-        return [
-            mk(
-                f"invalid name {err.instance!r} in '{name}'",
-                f"{ptr}/{pointer_escape(str(err.instance))}",
-                "names use lower-case letters, digits, '_' and '-'"
-                if "environments" in path
-                else "names use letters, digits and '_' and do not start with a digit",
-                "invalid_name",
-                key=True,
-            )
-        ]
-    if kw in ("oneOf", "anyOf") and schema.get("errorMessage"):
-        return [mk(schema["errorMessage"], ptr, None, kw)]
-    if kw == "pattern" and schema.get("errorMessage"):
-        return [mk(f"invalid {name}: {shown}", ptr, schema["errorMessage"], kw)]
-    if kw == "pattern":
-        return [mk(f"invalid {name}: {shown}", ptr, f"it must match the pattern {err.validator_value}", kw)]
-    if kw in ("minimum", "maximum"):
-        bound = "at least" if kw == "minimum" else "at most"
-        return [mk(f"{name} must be {bound} {err.validator_value}, not {err.instance}", ptr, None, "range")]
-    if kw == "minLength":
-        return [mk(f"{name} must not be empty", ptr, "write a value or remove the key", "empty")]
-    if kw == "maxLength":
-        return [mk(f"{name} must be at most {err.validator_value} characters long", ptr, None, "range")]
-    if kw == "minItems":
-        return [mk(f"{name} needs at least {err.validator_value} item(s)", ptr, None, "empty")]
-    if kw == "uniqueItems":
-        return [mk(f"{name} lists the same value twice", ptr, "remove the duplicate", "duplicate_item")]
-    if pos.expanded_under(ptr):  # jsonschema's own message quotes the value, which may be a secret
-        return [mk(f"{name} does not match the schema (keyword {kw!r})", ptr, None, "schema")]
-    return [mk(f"{name}: {err.message}", ptr, None, "schema")]
+        return self.mk(f"{self.name}: {self.err.message}", None, None, "schema")
+
+
+def _unknown_keys(f: _Found) -> list[ConfigError] | None:
+    if not isinstance(f.err.instance, dict):
+        return None
+    allowed = list(f.schema.get("properties", {}))
+    errors = []
+    for key in f.err.instance:
+        if key in allowed:
+            continue
+        hint = did_you_mean(key, allowed) or (f"allowed keys here: {', '.join(allowed)}" if allowed else "remove it")
+        errors.append(f.mk(f"unknown key {key!r}", f"{f.ptr}/{pointer_escape(key)}", hint, "unknown_key", key=True))
+    return errors
+
+
+def _missing_keys(f: _Found) -> list[ConfigError] | None:
+    if not isinstance(f.err.instance, dict):
+        return None
+    missing = [k for k in f.schema.get("required", []) if k not in f.err.instance]
+    where_name = f"'{f.name}'" if f.path else "the file"
+    return [
+        f.mk(f"missing required key {k!r} in {where_name}", None, f"add '{k}: ...'", "missing_key") for k in missing
+    ]
+
+
+def _enum(f: _Found) -> list[ConfigError]:
+    allowed = [str(v) for v in f.schema.get("enum", [])]
+    value = f.err.instance
+    # no did-you-mean for a variable's value: how close it is to a name says something about it
+    hint = did_you_mean(value, allowed) if isinstance(value, str) and f.written is None else None
+    hint = hint or f"use one of: {', '.join(allowed)}"
+    return f.one(f"{f.name} must be one of {', '.join(allowed)}, not {f.shown}", hint, "enum")
+
+
+def _type(f: _Found) -> list[ConfigError]:
+    types = f.err.validator_value if isinstance(f.err.validator_value, list) else [f.err.validator_value]
+    wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in types)
+    hint = _variable_hint(types) if f.written is not None else _type_hint(f.err.instance, types, f.path)
+    return f.one(f"{f.name} must be {wanted}, not {f.shown}", hint, "type")
+
+
+def _pattern(f: _Found) -> list[ConfigError]:
+    if "propertyNames" in f.err.schema_path:
+        hint = (
+            "names use lower-case letters, digits, '_' and '-'"
+            if "environments" in f.path
+            else "names use letters, digits and '_' and do not start with a digit"
+        )
+        at = f"{f.ptr}/{pointer_escape(str(f.err.instance))}"
+        return [f.mk(f"invalid name {f.err.instance!r} in '{f.name}'", at, hint, "invalid_name", key=True)]
+    hint = f.schema.get("errorMessage") or f"it must match the pattern {f.err.validator_value}"
+    return f.one(f"invalid {f.name}: {f.shown}", hint, "pattern")
+
+
+def _one_of(f: _Found) -> list[ConfigError] | None:
+    message = f.schema.get("errorMessage")
+    return f.one(message, None, f.err.validator) if message else None
+
+
+def _bounds(f: _Found) -> list[ConfigError]:
+    bound = "at least" if f.err.validator == "minimum" else "at most"
+    return f.one(f"{f.name} must be {bound} {f.err.validator_value}, not {f.err.instance}", None, "range")
+
+
+#: jsonschema keyword → how its error is explained (None from a function: the generic message)
+_BY_KEYWORD: dict[str, Callable[[_Found], list[ConfigError] | None]] = {
+    "additionalProperties": _unknown_keys,
+    "required": _missing_keys,
+    "enum": _enum,
+    "type": _type,
+    "pattern": _pattern,
+    "oneOf": _one_of,
+    "anyOf": _one_of,
+    "minimum": _bounds,
+    "maximum": _bounds,
+    "minLength": lambda f: f.one(f"{f.name} must not be empty", "write a value or remove the key", "empty"),
+    "maxLength": lambda f: f.one(f"{f.name} must be at most {f.err.validator_value} characters long", None, "range"),
+    "minItems": lambda f: f.one(f"{f.name} needs at least {f.err.validator_value} item(s)", None, "empty"),
+    "uniqueItems": lambda f: f.one(f"{f.name} lists the same value twice", "remove the duplicate", "duplicate_item"),
+}
 
 
 def _param_hint(name: str) -> str:

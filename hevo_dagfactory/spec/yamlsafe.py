@@ -16,8 +16,6 @@ build plain Python values ourselves, so that:
 
 from __future__ import annotations
 
-import os
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,10 @@ from typing import Any
 import yaml
 
 from hevo_dagfactory.spec.errors import ConfigError
+from hevo_dagfactory.spec.nesting import too_deep
+from hevo_dagfactory.spec.textfile import MAX_FILE_BYTES, file_kind, read_text
+
+__all__ = ["MAX_FILE_BYTES", "MAX_NODES", "Document", "file_kind", "load_document", "parse_text", "pointer_escape"]
 
 try:  # libyaml is ~10x faster; fall back to pure Python where it is missing
     _Base: type = yaml.CSafeLoader
@@ -54,8 +56,6 @@ class _Loader(_Base):  # type: ignore[misc, valid-type]
         return tag
 
 
-#: Files larger than this are refused before parsing (a workflow is a few KiB).
-MAX_FILE_BYTES = 1024 * 1024
 #: Upper bound on values produced from one file, counting alias expansions.
 MAX_NODES = 100_000
 
@@ -201,146 +201,29 @@ class _Builder:
         return out
 
 
-_FILE_KINDS = (
-    (stat.S_ISDIR, "a folder"),
-    (stat.S_ISFIFO, "a FIFO (named pipe)"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
-
-
-def file_kind(mode: int) -> str:
-    """What a non-regular file is, for messages: ``a FIFO (named pipe)``, ``a character device``..."""
-    return next((name for test, name in _FILE_KINDS if test(mode)), "not a regular file")
-
-
-def read_text(path: Path, shown: str) -> tuple[str | None, list[ConfigError]]:
-    """Read a regular file as UTF-8, at most ``MAX_FILE_BYTES``; errors name the offending byte's position.
-
-    Why open-then-fstat with O_NONBLOCK: ``/dev/zero`` reports size 0 and never ends, and opening a
-    FIFO for reading blocks until a writer comes. A non-blocking open returns at once for both, the
-    fstat of the opened file says what it is, and reading one byte over the limit tells a large file
-    without reading all of it.
-    """
-
-    def refused(message: str, hint: str, kind: str) -> tuple[None, list[ConfigError]]:
-        return None, [ConfigError(message, shown, 1, 1, hint=hint, error_type=kind)]
-
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
-    except OSError as exc:
-        return refused(f"cannot read file: {exc.strerror or exc}", "check that the path exists and is readable", "io")
-    try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            return refused(
-                f"cannot read {file_kind(mode)}: workflow files must be regular files", "name a .yaml file", "io"
-            )
-        with os.fdopen(fd, "rb", closefd=False) as fh:
-            raw = fh.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        return refused(f"cannot read file: {exc.strerror or exc}", "check that the path exists and is readable", "io")
-    finally:
-        os.close(fd)
-    if len(raw) > MAX_FILE_BYTES:
-        return refused(
-            f"file is larger than the {MAX_FILE_BYTES} byte limit", "split it into several workflow files", "size"
-        )
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        before = raw[: exc.start]
-        line = before.count(b"\n") + 1
-        col = len(before) - (before.rfind(b"\n") + 1) + 1
-        return None, [
-            ConfigError(
-                f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
-                shown,
-                line,
-                col,
-                hint="save the file as UTF-8",
-                error_type="encoding",
-            )
-        ]
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    return text, []
-
-
-#: Deepest nesting of lists/mappings accepted (a workflow needs about 6).
-MAX_DEPTH = 200
-_OPENERS = ("[", "{", "-", ":", "?")
-
-
-def _too_deep(text: str) -> ConfigError | None:
-    """Find nesting deeper than ``MAX_DEPTH`` without composing.
-
-    Why: libyaml's composer recurses in C and crashes the interpreter (SIGSEGV) on
-    ~100k nested ``[``. Every nesting level needs one of ``[ { - : ?``, so a file with
-    few of them cannot be deep and skips this scan; others are checked on the event
-    stream, which libyaml parses with a heap stack.
-    """
-    if sum(text.count(c) for c in _OPENERS) <= MAX_DEPTH:
-        return None
-    try:
-        return _deeper_than_max(text, _Loader)
-    except yaml.MarkedYAMLError as exc:
-        if "nesting depth" not in str(exc.problem) or exc.problem_mark is None:
-            return None  # the real parse below reports syntax errors with their position
-        # Newer libyaml (PyYAML >= 6.0.4) has its own limit of 1000 levels, which its scanner hits while
-        # reading ahead, before any event of our 201st level. Find that level with the pure-Python parser,
-        # on the text up to where libyaml stopped (short, so this failure path stays fast).
-        stop = exc.problem_mark
-        try:
-            found = _deeper_than_max(text[: stop.index + 1], yaml.SafeLoader)
-        except yaml.YAMLError:
-            found = None  # the prefix ends mid-collection: expected once past our level
-        return found or _too_deep_error(stop.line, stop.column)
-    except yaml.YAMLError:
-        return None
-
-
-def _too_deep_error(line0: int, col0: int) -> ConfigError:
-    return ConfigError(
-        f"the YAML nests deeper than {MAX_DEPTH} levels",
-        "",
-        line0 + 1,
-        col0 + 1,
-        hint="flatten the file",
-        error_type="too_deep",
-    )
-
-
-def _deeper_than_max(text: str, loader_cls: type) -> ConfigError | None:
-    """The first collection on the event stream deeper than ``MAX_DEPTH``, or None."""
-    loader = loader_cls(text)
-    depth = 0
-    try:
-        while True:
-            event = loader.get_event()
-            if event is None or isinstance(event, yaml.StreamEndEvent):
-                return None
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    return _too_deep_error(event.start_mark.line, event.start_mark.column)
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-    finally:
-        loader.dispose()
-
-
 def parse_text(text: str, path: Path, shown: str) -> tuple[Document | None, list[ConfigError]]:
     """Compose one YAML document and build marked plain data from it."""
-    deep = _too_deep(text)
+    deep = too_deep(text, _Loader)
     if deep is not None:
         from dataclasses import replace
 
         return None, [replace(deep, file=shown)]
+    node, errors = _compose(text, shown)
+    if errors:
+        return None, errors
+    if node is None:
+        return Document(path, None, text=text), []
+    doc, errors = _build(node, path, shown)
+    if doc is not None:
+        doc.text = text
+    return doc, errors
+
+
+def _compose(text: str, shown: str) -> tuple[yaml.Node | None, list[ConfigError]]:
+    """libyaml's node tree of the one document, or the syntax error with its position."""
     loader = _Loader(text)
     try:
-        node = loader.get_single_node()
+        return loader.get_single_node(), []
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
@@ -349,47 +232,28 @@ def parse_text(text: str, path: Path, shown: str) -> tuple[Document | None, list
             hint = "keep one workflow per file"
         else:
             hint = "fix the YAML syntax: indentation, quotes, ':' after keys"
-        return None, [
-            ConfigError(
-                f"YAML syntax error: {message}",
-                shown,
-                mark.line + 1 if mark else 1,
-                mark.column + 1 if mark else 1,
-                hint=hint,
-                error_type="yaml",
-            )
-        ]
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        return None, [ConfigError(f"YAML syntax error: {message}", shown, line, col, hint=hint, error_type="yaml")]
     except yaml.reader.ReaderError as exc:  # control characters
         before = text[: exc.position]
         line = before.count("\n") + 1
         col = exc.position - (before.rfind("\n") + 1) + 1
         char = exc.character if isinstance(exc.character, str) else chr(exc.character)
-        return None, [
-            ConfigError(
-                f"control character U+{ord(char):04X} is not allowed in YAML",
-                shown,
-                line,
-                col,
-                hint="remove the character, or write an escape such as \\t inside a double-quoted string",
-                error_type="yaml",
-            )
-        ]
+        hint = "remove the character, or write an escape such as \\t inside a double-quoted string"
+        message = f"control character U+{ord(char):04X} is not allowed in YAML"
+        return None, [ConfigError(message, shown, line, col, hint=hint, error_type="yaml")]
     except yaml.YAMLError as exc:  # anything else libyaml reports
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "mark", None)
-        return None, [
-            ConfigError(
-                f"YAML error: {getattr(exc, 'problem', None) or exc}",
-                shown,
-                (mark.line + 1) if mark else 1,
-                (mark.column + 1) if mark else 1,
-                hint="remove control characters and fix the YAML syntax",
-                error_type="yaml",
-            )
-        ]
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = f"YAML error: {getattr(exc, 'problem', None) or exc}"
+        hint = "remove control characters and fix the YAML syntax"
+        return None, [ConfigError(message, shown, line, col, hint=hint, error_type="yaml")]
     finally:
         loader.dispose()
-    if node is None:
-        return Document(path, None, text=text), []
+
+
+def _build(node: yaml.Node, path: Path, shown: str) -> tuple[Document | None, list[ConfigError]]:
+    """Plain data with marks from the node tree, within the node budget."""
     builder = _Builder(shown)
     try:
         data = builder.build(node, "")
@@ -413,7 +277,7 @@ def parse_text(text: str, path: Path, shown: str) -> tuple[Document | None, list
         ]
     if builder.errors:
         return None, builder.errors
-    return Document(path, data, builder.marks, builder.key_marks, text), []
+    return Document(path, data, builder.marks, builder.key_marks), []
 
 
 def load_document(path: Path, shown: str) -> tuple[Document | None, list[ConfigError]]:

@@ -92,11 +92,11 @@ def test_environment_overlay_choice_is_part_of_the_key(tmp_path, monkeypatch):
 
 
 def test_corrupt_entries_are_a_silent_miss(tmp_path):
-    from hevo_dagfactory.factory import cache
+    from hevo_dagfactory.factory import cachedir
 
     good_workflow(tmp_path, "orders")
     _load(tmp_path)
-    entries = list(cache.disk_dir().rglob("*.pkl"))
+    entries = list(cachedir.disk_dir().rglob("*.pkl"))
     assert entries
     for entry in entries:
         entry.write_bytes(b"not a pickle")
@@ -106,14 +106,14 @@ def test_corrupt_entries_are_a_silent_miss(tmp_path):
 
 
 def test_a_cache_folder_others_can_write_is_not_trusted(tmp_path, monkeypatch):
-    from hevo_dagfactory.factory import cache
+    from hevo_dagfactory.factory import cache, cachedir
 
     shared = tmp_path / "shared-cache"
     shared.mkdir()
     shared.chmod(0o777)
     monkeypatch.setenv("HEVO_DAGFACTORY_CACHE_DIR", str(shared))
     cache.reset(disk=True)
-    assert cache.disk_dir() is None
+    assert cachedir.disk_dir() is None
     good_workflow(tmp_path / "wf", "orders")
     dags, _ = _load(tmp_path / "wf")
     assert list(dags) == ["orders"]
@@ -148,7 +148,7 @@ def test_a_new_bundle_version_reads_only_the_wanted_file(tmp_path, parsing_conte
     task from its version's folder: the index of another folder tells it which one file to read."""
     import shutil
 
-    from hevo_dagfactory.factory import cache
+    from hevo_dagfactory.factory import bundles, cachedir
 
     v1 = tmp_path / "bundle" / "versions" / "v1"
     for i in range(5):
@@ -166,12 +166,12 @@ def test_a_new_bundle_version_reads_only_the_wanted_file(tmp_path, parsing_conte
     assert f"--project-dir {v2 / 'dbt'}" in dags["wf3"].get_task("build").bash_command  # v2's own paths
 
     # One cache folder per config folder; the one of a checkout Airflow removed goes at the next prune.
-    folders = {p.name for p in cache.disk_dir().iterdir() if p.is_dir()}
-    assert folders == {cache.root_dir(v1 / "configs").name, cache.root_dir(v2 / "configs").name}
+    folders = {p.name for p in cachedir.disk_dir().iterdir() if p.is_dir()}
+    assert folders == {cachedir.root_dir(v1 / "configs").name, cachedir.root_dir(v2 / "configs").name}
     shutil.rmtree(v1)
-    first = time.time() + cache.PRUNE_EVERY_S + 1
-    assert cache.maybe_prune(now=first) == 1
-    assert {p.name for p in cache.disk_dir().iterdir() if p.is_dir()} == {cache.root_dir(v2 / "configs").name}
+    first = time.time() + cachedir.PRUNE_EVERY_S + 1
+    assert bundles.maybe_prune(now=first) == 1
+    assert {p.name for p in cachedir.disk_dir().iterdir() if p.is_dir()} == {cachedir.root_dir(v2 / "configs").name}
     shutil.rmtree(v2)
-    assert cache.maybe_prune(now=first + 1) == 0  # at most once an hour...
-    assert cache.maybe_prune(now=first + cache.PRUNE_EVERY_S + 1) == 1  # ...then v2's folder goes too
+    assert bundles.maybe_prune(now=first + 1) == 0  # at most once an hour...
+    assert bundles.maybe_prune(now=first + cachedir.PRUNE_EVERY_S + 1) == 1  # ...then v2's folder goes too

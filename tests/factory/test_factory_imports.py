@@ -35,6 +35,7 @@ HEAVY_OWN = (
     "hevo_dagfactory.spec.schema",
     "hevo_dagfactory.spec.schema_errors",
     "hevo_dagfactory.spec.yamlsafe",
+    "hevo_dagfactory.spec.nesting",
     "hevo_dagfactory.hevo.client",
     "hevo_dagfactory.hevo.aclient",
     "hevo_dagfactory.hevo.retry",
@@ -160,6 +161,7 @@ def test_a_worker_cache_hit_imports_neither_the_validator_nor_the_http_clients(t
         "hevo_dagfactory.factory.dag",
         "hevo_dagfactory.factory.steps",
         "hevo_dagfactory.factory.docs",
+        "hevo_dagfactory.spec.kinds",
         "hevo_dagfactory.spec.kinds.shell",
         "hevo_dagfactory.factory.bundles",
     }

@@ -104,14 +104,13 @@ def check_dag_like_dagbag(dag: Any, *, structure: bool = True) -> bool:
     (the loader's build plans). The executor check and the policies depend on the configuration
     and always run.
     """
-    from airflow import settings
-    from airflow.exceptions import (
-        AirflowClusterPolicyError,
-        AirflowClusterPolicySkipDag,
-        AirflowClusterPolicyViolation,
-    )
-
     tasks = list(dag.tasks)
+    _check_structure(dag, tasks, structure)
+    return _apply_policies(dag, tasks)
+
+
+def _check_structure(dag: Any, tasks: list[Any], structure: bool) -> None:
+    """``validate()``, the task-executor check and the cycle check, as this line's DagBag runs them."""
     if structure or not AIRFLOW_3:  # 2.x: validate() also holds the executor check
         dag.validate()
     if AIRFLOW_3 and any(getattr(t, "executor", None) for t in tasks):
@@ -124,6 +123,17 @@ def check_dag_like_dagbag(dag: Any, *, structure: bool = True) -> bool:
         from airflow.utils.dag_cycle_tester import check_cycle
 
         check_cycle(dag)
+
+
+def _apply_policies(dag: Any, tasks: list[Any]) -> bool:
+    """The cluster ``dag_policy`` and, per task, the listener rule and ``task_policy``; False = skip the DAG."""
+    from airflow import settings
+    from airflow.exceptions import (
+        AirflowClusterPolicyError,
+        AirflowClusterPolicySkipDag,
+        AirflowClusterPolicyViolation,
+    )
+
     try:
         settings.dag_policy(dag)
         for task in tasks:

@@ -28,49 +28,61 @@ def stack_profile() -> dict[str, Any]:
     - Airflow 2: webserver (Flask, ``/api/v1`` with basic auth against a FAB user), the scheduler
       parses DAGs itself, and SQLite allows only the SequentialExecutor.
     """
-    parsing = {"MIN_FILE_PROCESS_INTERVAL": "30", "PARSING_PROCESSES": "1", "PRINT_STATS_INTERVAL": "300"}
-    scheduler, triggerer = ["scheduler", "--skip-serve-logs"], ["triggerer", "--skip-serve-logs"]
-    if AIRFLOW_3:
-        return {
-            "airflow_version": AIRFLOW_VERSION,
-            "executor": "LocalExecutor",
-            "ui": "api-server",
-            "setup": {},
-            "processes": {
-                "api-server": ["api-server", "--host", "127.0.0.1", "--port", "{api_port}", "--workers", "1"],
-                "scheduler": scheduler,
-                "dag-processor": ["dag-processor"],
-                "triggerer": triggerer,
+    return _airflow3_profile() if AIRFLOW_3 else _airflow2_profile()
+
+
+#: Settings and commands both lines share.
+_PARSING = {"MIN_FILE_PROCESS_INTERVAL": "30", "PARSING_PROCESSES": "1", "PRINT_STATS_INTERVAL": "300"}
+_SCHEDULER = ("scheduler", "--skip-serve-logs")
+_TRIGGERER = ("triggerer", "--skip-serve-logs")
+
+
+def _airflow3_profile() -> dict[str, Any]:
+    """Airflow 3's stack (a data table)."""
+    return {
+        "airflow_version": AIRFLOW_VERSION,
+        "executor": "LocalExecutor",
+        "ui": "api-server",
+        "setup": {},
+        "processes": {
+            "api-server": ["api-server", "--host", "127.0.0.1", "--port", "{api_port}", "--workers", "1"],
+            "scheduler": [*_SCHEDULER],
+            "dag-processor": ["dag-processor"],
+            "triggerer": [*_TRIGGERER],
+        },
+        "healthy": ["scheduler", "triggerer", "dag_processor"],
+        "password_file": "simple_auth_manager_passwords.json",
+        "api": {
+            "prefix": "/api/v2",
+            "health_path": "/api/v2/monitor/health",
+            "token_path": "/auth/token",
+            "omit_null": [],
+            "dag_fields": {},
+            "run_types": {},
+        },
+        "env": {
+            "CORE": {
+                "EXECUTION_API_SERVER_URL": "{api_url}/execution/",
+                "AUTH_MANAGER": "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
+                "SIMPLE_AUTH_MANAGER_USERS": "{user}:admin",
+                "SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": "{password_file}",
             },
-            "healthy": ["scheduler", "triggerer", "dag_processor"],
-            "password_file": "simple_auth_manager_passwords.json",
-            "api": {
-                "prefix": "/api/v2",
-                "health_path": "/api/v2/monitor/health",
-                "token_path": "/auth/token",
-                "omit_null": [],
-                "dag_fields": {},
-                "run_types": {},
+            "API": {
+                "HOST": "127.0.0.1",
+                "PORT": "{api_port}",
+                "BASE_URL": "{api_url}",
+                "WORKERS": "1",
+                "SECRET_KEY": "{random}",
             },
-            "env": {
-                "CORE": {
-                    "EXECUTION_API_SERVER_URL": "{api_url}/execution/",
-                    "AUTH_MANAGER": "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
-                    "SIMPLE_AUTH_MANAGER_USERS": "{user}:admin",
-                    "SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": "{password_file}",
-                },
-                "API": {
-                    "HOST": "127.0.0.1",
-                    "PORT": "{api_port}",
-                    "BASE_URL": "{api_url}",
-                    "WORKERS": "1",
-                    "SECRET_KEY": "{random}",
-                },
-                "API_AUTH": {"JWT_SECRET": "{random}"},
-                "DAG_PROCESSOR": {**parsing, "REFRESH_INTERVAL": "5", "BUNDLE_REFRESH_CHECK_INTERVAL": "2"},
-                "LOGGING": {"DAG_PROCESSOR_CHILD_PROCESS_LOG_DIRECTORY": "{logs_dir}/dag_processor"},
-            },
-        }
+            "API_AUTH": {"JWT_SECRET": "{random}"},
+            "DAG_PROCESSOR": {**_PARSING, "REFRESH_INTERVAL": "5", "BUNDLE_REFRESH_CHECK_INTERVAL": "2"},
+            "LOGGING": {"DAG_PROCESSOR_CHILD_PROCESS_LOG_DIRECTORY": "{logs_dir}/dag_processor"},
+        },
+    }
+
+
+def _airflow2_profile() -> dict[str, Any]:
+    """Airflow 2's stack (a data table)."""
     return {
         "airflow_version": AIRFLOW_VERSION,
         "executor": "SequentialExecutor",
@@ -95,8 +107,8 @@ def stack_profile() -> dict[str, Any]:
         },
         "processes": {
             "webserver": ["webserver", "--hostname", "127.0.0.1", "--port", "{api_port}", "--workers", "1"],
-            "scheduler": scheduler,
-            "triggerer": triggerer,
+            "scheduler": [*_SCHEDULER],
+            "triggerer": [*_TRIGGERER],
         },
         "healthy": ["metadatabase", "scheduler", "triggerer"],
         "password_file": None,
@@ -118,6 +130,6 @@ def stack_profile() -> dict[str, Any]:
                 "WARN_DEPLOYMENT_EXPOSURE": "False",
             },
             "API": {"AUTH_BACKENDS": "airflow.api.auth.backend.basic_auth", "ENABLE_XCOM_DESERIALIZE_SUPPORT": "True"},
-            "SCHEDULER": {**parsing, "DAG_DIR_LIST_INTERVAL": "5", "STANDALONE_DAG_PROCESSOR": "False"},
+            "SCHEDULER": {**_PARSING, "DAG_DIR_LIST_INTERVAL": "5", "STANDALONE_DAG_PROCESSOR": "False"},
         },
     }
