@@ -192,7 +192,7 @@ def test_a_validator_crash_shows_the_exception_type_not_its_text(tmp_path, monke
     import hevo_dagfactory.spec
     from hevo_dagfactory import load_workflows
 
-    def crash(path):
+    def crash(path, **kwargs):
         raise ValueError("invalid literal for int() with base 10: 'tok-secret-42'")
 
     monkeypatch.setattr(hevo_dagfactory.spec, "load_file", crash)
