@@ -24,6 +24,14 @@ in every variant, so only the work of turning the folder into DAGs is timed):
 
 Run: ``.venv/bin/python bench/bench_parse.py [--workflows 1000] [--repeat 3]`` (``make bench``);
 ``--runs`` is another name for ``--repeat``.
+
+The workload (``--workload operating``, the default) uses what issue 14 added, on both sides: the YAML files
+sit in 10 team folders with a ``defaults.yaml`` each (notifications, run parameters) under a root
+``defaults.yaml`` and an ``.airflowignore``, and every workflow has notifications, a deadline (Airflow 3.3; on
+2.11 the bench selects an ``airflow2`` overlay that switches it off, as a 2.11 user must), run parameters, an
+``exclusive`` sync, a pool, a priority and its source YAML in the DAG docs; the hand-written file makes the
+same DAGs (the same notifier objects, Params, Deadline Alerts, pools and doc text). ``--workload plain`` is the
+workload before issue 14 (one flat folder, none of these keys), for a before/after comparison in one session.
 ``--python .venv-af2/bin/python`` measures the same on another Airflow line (``make bench`` does so for
 Airflow 2.11, without dag-factory): every child process then runs that interpreter, with its own
 AIRFLOW_HOME, and the files are written so that they import on both lines.
@@ -35,6 +43,7 @@ child process, so its Airflow plugin and telemetry listener never enter the proj
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -42,7 +51,7 @@ import sys
 import time
 
 import parse_common as common
-from parse_common import REPO, WORK, generate, interleaved, median_run, run_child, target_dag, task_start_wall
+from parse_common import REPO, generate, interleaved, median_run, run_child, target_dag, task_start_wall
 
 DAGFACTORY_DIR = REPO / ".bench" / "dagfactory-1.1.0"
 
@@ -88,7 +97,7 @@ def _fills(paths: dict, repeat: int, df_note: str | None) -> tuple[dict, dict, d
     runs: dict[str, list[dict]] = {"hand": [], "cold": [], "warm": [], "dagfactory": []}
     for _ in range(repeat):
         runs["hand"].append(run_child(paths["hand"]))
-        shutil.rmtree(WORK / "model-cache", ignore_errors=True)
+        shutil.rmtree(common.WORK / "model-cache", ignore_errors=True)
         runs["cold"].append(run_child(paths["ours"]))
         runs["warm"].append(run_child(paths["ours"]))
         if df_note is None:
@@ -129,17 +138,28 @@ def main() -> int:
     parser.add_argument("--skip-dagfactory", action="store_true")
     parser.add_argument("--skip-bundle", action="store_true", help="leave out 3), the Git DAG bundle figures")
     parser.add_argument(
+        "--workload",
+        choices=("operating", "plain"),
+        default="operating",
+        help="operating: with issue 14's keys (deadline, params, notifications, pools) and team folders (default); "
+        "plain: the workload before them",
+    )
+    parser.add_argument(
         "--python",
         default=sys.executable,
         help="interpreter of the measured processes, e.g. .venv-af2/bin/python for Airflow 2.11",
     )
     args = parser.parse_args()
     common.PYTHON = args.python
+    common.use_workload(args.workload)
+    if args.workload == "operating" and common.airflow_major() == 2:
+        os.environ["HEVO_DAGFACTORY_ENV"] = "airflow2"  # no Deadline Alerts on 2.11: the overlay drops the deadline
     n = args.workflows
     began = time.perf_counter()
     paths = generate(n)
     print(
-        f"{n} workflows (2 Hevo syncs + dbt + bash each) in {WORK.relative_to(REPO)}/; median of "
+        f"{n} workflows (2 Hevo syncs + dbt + bash each, workload {args.workload}) in "
+        f"{common.WORK.relative_to(REPO)}/; median of "
         f"{args.repeat} fresh processes per figure (variants in turn); Airflow and the operators imported "
         "before timing. The machine may be shared: compare the ratios, which are taken in one run.",
         flush=True,
@@ -176,6 +196,10 @@ def _print_fills(n: int, hand: dict, cold: dict, warm: dict, dagfactory: dict | 
         f"            {df_ratio}"
     )
     print(
+        f"   CPU time (steadier on a busy machine) {_fmt(hand['cpu'])}     {_fmt(warm['cpu'])}   "
+        f"({warm['cpu'] / hand['cpu']:.2f}x)"
+    )
+    print(
         f"   cold (first parse, empty cache)                      {_fmt(cold['fill'])}  "
         f"({cold['fill'] / hand['fill']:.2f}x)"
     )
@@ -197,6 +221,10 @@ def _print_single(
     print(
         f"   DagBag fill                       {_fmt_ms(single_hand['fill'])}              "
         f"{_fmt_ms(single_ours['fill'])}                {single_ours['fill'] / single_hand['fill']:5.2f}x"
+    )
+    print(
+        f"   CPU time                          {_fmt_ms(single_hand['cpu'])}              "
+        f"{_fmt_ms(single_ours['cpu'])}                {single_ours['cpu'] / single_hand['cpu']:5.2f}x"
     )
     print(
         f"   same, hevo_dagfactory already imported                     "

@@ -28,9 +28,15 @@ import statistics
 import subprocess
 from pathlib import Path
 
-from parse_common import OURS_LOADER, WORK, generate, run_child, target_dag, target_index
+import parse_common as common
+from parse_common import OURS_LOADER, generate, ours_path, run_child, target_dag, target_index
 
-ROOT = WORK / "bundle"
+
+def _root() -> Path:
+    """Where the bundle's repository and hosts live: under the measured workload's folder."""
+    return common.WORK / "bundle"
+
+
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "bench",
     "GIT_AUTHOR_EMAIL": "bench@example.invalid",
@@ -52,11 +58,10 @@ class GitBundle:
     """The repository and one host's GitDagBundle folders."""
 
     def __init__(self, n: int):
-        shutil.rmtree(ROOT, ignore_errors=True)
-        self.src, self.base = ROOT / "repo", ROOT / "storage" / "hevo"
-        self.src.mkdir(parents=True)
-        for path in generate(n)["ours"].glob("*.yaml"):
-            shutil.copy(path, self.src / path.name)
+        root = _root()
+        shutil.rmtree(root, ignore_errors=True)
+        self.src, self.base = root / "repo", root / "storage" / "hevo"
+        shutil.copytree(generate(n)["ours"], self.src)  # the workflows, team folders, defaults and loader
         (self.src / "hevo_workflows.py").write_text(OURS_LOADER)
         git(self.src, "init", "-q", "-b", "main")
         self.commit("workflows")
@@ -74,7 +79,7 @@ class GitBundle:
     def change(self, index: int) -> str:
         """Commit a new description of workflow ``index``; returns the commit."""
         self.edits += 1
-        path = self.src / f"wf_{index:04d}.yaml"
+        path = self.src / ours_path(index)
         lines = path.read_text().splitlines(keepends=True)
         lines[1] = f"description: edited {self.edits} times\n"
         path.write_text("".join(lines))
@@ -120,14 +125,14 @@ def _new_pod(bundle: GitBundle, repeat: int, hand: Path) -> dict[str, list[dict]
     runs: dict[str, list[dict]] = {"hand": [], "pod": []}
     for i in range(repeat):
         runs["hand"].append(run_child(hand))
-        runs["pod"].append(_parse(bundle.tracking, ROOT / f"cache-new-pod-{i}"))
+        runs["pod"].append(_parse(bundle.tracking, _root() / f"cache-new-pod-{i}"))
     return runs
 
 
 def _workers(bundle: GitBundle, repeat: int, cache: Path, one_hand: Path, n: int) -> dict[str, list[dict]]:
     """c) a task of a new version, in turn with the hand-written one-DAG file."""
     target = target_dag(n)
-    own_cache = ROOT / "cache-worker"
+    own_cache = _root() / "cache-worker"
     runs: dict[str, list[dict]] = {"hand": [], "shared": [], "own": [], "own_changed": [], "fresh": []}
     _parse(bundle.version(bundle.change(1)), own_cache, target)  # the worker ran a task of an earlier version
     for i in range(repeat):
@@ -138,7 +143,7 @@ def _workers(bundle: GitBundle, repeat: int, cache: Path, one_hand: Path, n: int
         version = bundle.version(git(bundle.src, "rev-parse", "HEAD"))
         runs["shared"].append(_parse(version, cache, target))
         runs["own"].append(_parse(version, own_cache, target))
-        runs["fresh"].append(_parse(version, ROOT / f"cache-new-worker-{i}", target))
+        runs["fresh"].append(_parse(version, _root() / f"cache-new-worker-{i}", target))
         changed = bundle.version(bundle.change(target_index(n)))  # a commit that changes the task's file
         runs["own_changed"].append(_parse(changed, own_cache, target))
     return runs
@@ -163,12 +168,12 @@ def main(n: int, repeat: int, hand: Path, one_hand: Path) -> None:
         print("3) Git DAG bundle: skipped (git is not installed)")
         return
     bundle = GitBundle(n)
-    cache = ROOT / "cache-dag-processor"
+    cache = _root() / "cache-dag-processor"
     dp = _dag_processor(bundle, repeat, cache)
     pod = _new_pod(bundle, repeat, hand)
     workers = _workers(bundle, repeat, cache, one_hand, n)
     warm, commit = _median(dp["warm"]), _median(dp["commit"])
-    print(f"3) Git DAG bundle ({n} workflows, GitDagBundle layout in {ROOT.relative_to(WORK.parent.parent)}/)")
+    print(f"3) Git DAG bundle ({n} workflows, GitDagBundle layout in {_root().relative_to(common.REPO)}/)")
     print(
         f"   dag-processor, warm parse of tracking_repo          {warm:8.3f} s   (hand-written: {_median(pod['hand']):.3f} s)"
     )

@@ -15,8 +15,14 @@ import textwrap
 import time
 from pathlib import Path
 
+from workload_operating import OPERATING_HAND_HEADER, operating_hand_dag, operating_yaml, write_operating_defaults
+
 REPO = Path(__file__).resolve().parents[1]
-WORK = REPO / ".bench" / "parse"
+WORK = REPO / ".bench" / "parse"  # the plain workload; the operating one uses parse-operating/ (use_workload)
+#: ``operating``: issue 14's keys and team folders on both sides (workload_operating.py); ``plain``: the
+#: workload before them.
+WORKLOAD = "plain"
+TEAMS = 10  # team folders of the operating workload
 
 #: The interpreter of every child process (``--python``): the Airflow line being measured.
 PYTHON = sys.executable  # set by bench_parse --python
@@ -38,6 +44,20 @@ PREIMPORT = TASK_RUNNER_PREIMPORT + (
 )
 
 
+def use_workload(name: str) -> None:
+    """Measure ``name`` (``plain`` or ``operating``); each has its own folder under .bench/."""
+    global WORKLOAD, WORK
+    WORKLOAD = name
+    WORK = REPO / ".bench" / ("parse-operating" if name == "operating" else "parse")
+
+
+def airflow_major() -> int:
+    """The Airflow major version of the measured interpreter (``PYTHON``)."""
+    code = "from importlib.metadata import version; print(version('apache-airflow'))"
+    out = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, check=True, timeout=120).stdout
+    return int(out.strip().split(".")[0])
+
+
 def target_index(n: int) -> int:
     """Which workflow the single-DAG figures load: the middle one of a 1000-file folder."""
     return min(500, n - 1)
@@ -52,7 +72,15 @@ def _ids(i: int) -> tuple[str, int, int]:
     return f"wf_{i:04d}", 2 * i + 1, 2 * i + 2
 
 
+def ours_path(i: int) -> str:
+    """Where workflow ``i`` lives below the loader's folder: a team folder in the operating workload."""
+    name = f"{_ids(i)[0]}.yaml"
+    return f"team_{i % TEAMS:02d}/{name}" if WORKLOAD == "operating" else name
+
+
 def ours_yaml(i: int) -> str:
+    if WORKLOAD == "operating":
+        return operating_yaml(i)
     dag_id, p1, p2 = _ids(i)
     return textwrap.dedent(f"""\
         dag_id: {dag_id}
@@ -76,6 +104,8 @@ def ours_yaml(i: int) -> str:
 
 
 def hand_dag(i: int) -> str:
+    if WORKLOAD == "operating":
+        return operating_hand_dag(i)
     dag_id, p1, p2 = _ids(i)
     return textwrap.dedent(f"""\
         with DAG(
@@ -174,8 +204,8 @@ DAGFACTORY_LOADER = textwrap.dedent("""\
 
 
 def generate(n: int) -> dict[str, Path]:
-    """Write the four folders under .bench/parse/ (only if the workflow count changed)."""
-    stamp = WORK / f".generated-{n}-both-lines"
+    """Write the four folders under WORK (only if the workflow count or the workload changed)."""
+    stamp = WORK / f".generated-{n}-both-lines-{WORKLOAD}"
     paths = {
         "hand": WORK / "hand",
         "hand_single": WORK / "hand_single",
@@ -188,11 +218,16 @@ def generate(n: int) -> dict[str, Path]:
         shutil.rmtree(WORK)
     for p in paths.values():
         p.mkdir(parents=True)
-    (paths["hand"] / "hand_written.py").write_text(HAND_HEADER + "".join(hand_dag(i) for i in range(n)))
-    (paths["hand_single"] / "hand_written_one.py").write_text(HAND_HEADER + hand_dag(target_index(n)))
+    header = HAND_HEADER + (OPERATING_HAND_HEADER if WORKLOAD == "operating" else "")
+    (paths["hand"] / "hand_written.py").write_text(header + "".join(hand_dag(i) for i in range(n)))
+    (paths["hand_single"] / "hand_written_one.py").write_text(header + hand_dag(target_index(n)))
     (paths["ours"] / "hevo_workflows.py").write_text(OURS_LOADER)
     for i in range(n):
-        (paths["ours"] / f"{_ids(i)[0]}.yaml").write_text(ours_yaml(i))
+        path = paths["ours"] / ours_path(i)
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(ours_yaml(i))
+    if WORKLOAD == "operating":
+        write_operating_defaults(paths["ours"])
     (paths["dagfactory"] / "dagfactory_loader.py").write_text(DAGFACTORY_LOADER)
     (paths["dagfactory"] / "yaml").mkdir()
     for i in range(n):

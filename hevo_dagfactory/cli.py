@@ -20,6 +20,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "schema": ("hevo_dagfactory.spec.commands.schema", "print the workflow JSON Schema"),
     "show": ("hevo_dagfactory.spec.commands.show", "print the task graph of a workflow file"),
     "new": ("hevo_dagfactory.spec.commands.new", "write a valid starter workflow file"),
+    "pools": (
+        "hevo_dagfactory.spec.commands.pools",
+        "print the Airflow pools the workflows need (airflow pools import)",
+    ),
     "simulator": ("hevo_dagfactory.simulator.cli", "run the local Hevo API simulator on 127.0.0.1"),
     "demo": ("hevo_dagfactory.demo.cli", "run the example workflows in a real local Airflow"),
 }

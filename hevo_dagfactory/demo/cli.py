@@ -16,6 +16,7 @@ import shutil
 import time
 from pathlib import Path
 
+import requests
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
@@ -31,10 +32,12 @@ from hevo_dagfactory.demo.runner import (
     DemoRunner,
     ResultRow,
     TrackedRun,
+    connection_env_var,
     plan_from_configs,
     real_hevo_env,
 )
 from hevo_dagfactory.demo.stack import AirflowStack
+from hevo_dagfactory.demo.standins import WebhookRecorder, slack_connection_json
 
 _MARKER = ".hevo-dagfactory-demo-home"
 _OK = {"success"}
@@ -213,6 +216,71 @@ def _print_dbt_built(console: Console, rows: list[ResultRow], stack: AirflowStac
         )
 
 
+class _Nothing:
+    """A ``with`` block that does nothing (no Slack target in the workflows)."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _standin_env(plan: DemoPlan, slack: WebhookRecorder | None) -> dict[str, str]:
+    """Every Slack connection of the workflows points at the local webhook stand-in (no real Slack here)."""
+    if slack is None:
+        return {}
+    return {connection_env_var(c): slack_connection_json(slack.url) for c in plan.slack_connections}
+
+
+def _await_success_messages(slack: WebhookRecorder, runner: DemoRunner, timeout: float = 60.0) -> None:
+    """A run's success message is sent by a DAG callback after the run ended (dag-processor): give it time."""
+    for run in runner.runs.values():
+        if run.state == "success" and run.dag_id in runner.plan.success_notify:
+            try:
+                slack.wait_for(f"Workflow run succeeded: {run.dag_id}", timeout)
+            except TimeoutError:
+                runner.notes.append(f"{run.dag_id}: no success notification arrived within {timeout:.0f}s")
+
+
+def _print_messages(console: Console, slack: WebhookRecorder, plan: DemoPlan) -> None:
+    """What the workflows' Slack notifications said (the stand-in recorded them)."""
+    texts = slack.texts()
+    console.print(
+        f"The local Slack stand-in ({slack.url}, for connection(s) {', '.join(plan.slack_connections)}) received "
+        f"{len(texts)} message(s)" + (":" if texts else ".")
+    )
+    for text in texts:
+        console.print("  " + text.replace("\n", "\n  "), markup=False, highlight=False)
+
+
+def _report(
+    console: Console, runner: DemoRunner, stack: AirflowStack, slack: WebhookRecorder | None, started: float
+) -> list[ResultRow]:
+    """The result table, the notes, the notifications received, and the verdict; returns the failed rows."""
+    rows = runner.results()
+    if slack is not None:
+        _await_success_messages(slack, runner)
+    console.print(_result_table(rows))
+    _print_dbt_built(console, rows, stack)
+    for note in runner.notes + served_notes(rows):
+        console.print(f"note: {note}", soft_wrap=True, markup=False)
+    if slack is not None:
+        _print_messages(console, slack, runner.plan)
+    failed = [r for r in rows if r.state not in _OK]
+    if failed:
+        console.print(
+            f"[red]{len(failed)} task(s) did not succeed[/]; task logs are in {stack.logs_dir} "
+            "(or re-run with --keep and open the UI)."
+        )
+    else:
+        console.print(
+            f"[green]All {len(rows)} tasks of {len(runner.runs)} run(s) succeeded[/] in "
+            f"{time.monotonic() - started:.0f}s."
+        )
+    return failed
+
+
 def _hold(console: Console, stack: AirflowStack) -> None:
     user, password = stack.ui_login
     console.print(
@@ -227,7 +295,12 @@ def _hold(console: Console, stack: AirflowStack) -> None:
 
 
 def _run_and_report(
-    console: Console, stack: AirflowStack, plan: DemoPlan, args: argparse.Namespace, started: float
+    console: Console,
+    stack: AirflowStack,
+    plan: DemoPlan,
+    args: argparse.Namespace,
+    started: float,
+    slack: WebhookRecorder | None,
 ) -> bool:
     """Run the plan's workflows on the stack with a live table, print the result; True if a task failed."""
     runner = DemoRunner(
@@ -240,28 +313,13 @@ def _run_and_report(
         dbt=stack.dbt,
     )
     runner.script_pipelines()
+    runner.create_pools()
     runner.start()
     with Live(console=console, refresh_per_second=2, transient=False) as live:
         runner.on_progress = lambda runs: live.update(_progress_table(runs, started))
         runner.watch()
     console.print()
-    rows = runner.results()
-    console.print(_result_table(rows))
-    _print_dbt_built(console, rows, stack)
-    for note in runner.notes + served_notes(rows):
-        console.print(f"note: {note}")
-    failed = [r for r in rows if r.state not in _OK]
-    if failed:
-        console.print(
-            f"[red]{len(failed)} task(s) did not succeed[/]; task logs are in {stack.logs_dir} "
-            "(or re-run with --keep and open the UI)."
-        )
-    else:
-        console.print(
-            f"[green]All {len(rows)} tasks of {len(runner.runs)} run(s) succeeded[/] in "
-            f"{time.monotonic() - started:.0f}s."
-        )
-    return bool(failed)
+    return bool(_report(console, runner, stack, slack, started))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -283,20 +341,21 @@ def run(args: argparse.Namespace) -> int:
         f"(about {'a minute' if args.cluster else '30 s'}) for {len(plan.dag_ids)} workflow(s): {', '.join(plan.dag_ids)}"
     )
     started = time.monotonic()
+    slack = WebhookRecorder() if plan.slack_connections else None
     try:
-        stack = _make_stack(args, home, dags, configs, real_env, dbt_venv)
+        stack = _make_stack(args, home, dags, configs, {**_standin_env(plan, slack), **real_env}, dbt_venv)
         if args.real_hevo:
             console.print(f"[yellow]--real-hevo: the runs start real syncs of pipelines {list(plan.pipeline_ids)}[/]")
-        with stack:
+        with stack, slack or _Nothing():
             console.print(f"Stack up in {time.monotonic() - started:.0f}s.\n{stack.describe()}")
-            failed = _run_and_report(console, stack, plan, args, started)
+            failed = _run_and_report(console, stack, plan, args, started, slack)
             if args.keep:
                 _hold(console, stack)
             return 1 if failed else 0
     except KeyboardInterrupt:
         console.print("\ninterrupted: every process the demo started has been stopped")
         return 130
-    except (DemoError, StackError, AirflowApiError, TimeoutError) as exc:
+    except (DemoError, StackError, AirflowApiError, TimeoutError, requests.RequestException) as exc:
         console.print(
             f"[red]demo failed: {exc}[/]\nEverything the demo started has been stopped. Logs: {home / 'logs'}"
         )

@@ -163,6 +163,15 @@ class AirflowClient:
             "Check the dag-processor log under the stack's home."
         )
 
+    def create_pool(self, name: str, slots: int, description: str = "", include_deferred: bool = False) -> None:
+        """Create a pool (both lines take the same body); an existing pool of that name is left as it is."""
+        body = {"name": name, "slots": slots, "description": description, "include_deferred": include_deferred}
+        self.request("POST", f"{self.prefix}/pools", ok=(200, 201, 409), json=body)
+
+    def pool(self, name: str) -> dict[str, Any] | None:
+        resp = self.request("GET", f"{self.prefix}/pools/{self._q(name)}", ok=(200, 404))
+        return resp.json() if resp.status_code == 200 else None
+
     def set_paused(self, dag_id: str, paused: bool) -> None:
         self.request("PATCH", f"{self.prefix}/dags/{self._q(dag_id)}", json={"is_paused": paused})
 

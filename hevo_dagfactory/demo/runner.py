@@ -28,7 +28,8 @@ from hevo_dagfactory.demo.client import TERMINAL_RUN_STATES, AirflowClient
 from hevo_dagfactory.demo.dbtsetup import DbtSetup, TaskResult
 from hevo_dagfactory.demo.simproc import SimulatorAdmin
 
-SYNC_OPERATOR = "HevoPipelineOperator"
+#: the operators of sync tasks (the second: a workflow with the ``resync`` run parameter)
+SYNC_OPERATORS = ("HevoPipelineOperator", "HevoRunParamsOperator")
 DBT_OPERATOR = "DbtBashOperator"
 
 
@@ -46,6 +47,9 @@ class DemoPlan:
     producers: dict[str, tuple[str, ...]]  # asset-driven dag id -> dag ids whose syncs emit its assets
     connection_ids: tuple[str, ...] = ("hevo_airflow_conn_id",)  # Airflow connections the syncs use
     dbt_steps: int = 0  # how many dbt steps the workflows have (the demo then needs dbt)
+    slack_connections: tuple[str, ...] = ()  # Slack webhook connections of notify targets (a local stand-in)
+    success_notify: tuple[str, ...] = ()  # DAGs whose Slack targets hear of a successful run
+    pools: dict[str, dict[str, Any]] = field(default_factory=dict)  # pools the workflows need (spec.pools)
 
 
 def connection_env_var(conn_id: str) -> str:
@@ -98,7 +102,17 @@ def plan_from_configs(config_dir: Path) -> DemoPlan:
             asset_driven.append(wf.dag_id)
             producers[wf.dag_id] = tuple(sorted({d for uri in wf.schedule.uris for d in emits.get(uri, ())}))
     pipelines = sorted({int(s.pipeline_id) for wf in result.workflows for s in wf.syncs})
+    from hevo_dagfactory.spec.pools import required_pools
+
+    targets = [t for wf in result.workflows for t in (*wf.notify, *(wf.deadline.notify if wf.deadline else ()))]
     return DemoPlan(
+        slack_connections=tuple(sorted({t.connection_id for t in targets if t.kind == "slack"})),
+        success_notify=tuple(
+            sorted(
+                wf.dag_id for wf in result.workflows if any(t.kind == "slack" and "success" in t.on for t in wf.notify)
+            )
+        ),
+        pools=required_pools(result.workflows, named=True),
         connection_ids=tuple(sorted({wf.hevo.connection_id for wf in result.workflows if wf.syncs})),
         dag_ids=tuple(sorted(wf.dag_id for wf in result.workflows)),
         pipeline_ids=tuple(pipelines),
@@ -167,6 +181,7 @@ class DemoRunner:
         self.dbt = dbt
         self.runs: dict[str, TrackedRun] = {}
         self.notes: list[str] = []
+        self.skipped: set[str] = set()  # DAGs this Airflow shows as placeholders (e.g. a deadline on 2.11)
 
     def script_pipelines(self) -> None:
         """Every pipeline id of every workflow: a successful job of ``job_seconds`` (no-op for real Hevo)."""
@@ -175,14 +190,29 @@ class DemoRunner:
         for pid in self.plan.pipeline_ids:
             self.sim.script(pid, job_duration_s=self.job_seconds)
 
+    def create_pools(self) -> None:
+        """The pools the workflows need (``exclusive`` syncs, named pools), as a deployment creates them."""
+        for name, pool in self.plan.pools.items():
+            self.api.create_pool(name, pool["slots"], pool["description"], pool["include_deferred"])
+
+    def _skip_placeholders(self) -> None:
+        """Leave out the workflows this Airflow cannot run as written (a placeholder DAG says why), with a note."""
+        for dag_id in self.plan.dag_ids:
+            dag = self.api.dag(dag_id) or {}
+            tags = {t.get("name") if isinstance(t, dict) else t for t in dag.get("tags") or ()}
+            if "config-error" in tags:
+                self.skipped.add(dag_id)
+                self.notes.append(f"{dag_id}: not run on this Airflow: {dag.get('description')}")
+
     def start(self, dag_wait_s: float = 120.0) -> None:
         """Wait for the DAGs, unpause them all, trigger the ones Airflow will not start by itself."""
         self.api.wait_for_dags(list(self.plan.dag_ids), timeout=dag_wait_s)
+        self._skip_placeholders()
         now = datetime.now(timezone.utc)
         for dag_id in self.plan.asset_driven:  # first, so no Asset event can be missed
             self.api.unpause(dag_id)
         for dag_id in self.plan.dag_ids:
-            if dag_id in self.plan.asset_driven:
+            if dag_id in self.plan.asset_driven or dag_id in self.skipped:
                 continue
             dag = self.api.dag(dag_id) or {}
             run_after = _parse_ts(dag.get("next_dagrun_run_after"))
@@ -198,6 +228,8 @@ class DemoRunner:
 
     def _discover(self) -> None:
         for dag_id in self.plan.dag_ids:
+            if dag_id in self.skipped:
+                continue
             for run in self.api.dag_runs(dag_id):
                 key = f"{dag_id}/{run['dag_run_id']}"
                 if key not in self.runs:
@@ -215,7 +247,7 @@ class DemoRunner:
     def _asset_fallback(self, producers_done_at: dict[str, float]) -> None:
         """Trigger an asset-driven DAG by hand only when its Asset event did not start it in time."""
         for dag_id in self.plan.asset_driven:
-            if any(r.dag_id == dag_id for r in self.runs.values()):
+            if dag_id in self.skipped or any(r.dag_id == dag_id for r in self.runs.values()):
                 continue
             producers = self.plan.producers.get(dag_id, ())
             runs = [r for r in self.runs.values() if r.dag_id in producers]
@@ -246,12 +278,18 @@ class DemoRunner:
             self._asset_fallback(producers_done_at)
             if self.on_progress:
                 self.on_progress(list(self.runs.values()))
-            every_dag_ran = all(any(r.dag_id == d for r in self.runs.values()) for d in self.plan.dag_ids)
+            every_dag_ran = all(
+                any(r.dag_id == d for r in self.runs.values()) for d in self.plan.dag_ids if d not in self.skipped
+            )
             if every_dag_ran and all(r.state in TERMINAL_RUN_STATES for r in self.runs.values()):
                 return list(self.runs.values())
             if time.monotonic() > deadline:
                 pending = [f"{r.dag_id} ({r.state})" for r in self.runs.values() if r.state not in TERMINAL_RUN_STATES]
-                missing = [d for d in self.plan.dag_ids if not any(r.dag_id == d for r in self.runs.values())]
+                missing = [
+                    d
+                    for d in self.plan.dag_ids
+                    if d not in self.skipped and not any(r.dag_id == d for r in self.runs.values())
+                ]
                 raise DemoError(
                     f"the demo timed out after {self.timeout_s:.0f}s; still running: {pending or '-'}; never started: "
                     f"{missing or '-'}. Look at the scheduler and triggerer logs (paths above), or re-run with --keep "
@@ -266,7 +304,7 @@ class DemoRunner:
             tis = self.api.task_instances(run.dag_id, run.run_id)
             for ti in sorted(tis, key=lambda t: (t.get("start_date") or "9", t["task_id"])):
                 job_id, duration, worker, triggerer, dbt = "", ti.get("duration"), "", "", None
-                if ti.get("operator") == SYNC_OPERATOR:
+                if ti.get("operator")  in SYNC_OPERATORS:
                     value = self.api.xcom(run.dag_id, run.run_id, ti["task_id"])
                     if isinstance(value, dict):
                         job_id = str(value.get("job_id") or "")

@@ -45,7 +45,7 @@ def make_dag(files: FileResults, path: Path, result: Result, key: tuple | None) 
             files.stats["replayed"] += 1
         except Exception:
             log.debug("replaying the cached plan of %s failed; validating it again", path, exc_info=True)
-            result, _ = validate(path)
+            result, _ = validate(path, files.root)
             if isinstance(result, list):
                 return Made(errors=files.error_lines(path, result))
     plan = None

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from hevo_dagfactory.factory import docs
+from hevo_dagfactory.factory import alerts, controls, docs
 from hevo_dagfactory.factory import plan as build_plan
+from hevo_dagfactory.factory.problems import cannot_run
+from hevo_dagfactory.factory.runparams import dag_params
 from hevo_dagfactory.factory.relocate import anchor_for
 from hevo_dagfactory.factory.steps import SYNC_KIND, BuildContext, build_task, emits_asset
 from hevo_dagfactory.provider.compat import DAG, Asset, AssetAll, AssetAny, needs_start_date, schedule_argument
@@ -45,7 +47,22 @@ def default_args(workflow: Workflow) -> dict[str, Any]:
     args: dict[str, Any] = {"owner": workflow.owner, "retries": d.retries, "retry_delay": d.retry_delay}
     if d.execution_timeout is not None:
         args["execution_timeout"] = d.execution_timeout
+    args.update(controls.control_args(d.controls))
     return args
+
+
+def operating_args(workflow: Any, source_name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(extra ``DAG(...)`` arguments, extra ``default_args``): limits, params, callbacks, the deadline.
+
+    Raises ``ConfigErrors`` when this Airflow cannot run them as written (``alerts.py``).
+    """
+    alerts.check_providers(workflow, source_name)
+    task_callbacks, dag_callbacks = alerts.callbacks(workflow)
+    dag_args = {**controls.dag_limits(workflow), **dag_callbacks, **alerts.deadline_args(workflow, source_name)}
+    params = dag_params(workflow)
+    if params:
+        dag_args["params"] = params
+    return dag_args, task_callbacks
 
 
 def build_dag(workflow: Workflow, *, source_name: str | None = None) -> DAG:
@@ -62,6 +79,7 @@ def build_dag_and_plan(workflow: Workflow, *, source_name: str | None = None) ->
     wf = workflow
     name = source_name or wf.source.name
     emitted = [s.asset_uri(wf.hevo.region) for s in wf.syncs if emits_asset(s)]
+    extra_dag_args, task_callbacks = operating_args(wf, name)
     dag_kwargs = dict(
         dag_id=wf.dag_id,
         description=wf.description,
@@ -71,29 +89,24 @@ def build_dag_and_plan(workflow: Workflow, *, source_name: str | None = None) ->
         catchup=wf.catchup,
         max_active_runs=wf.max_active_runs,
         tags=dag_tags(wf),
-        default_args=default_args(wf),
+        default_args={**default_args(wf), **task_callbacks},
         doc_md=docs.workflow_doc_md(wf, name, emitted),
+        **extra_dag_args,
     )
     if needs_start_date(dag_kwargs["schedule"], wf.start_date):
-        from hevo_dagfactory.spec.errors import ConfigError, ConfigErrors
-
-        raise ConfigErrors(
-            [
-                ConfigError(
-                    "this Airflow (2.x) cannot schedule a workflow without a start_date",
-                    name,
-                    None,
-                    None,
-                    "/schedule",
-                    hint="add e.g. 'start_date: 2026-01-01' (Airflow 3 schedules it from now without one)",
-                    error_type="needs_start_date",
-                )
-            ]
+        raise cannot_run(
+            name,
+            "this Airflow (2.x) cannot schedule a workflow without a start_date",
+            "/schedule",
+            "add e.g. 'start_date: 2026-01-01' (Airflow 3 schedules it from now without one)",
+            "needs_start_date",
         )
     anchor, up = anchor_for(str(wf.source.parent), (step.body for step in wf.steps))
     recorder = build_plan.Recorder(wf.dag_id, dag_kwargs, anchor, up)
     dag = DAG(**dag_kwargs)
-    ctx = BuildContext(workflow=wf, dag=dag, base_dir=wf.source.parent, recorder=recorder)
+    ctx = BuildContext(
+        workflow=wf, dag=dag, base_dir=wf.source.parent, recorder=recorder, task_args=controls.task_args(wf)
+    )
     tasks: dict[str, Any] = {}
     for sync in wf.syncs:
         tasks[sync.id] = build_task(SYNC_KIND, ctx, sync, sync.id)

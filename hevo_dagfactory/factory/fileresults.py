@@ -50,7 +50,7 @@ class FileResults:
             self.stats["cached"] += 1
             return result, key
         self.stats["validated"] += 1
-        result, cacheable = validate(path)
+        result, cacheable = validate(path, self.root)
         if cacheable and defer and not isinstance(result, list):
             self._unstored[str(path)] = (key, result)
         elif cacheable:
@@ -100,12 +100,13 @@ def dag_id_of(result: Plan | Workflow) -> str:
     return result["dag_id"] if isinstance(result, dict) else result.dag_id
 
 
-def validate(path: Path) -> tuple[Workflow | list[ConfigError], bool]:
-    """(Workflow or errors, cacheable). An unexpected validator crash is reported, not cached."""
+def validate(path: Path, root: Path) -> tuple[Workflow | list[ConfigError], bool]:
+    """(Workflow or errors, cacheable) for ``path`` below the config folder ``root`` (where its defaults.yaml
+    chain starts). An unexpected validator crash is reported, not cached."""
     from hevo_dagfactory.spec import ConfigError, ConfigErrors, load_file
 
     try:
-        return load_file(path), True
+        return load_file(path, root=root), True
     except ConfigErrors as exc:
         return list(exc.errors), True
     except Exception as exc:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from hevo_dagfactory.factory import cachedir, dagindex
 from hevo_dagfactory.factory.checked import make_dag
 from hevo_dagfactory.factory.fileresults import FileResults, dag_id_of
-from hevo_dagfactory.provider.compat import DAG
+from hevo_dagfactory.provider.compat import DAG, conf
 
 if TYPE_CHECKING:
     from hevo_dagfactory.factory.plan import Plan
@@ -122,7 +122,8 @@ class FolderRun:
         """(dag_id → (file, plan or model, key) of each good file; (file, error lines) of each broken one)."""
         from hevo_dagfactory.spec import find_workflow_files
 
-        files = sorted(Path(p) for p in find_workflow_files(self.root))
+        # team folders too, .airflowignore as this Airflow reads it; in the spec's order (validate's)
+        files = find_workflow_files(self.root, conf.get("core", "dag_ignore_file_syntax", fallback="glob"))
         self.stats["files"] = len(files)
         good: dict[str, tuple[Path, Plan | Workflow, tuple | None]] = {}
         broken: list[tuple[Path, list[str]]] = []

@@ -47,14 +47,19 @@ class DbtBashOperator(WorkflowBashOperator):
     before a run (the builder passes it, so replaying a cached plan needs no ``shell``
     import; it is computed when omitted), the rendered one after ``render_template_fields``.
     Whatever is passed, the line that runs is always built from the rendered ``dbt_argv``.
+    ``full_refresh`` (templated; the workflow's built-in ``dbt_full_refresh`` run parameter) adds
+    ``--full-refresh`` when it renders true (``dbt.with_full_refresh``, the dbt command builder).
     """
 
-    template_fields: Sequence[str] = ("bash_command", "dbt_argv", "env", "cwd")
+    template_fields: Sequence[str] = ("bash_command", "dbt_argv", "env", "cwd", "full_refresh")
     template_fields_renderers = {"bash_command": "bash", "dbt_argv": "json", "env": "json"}
 
-    def __init__(self, *, dbt_argv: list[Any], bash_command: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *, dbt_argv: list[Any], bash_command: str | None = None, full_refresh: Any = False, **kwargs: Any
+    ) -> None:
         super().__init__(bash_command=_join(dbt_argv) if bash_command is None else bash_command, **kwargs)
         self.dbt_argv = dbt_argv
+        self.full_refresh = full_refresh
 
     def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
         # bash_command is derived, never rendered itself: rendering the quoted line would be the
@@ -65,7 +70,7 @@ class DbtBashOperator(WorkflowBashOperator):
         self.bash_command = ""
         super().render_template_fields(context, jinja_env)
         self.dbt_argv = dbtrun.executable_for(self.dbt_argv, self._task_env(), self.log)
-        self.bash_command = _join(self.dbt_argv)
+        self.bash_command = _join(self.dbt_argv, self.full_refresh)
 
     def execute(self, context: Any) -> Any:
         """Run dbt with its own target and log folders (and dbt-ol's OpenLineage parent); see dbtrun.py."""
@@ -99,7 +104,9 @@ class DbtBashOperator(WorkflowBashOperator):
         return dbtrun.task_env_before_ours(self.env, self.append_env)
 
 
-def _join(argv: list[Any]) -> str:
-    from hevo_dagfactory.spec.kinds.shell import join_argv  # imported when a task renders, not at parse
+def _join(argv: list[Any], full_refresh: Any = False) -> str:
+    # imported when a task renders, not at parse
+    from hevo_dagfactory.spec.kinds.dbt import with_full_refresh
+    from hevo_dagfactory.spec.kinds.shell import join_argv
 
-    return join_argv(argv)
+    return join_argv(with_full_refresh(argv, full_refresh) if full_refresh else argv)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,9 +46,15 @@ class BuildContext:
     dag: DAG
     base_dir: Path  # the workflow file's folder: relative paths in a step resolve against it
     recorder: Recorder | None = None  # records the DAG's build plan (see plan.py)
+    #: task id → extra operator arguments of that task (its execution controls, run parameters)
+    task_args: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def make(self, cls: type, **kwargs: Any) -> Any:
-        """``cls(dag=self.dag, **kwargs)``, recorded in the build plan (kwargs must be picklable)."""
+        """``cls(dag=self.dag, **kwargs)`` plus the task's ``task_args``, recorded in the build plan.
+
+        The arguments must be picklable (they are recorded in the plan).
+        """
+        kwargs = {**kwargs, **self.task_args.get(kwargs.get("task_id", ""), {})}
         if self.recorder is not None:
             self.recorder.add_task(cls, kwargs)
         return cls(dag=self.dag, **kwargs)
@@ -105,6 +111,13 @@ def _hevo_operator() -> Any:
     return _operator_cls
 
 
+def _run_params_operator() -> Any:
+    """The operator of a workflow with the ``resync`` run parameter (it picks its action when the run starts)."""
+    from hevo_dagfactory.provider.operators.run_params import HevoRunParamsOperator
+
+    return HevoRunParamsOperator
+
+
 def emits_asset(sync: Sync) -> bool:
     """Whether a sync's task emits its pipeline's Asset: not for ``wait: none``.
 
@@ -129,10 +142,13 @@ def build_sync(ctx: BuildContext, sync: Sync, task_id: str) -> Any:
 
     ``action: wait`` becomes ``action="WAIT"``: the operator starts nothing and waits for a job Hevo runs
     on its own schedule; it emits the same Asset as a sync, so downstream workflows keep working.
+    With the ``resync`` run parameter on, a ``HevoRunParamsOperator`` that reads it when the run starts.
     """
     wf = ctx.workflow
+    resync = {"resync": "{{ params.resync }}"} if wf.params.resync else {}
     return ctx.make(
-        _hevo_operator(),
+        _run_params_operator() if resync else _hevo_operator(),
+        **resync,
         task_id=task_id,
         pipeline_id=sync.pipeline_id,
         action=sync.action.upper(),

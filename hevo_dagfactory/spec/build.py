@@ -20,9 +20,20 @@ from pathlib import Path
 from typing import Any
 
 from hevo_dagfactory.spec.errors import ConfigError
-from hevo_dagfactory.spec.model import Workflow
+from hevo_dagfactory.spec.model import Origin, Workflow
 from hevo_dagfactory.spec.positions import Positions
-from hevo_dagfactory.spec.sections import header, links, settings, steps, syncs, templates, timing
+from hevo_dagfactory.spec.sections import (
+    alerts,
+    controls,
+    header,
+    links,
+    params,
+    settings,
+    steps,
+    syncs,
+    templates,
+    timing,
+)
 from hevo_dagfactory.spec.sections.state import BuildState
 
 Section = Callable[[BuildState], dict[str, Any]]
@@ -32,20 +43,25 @@ SECTIONS: tuple[Section, ...] = (
     timing.timing,  # timezone, schedule, start_date, end_date
     settings.hevo,
     settings.task_defaults,
+    controls.dag_controls,  # max_active_tasks, dagrun_timeout
+    alerts.notify,
+    alerts.deadline,  # after notify: its targets default to the workflow's
     syncs.syncs,
     steps.steps,
+    params.params,  # after syncs and steps: a built-in applies only where it can
     links.not_empty,  # checks only, on the fields above
     links.references,
     links.cycles,
     templates.asset_templates,
+    params.references,  # steps read only declared parameters
 )
 
 
 def build_workflow(
-    data: dict[str, Any], source: Path, pos: Positions, environment: str | None
+    data: dict[str, Any], source: Path, pos: Positions, environment: str | None, origin: Origin | None = None
 ) -> tuple[Workflow | None, list[ConfigError]]:
     """Check and convert one merged workflow; returns ``(None, errors)`` when anything is wrong."""
-    state = BuildState(data, source, pos, environment)
+    state = BuildState(data, source, pos, environment, origin)
     for section in SECTIONS:
         state.fields.update(section(state))
     if state.errors:

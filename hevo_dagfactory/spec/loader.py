@@ -2,9 +2,9 @@
 
 Why this order: variables are expanded before the schema check so ``region: ${REGION}``
 is checked as the value it becomes; each file is checked on its own (so positions
-are the file's own) before layers are merged; the merge order is
-``defaults.yaml`` < the workflow file < ``defaults.yaml``'s ``environments[env]`` <
-the file's ``environments[env]``, with ``env`` from ``HEVO_DAGFACTORY_ENV``.
+are the file's own) before layers are merged (``layers.py``); the merge order is
+the ``defaults.yaml`` chain (the config root's first) < the workflow file < the chain's
+``environments[env]`` < the file's ``environments[env]``, with ``env`` from ``HEVO_DAGFACTORY_ENV``.
 Environments that are not selected are still checked for unknown keys and types,
 but their unset variables are not errors (they may only exist in that environment).
 
@@ -29,7 +29,7 @@ from hevo_dagfactory.spec.environments import (
 )
 from hevo_dagfactory.spec.errors import ConfigError, ConfigErrors, display_path
 from hevo_dagfactory.spec.interpolate import scrub
-from hevo_dagfactory.spec.layers import DefaultsCache, Layer, merge, read_layer
+from hevo_dagfactory.spec.layers import DefaultsCache, Layer, merge, origin, read_layer
 from hevo_dagfactory.spec.model import Workflow
 from hevo_dagfactory.spec.pathargs import RealPaths, expand_paths
 from hevo_dagfactory.spec.positions import Positions
@@ -65,60 +65,54 @@ def current_environment(env: str | None = None) -> str | None:
     return value.strip() or None
 
 
-#: Where a file's dag_id is written: (file, line, col, the dag_id as written if a variable set it).
-Where = tuple[str, "int | None", "int | None", "str | None"]
+#: (workflow, errors, (file, line, col, dag_id as written if a variable set it), broken defaults folders)
+_Loaded = tuple[Workflow | None, list[ConfigError], tuple[str, int | None, int | None, str | None] | None, list[Path]]
 
 
 def _load_one(
-    path: Path, environment: str | None, osenv: Mapping[str, str], cache: DefaultsCache, source: Path | None = None
-) -> tuple[Workflow | None, list[ConfigError], Where | None, bool]:
-    """Returns (workflow, errors, (file, line, col, dag_id as written if a variable set it), defaults_broken).
+    path: Path,
+    environment: str | None,
+    osenv: Mapping[str, str],
+    cache: DefaultsCache,
+    source: Path | None = None,
+    root: Path | None = None,
+) -> _Loaded:
+    """One workflow file with its defaults chain (``root`` down to its folder); see ``_Loaded``.
 
     A bug of ours must not become a traceback for the user nor hide the other files'
     results, so anything unexpected is turned into an ``internal`` error for this file
     (the test suite fails on any ``internal`` error).
     """
     try:
-        return _load_one_unguarded(path, environment, osenv, cache, source or path.resolve())
+        return _load_one_unguarded(path, environment, osenv, cache, source or path.resolve(), root)
     except Exception as exc:  # noqa: BLE001 - last-resort guard, see docstring
         # The exception text is not shown: it may quote a value that came from a variable.
-        return (
+        error = ConfigError(
+            f"internal error while checking this file ({type(exc).__name__})",
+            display_path(path),
+            1,
+            1,
             None,
-            [
-                ConfigError(
-                    f"internal error while checking this file ({type(exc).__name__})",
-                    display_path(path),
-                    1,
-                    1,
-                    None,
-                    "please report this together with the file",
-                    "internal",
-                )
-            ],
-            None,
-            False,
+            "please report this together with the file",
+            "internal",
         )
+        return None, [error], None, []
 
 
 def _load_one_unguarded(
-    path: Path, environment: str | None, osenv: Mapping[str, str], cache: DefaultsCache, source: Path
-) -> tuple[Workflow | None, list[ConfigError], Where | None, bool]:
+    path: Path, environment: str | None, osenv: Mapping[str, str], cache: DefaultsCache, source: Path, root: Path | None
+) -> _Loaded:
     layer, errors = read_layer(path, "workflow", environment, osenv)
-    base, base_errors = cache.get(path.parent)
-    if base_errors:
-        return None, errors, None, True
+    bases, broken = cache.chain(path.parent, root)
+    if broken:
+        return None, errors, None, broken
     if layer is None:
-        return None, errors, None, False
+        return None, errors, None, []
     pos = Positions(layer.shown)
     merged: dict[str, Any] = {}
-    stack: list[tuple[Layer, str]] = []
-    if base is not None:
-        stack.append((base, ""))
-    stack.append((layer, ""))
+    stack: list[tuple[Layer, str]] = [(b, "") for b in bases] + [(layer, "")]
     if environment:
-        if base is not None:
-            stack.append((base, environment))
-        stack.append((layer, environment))
+        stack += [(b, environment) for b in bases] + [(layer, environment)]
     for lay, env in stack:
         if env:
             overlay = lay.data.get("environments", {}).get(env)
@@ -134,83 +128,47 @@ def _load_one_unguarded(
         declared = {name for lay in layers for name in lay.data.get("environments", {})}
         env_error = unknown_environment(environment, declared, layer.shown, layer.doc.key_marks.get("/environments"))
         if env_error is not None:
-            return None, [env_error], None, False
-    workflow, build_errors = build_workflow(merged, source, pos, environment)
+            return None, [env_error], None, []
+    workflow, build_errors = build_workflow(merged, source, pos, environment, origin(layer, bases, root))
     build_errors = scrub(build_errors, [lay.expansions for lay in layers])
     where = pos.at("/dag_id") if "dag_id" in merged else (layer.shown, 1, 1)
-    return workflow, build_errors, (*where, pos.written("/dag_id")), False
+    return workflow, build_errors, (*where, pos.written("/dag_id")), []
 
 
-def load_file(path: Path | str, *, env: str | None = None) -> Workflow:
-    """Load one workflow file (with its folder's defaults); raise ``ConfigErrors`` with every problem."""
+def load_file(path: Path | str, *, env: str | None = None, root: Path | str | None = None) -> Workflow:
+    """Load one workflow file with its defaults chain; raise ``ConfigErrors`` with every problem.
+
+    ``root``: the config folder; every ``defaults.yaml`` from there down to the file's folder applies
+    (None: only the file's own folder's).
+    """
     environment = current_environment(env)
     cache = DefaultsCache(environment, os.environ)
-    workflow, errors, _, broken = _load_one(Path(path), environment, os.environ, cache)
-    if broken:
-        errors = cache.get(Path(path).parent)[1] + errors
+    path = Path(path)
+    workflow, errors, _, broken = _load_one(path, environment, os.environ, cache, root=_root(root))
+    errors = [e for folder in broken for e in cache.get(folder)[1]] + errors
     if workflow is None or errors:
         raise ConfigErrors(errors)
     return workflow
 
 
-def load_paths(paths: Iterable[Path | str], *, env: str | None = None, sniff_files: bool = False) -> LoadResult:
-    """Load every workflow under ``paths`` (files or folders, not recursive).
-
-    Reports every error of every file, each folder's defaults errors once, and
-    ``dag_id`` clashes across all files. Explicitly named ``defaults.yaml`` files are
-    checked as defaults files. ``sniff_files=True`` applies the folder rules to named
-    files too (for pre-commit, which passes every changed YAML file).
-    """
-    environment = current_environment(env)
-    osenv = os.environ
-    real = RealPaths()
-    files, explicit_defaults, skipped, errors = expand_paths(paths, sniff_files, real)
-    refused = [Path(e.file) for e in errors]  # looked at, so counted among the files checked
-    cache = DefaultsCache(environment, osenv)
-    workflows: list[Workflow] = []
-    dag_ids: dict[str, Path] = {}  # dag_id -> the file that has it
-    reported_defaults: set[Path] = set()
-    for d in explicit_defaults:
-        reported_defaults.add(d.parent.resolve())
-        errors += cache.get(d.parent)[1]
-    for path in files:
-        workflow, file_errors, where, broken = _load_one(path, environment, osenv, cache, real(path))
-        errors += file_errors
-        if broken:
-            errors += _defaults_broken(path, cache, reported_defaults)
-        elif workflow is not None and workflow.dag_id in dag_ids:
-            errors.append(_duplicate_dag_id(path, workflow, where, dag_ids[workflow.dag_id]))
-        elif workflow is not None:
-            dag_ids[workflow.dag_id] = path
-            workflows.append(workflow)
-    errors.sort(key=ConfigError.sort_key)
-    named = {real(d) for d in explicit_defaults}
-    read_defaults = [d for d in cache.files() if real(d) not in named]
-    return LoadResult(workflows, errors, files + explicit_defaults + read_defaults + refused, skipped)
+def _root(root: Path | str | None) -> Path | None:
+    return None if root is None else Path(root)
 
 
-def _defaults_broken(path: Path, cache: DefaultsCache, reported: set[Path]) -> list[ConfigError]:
-    """The folder's defaults errors (once per folder) and why ``path`` was not loaded."""
+def _defaults_broken(path: Path, broken: list[Path], cache: DefaultsCache, reported: set[Path]) -> list[ConfigError]:
+    """The errors of each broken defaults file in ``path``'s chain (once per load), and why ``path`` was not loaded."""
     errors: list[ConfigError] = []
-    folder_key = path.parent.resolve()
-    if folder_key not in reported:
-        reported.add(folder_key)
-        errors += cache.get(path.parent)[1]
-    errors.append(
-        ConfigError(
-            "not loaded because the folder's defaults file has errors",
-            display_path(path),
-            1,
-            1,
-            None,
-            "fix the defaults file first",
-            "defaults",
-        )
-    )
+    for folder in broken:
+        if folder.resolve() not in reported:
+            reported.add(folder.resolve())
+            errors += cache.get(folder)[1]
+    what = "the folder's defaults file has" if broken == [path.parent] else "defaults files of its folders have"
+    hint = "fix the defaults file first"
+    errors.append(ConfigError(f"not loaded because {what} errors", display_path(path), 1, 1, None, hint, "defaults"))
     return errors
 
 
-def _duplicate_dag_id(path: Path, workflow: Workflow, where: Where | None, first_path: Path) -> ConfigError:
+def _duplicate(workflow: Workflow, path: Path, where: Any, first_path: Path) -> ConfigError:
     file, line, col, written = where or (display_path(path), 1, 1, None)
     return ConfigError(
         f"dag_id {(written or workflow.dag_id)!r} is already used by {display_path(first_path)}",
@@ -221,3 +179,51 @@ def _duplicate_dag_id(path: Path, workflow: Workflow, where: Where | None, first
         "give each workflow its own dag_id (or file name)",
         "duplicate_dag_id",
     )
+
+
+def load_paths(
+    paths: Iterable[Path | str],
+    *,
+    env: str | None = None,
+    sniff_files: bool = False,
+    root: Path | str | None = None,
+    ignore_syntax: str | None = "glob",
+) -> LoadResult:
+    """Load every workflow under ``paths``: files, and folders searched recursively.
+
+    Reports every error of every file, each defaults file's errors once, and ``dag_id`` clashes
+    across all files (naming both). A folder is the config root of the files found in it (its
+    ``defaults.yaml`` chain starts there); a file named on its own uses ``root`` (None: its own
+    folder only). ``ignore_syntax`` reads ``.airflowignore`` files (``glob`` or ``regexp``, as
+    Airflow's ``[core] dag_ignore_file_syntax``). Explicitly named ``defaults.yaml`` files are
+    checked as defaults files. ``sniff_files=True`` applies the folder rules to named files too
+    (for pre-commit, which passes every changed YAML file).
+    """
+    environment = current_environment(env)
+    osenv = os.environ
+    real = RealPaths()
+    found = expand_paths(paths, sniff_files, real, root=_root(root), ignore_syntax=ignore_syntax)
+    errors = list(found.errors)
+    refused = [Path(e.file) for e in errors]  # looked at, so counted among the files checked
+    cache = DefaultsCache(environment, osenv)
+    workflows: list[Workflow] = []
+    dag_ids: dict[str, Path] = {}
+    reported_defaults: set[Path] = set()
+    for d in found.defaults:
+        reported_defaults.add(d.parent.resolve())
+        errors += cache.get(d.parent)[1]
+    for path, file_root in found.files:
+        workflow, file_errors, where, broken = _load_one(path, environment, osenv, cache, real(path), file_root)
+        errors += file_errors
+        if broken:
+            errors += _defaults_broken(path, broken, cache, reported_defaults)
+        elif workflow is not None and workflow.dag_id in dag_ids:
+            errors.append(_duplicate(workflow, path, where, dag_ids[workflow.dag_id]))
+        elif workflow is not None:
+            dag_ids[workflow.dag_id] = path
+            workflows.append(workflow)
+    errors.sort(key=ConfigError.sort_key)
+    named = {real(d) for d in found.defaults}
+    read_defaults = [d for d in cache.files() if real(d) not in named]
+    files = [f for f, _ in found.files]
+    return LoadResult(workflows, errors, files + found.defaults + read_defaults + refused, found.skipped)

@@ -10,7 +10,7 @@ without Airflow.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -32,6 +32,11 @@ def tables_alias(region: str, pipeline_id: int) -> str:
     return f"{asset_uri(region, pipeline_id)}/tables"
 
 
+def pipeline_pool(pipeline_id: int) -> str:
+    """The pool an ``exclusive: true`` sync of ``pipeline_id`` runs in: ``hevo_pipeline_<id>`` (one slot)."""
+    return f"hevo_pipeline_{pipeline_id}"
+
+
 @dataclass(frozen=True)
 class AssetSchedule:
     """``schedule: {assets: [...]}``: run when these assets are updated (all, or any if ``any``)."""
@@ -50,10 +55,104 @@ class HevoSettings:
 
 
 @dataclass(frozen=True)
+class TaskControls:
+    """Execution controls of a task (``defaults``, ``sync_defaults``, a sync or a step); None = Airflow's default."""
+
+    pool: str | None = None
+    pool_slots: int | None = None
+    queue: str | None = None
+    priority_weight: int | None = None
+    max_active_tis_per_dag: int | None = None
+    retry_exponential_backoff: bool | None = None
+    max_retry_delay: timedelta | None = None
+
+    def items(self) -> tuple[tuple[str, Any], ...]:
+        """The controls that are set, as (Airflow argument name, value)."""
+        return tuple((f.name, getattr(self, f.name)) for f in fields(self) if getattr(self, f.name) is not None)
+
+
+@dataclass(frozen=True)
 class TaskDefaults:
     retries: int = 2
     retry_delay: timedelta = timedelta(minutes=5)
     execution_timeout: timedelta | None = None
+    controls: TaskControls = field(default_factory=TaskControls)
+
+
+@dataclass(frozen=True)
+class NotifyTarget:
+    """One receiver of notifications: a Slack webhook connection, or e-mail through an SMTP connection."""
+
+    kind: Literal["slack", "email"]
+    connection_id: str
+    to: tuple[str, ...] = ()  # e-mail recipients
+    from_email: str | None = None
+    on: tuple[str, ...] = ("failure",)  # failure | retry | success
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for the provider's notifier (recorded in build plans and deadline callbacks)."""
+        return {
+            "kind": self.kind,
+            "connection_id": self.connection_id,
+            "to": list(self.to),
+            "from_email": self.from_email,
+        }
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """``deadline:``: the run must have finished ``by`` a wall-clock time in ``timezone``, or ``after`` a duration."""
+
+    notify: tuple[NotifyTarget, ...]
+    by: str | None = None  # "HH:MM"
+    after: timedelta | None = None
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class RunParam:
+    """One user parameter of the trigger form (an Airflow ``Param``)."""
+
+    name: str
+    type: str
+    default: Any = None
+    has_default: bool = False
+    description: str | None = None
+    enum: tuple[Any, ...] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+@dataclass(frozen=True)
+class Params:
+    """``params:``: the user's parameters and the built-ins switched on (each only where it applies)."""
+
+    user: tuple[RunParam, ...] = ()
+    resync: bool = False  # the workflow has syncs and ``params.resync: true``
+    dbt_full_refresh: bool = False  # a step's kind takes it and ``params.dbt_full_refresh: true``
+
+    def names(self) -> tuple[str, ...]:
+        builtin = tuple(n for n in BUILTIN_PARAMS if getattr(self, n))
+        return builtin + tuple(p.name for p in self.user)
+
+
+#: built-in run parameters (``params: {resync: true}``); their values and meaning: docs/format.md
+BUILTIN_PARAMS = ("resync", "dbt_full_refresh")
+#: values of the built-in ``resync`` parameter; "off" keeps each sync's own action
+RESYNC_CHOICES = ("off", "evolve_and_merge", "drop_and_load")
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a workflow came from, for the DAG's docs: the file as written and the folder defaults it used.
+
+    ``text`` is the file's text, never expanded; ``defaults`` the merged ``defaults.yaml`` chain as written
+    (``environments`` left out), ``defaults_files`` those files relative to the config root, nearest last.
+    """
+
+    text: str
+    defaults_files: tuple[str, ...] = ()
+    defaults: Any = None
 
 
 @dataclass(frozen=True)
@@ -77,12 +176,20 @@ class Sync:
     on_completed_with_failures: FailurePolicy = "fail"
     if_running: IfRunning = "attach"
     completed_after: str | None = None
+    controls: TaskControls = field(default_factory=TaskControls)
+    exclusive: bool = False  # at most one task of this pipeline at a time, across DAGs (its pipeline pool)
 
     def asset_uri(self, region: str) -> str:
         return asset_uri(region, self.pipeline_id)
 
     def tables_alias(self, region: str) -> str:
         return tables_alias(region, self.pipeline_id)
+
+    def effective_controls(self) -> TaskControls:
+        """The sync's controls, with its pipeline's pool when ``exclusive`` (a one-slot pool)."""
+        if not self.exclusive:
+            return self.controls
+        return replace(self.controls, pool=pipeline_pool(self.pipeline_id), pool_slots=1)
 
 
 @dataclass(frozen=True)
@@ -99,6 +206,7 @@ class Step:
     kind: StepKindName
     body: Any = None
     after: tuple[str, ...] | None = None
+    controls: TaskControls = field(default_factory=TaskControls)
 
     def __getattr__(self, name: str) -> Any:
         # Called only for names that are not fields or methods: the kind accessors.
@@ -121,6 +229,8 @@ class Workflow:
     timezone: str = "UTC"
     catchup: bool = False
     max_active_runs: int = 1
+    max_active_tasks: int | None = None  # None: Airflow's default
+    dagrun_timeout: timedelta | None = None
     owner: str = "airflow"
     tags: tuple[str, ...] = ()
     hevo: HevoSettings = field(default_factory=HevoSettings)
@@ -128,6 +238,11 @@ class Workflow:
     syncs: tuple[Sync, ...] = ()
     steps: tuple[Step, ...] = ()
     environment: str | None = None  # the HEVO_DAGFACTORY_ENV value the file was loaded for
+    notify: tuple[NotifyTarget, ...] = ()
+    deadline: Deadline | None = None
+    params: Params = field(default_factory=Params)
+    show_source: bool = True
+    origin: Origin | None = None
 
     def upstream_of(self, step: Step) -> tuple[str, ...]:
         """Ids a step waits for, with ``after: None`` expanded to every sync."""

@@ -8,9 +8,10 @@ file or folder is an error that names what it is.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from hevo_dagfactory.spec.discover import DEFAULTS_NAMES, find_workflow_files, is_candidate_name, looks_like_workflow
+from hevo_dagfactory.spec.discover import DEFAULTS_NAMES, is_candidate_name, looks_like_workflow, scan
 from hevo_dagfactory.spec.errors import ConfigError, display_path
 from hevo_dagfactory.spec.textfile import file_kind
 
@@ -39,45 +40,54 @@ class RealPaths:
         return found
 
 
+@dataclass
+class Expanded:
+    """What the paths given to :func:`load_paths` name: workflow files (each with its config root) and more."""
+
+    files: list[tuple[Path, Path | None]] = field(default_factory=list)
+    defaults: list[Path] = field(default_factory=list)  # named explicitly: checked as defaults files
+    skipped: list[Path] = field(default_factory=list)
+    errors: list[ConfigError] = field(default_factory=list)  # paths that are no file or folder
+
+
 def expand_paths(
-    paths: Iterable[Path | str], sniff_files: bool = False, real: RealPaths | None = None
-) -> tuple[list[Path], list[Path], list[Path], list[ConfigError]]:
-    """(workflow files, explicit defaults files, skipped files, errors for paths that are no file or folder)."""
-    files: list[Path] = []
-    defaults: list[Path] = []
-    skipped: list[Path] = []
-    errors: list[ConfigError] = []
+    paths: Iterable[Path | str],
+    sniff_files: bool = False,
+    real: RealPaths | None = None,
+    *,
+    root: Path | None = None,
+    ignore_syntax: str | None = "glob",
+) -> Expanded:
+    """Folders are searched recursively (each is the config root of its files); files use ``root``."""
+    out = Expanded()
     seen: set[Path] = set()
     real = real or RealPaths()
 
-    def add(target: list[Path], p: Path) -> None:
+    def new(p: Path) -> bool:
         key = real(p)
-        if key not in seen:
-            seen.add(key)
-            target.append(p)
+        if key in seen:
+            return False
+        seen.add(key)
+        return True
 
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            found = find_workflow_files(p)
-            for f in found:
-                add(files, f)
-            found_set = set(found)
-            skipped += sorted(
-                (c for c in p.iterdir() if is_candidate_name(c) and c not in found_set and c.is_file()),
-                key=lambda c: c.name,
-            )
+            found = scan(p, ignore_syntax)
+            out.files += [(f, p) for f in found.workflows if new(f)]
+            out.skipped += found.skipped
         elif p.is_file():
             if p.name in DEFAULTS_NAMES:
-                add(defaults, p)
+                if new(p):
+                    out.defaults.append(p)
             elif sniff_files and not (is_candidate_name(p) and looks_like_workflow(p)):
-                skipped.append(p)
-            else:
-                add(files, p)
+                out.skipped.append(p)
+            elif new(p):
+                out.files.append((p, root))
         else:
             try:
                 message = f"cannot read {file_kind(p.stat().st_mode)}: workflow files must be regular files"
             except OSError:
                 message = "no such file or folder"
-            errors.append(ConfigError(message, display_path(p), 1, 1, None, "check the path", "io"))
-    return files, defaults, skipped, errors
+            out.errors.append(ConfigError(message, display_path(p), 1, 1, None, "check the path", "io"))
+    return out

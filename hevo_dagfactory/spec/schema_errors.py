@@ -173,7 +173,7 @@ def _type(f: _Found) -> list[ConfigError]:
     value = f.err.validator_value
     types: list[str] = [str(t) for t in value] if isinstance(value, list) else [str(value)]
     wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in types)
-    hint = _variable_hint(types) if f.written is not None else _type_hint(f.err.instance, types)
+    hint = _variable_hint(types) if f.written is not None else _type_hint(f.err.instance, types, f.path)
     return f.one(f"{f.name} must be {wanted}, not {f.shown}", hint, "type")
 
 
@@ -218,13 +218,26 @@ _BY_KEYWORD: dict[str, Callable[[_Found], list[ConfigError] | None]] = {
 }
 
 
+def _param_hint(name: str) -> str:
+    """A ``params:`` entry that is not a mapping: a mistyped built-in, or a parameter written as a value."""
+    from hevo_dagfactory.spec import schema as S
+
+    builtins = list(S.section("#/properties/params")["properties"])
+    return did_you_mean(name, builtins) or (
+        "a parameter is a mapping such as {type: string, default: x}; the built-ins are "
+        + ", ".join(f"{b}: true" for b in builtins)
+    )
+
+
 def _variable_hint(types: list[str]) -> str:
     """A ``${VAR}`` value has the wrong type: quotes are not the problem, the variable is."""
     wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in types if t != "null")
     return f"${{VAR}} always yields a string, and this key needs {wanted}: write the value itself, without a variable"
 
 
-def _type_hint(value: Any, types: list[str]) -> str | None:
+def _type_hint(value: Any, types: list[str], path: list[Any]) -> str | None:
+    if len(path) >= 2 and path[-2] == "params" and not isinstance(value, dict):
+        return _param_hint(str(path[-1]))
     if isinstance(value, float) and "integer" in types:
         if value.is_integer() and abs(value) < 1e15:
             return f"write {int(value)}, not {value}"

@@ -88,6 +88,7 @@ class Document:
     marks: dict[str, tuple[int, int]] = field(default_factory=dict)
     #: JSON pointer -> (line, col) of the mapping *key* naming that value
     key_marks: dict[str, tuple[int, int]] = field(default_factory=dict)
+    text: str = ""  # the file's text as read, never expanded (the DAG docs show it)
 
 
 class _Budget(Exception):
@@ -211,8 +212,11 @@ def parse_text(text: str, path: Path, shown: str) -> tuple[Document | None, list
     if errors:
         return None, errors
     if node is None:
-        return Document(path, None), []
-    return _build(node, path, shown)
+        return Document(path, None, text=text), []
+    doc, errors = _build(node, path, shown)
+    if doc is not None:
+        doc.text = text
+    return doc, errors
 
 
 def _compose(text: str, shown: str) -> tuple[yaml.Node | None, list[ConfigError]]:

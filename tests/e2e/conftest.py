@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from hevo_dagfactory.demo import AirflowStack, dbtsetup
+from hevo_dagfactory.demo.standins import WebhookRecorder, slack_connection_json
 
 REPO = Path(__file__).resolve().parents[2]
 DBT_DIRS = "project_dir: dbt/analytics, profiles_dir: dbt/analytics"
@@ -87,6 +88,33 @@ WORKFLOWS: dict[str, str] = {
           - {id: warned, pipeline_id: 910802, on_completed_with_failures: warn}
           - {id: failed, pipeline_id: 910803}
     """,
+    # notifications and a deadline, delivered to the local Slack stand-in (test_e2e_notify.py)
+    "e2e_notify": """
+        notify: [{slack: e2e_slack, on: [failure]}]
+        syncs:
+          - id: sync
+            pipeline_id: 910811
+    """,
+    # a retry (not a second sync: it attaches) rides out Airflow 3.3's race between a deferring try's late
+    # "success" event and the resumed try, which fails a resumed task that has no retry left
+    "e2e_deadline": """
+        defaults: {retries: 1, retry_delay: 1s}
+        deadline: {after: 3s, notify: [{slack: e2e_slack}]}
+        syncs:
+          - id: sync
+            pipeline_id: 910812
+    """,
+    # two DAGs syncing one pipeline, one task at a time (exclusive: its pipeline pool)
+    "e2e_exclusive_a": """
+        defaults: {retries: 1, retry_delay: 1s}
+        syncs:
+          - {id: sync, pipeline_id: 910813, exclusive: true}
+    """,
+    "e2e_exclusive_b": """
+        defaults: {retries: 1, retry_delay: 1s}
+        syncs:
+          - {id: sync, pipeline_id: 910813, exclusive: true}
+    """,
     "e2e_secret": """
         syncs:
           - id: sync
@@ -138,7 +166,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def write_workflows(config_dir: Path) -> None:
     config_dir.mkdir(parents=True, exist_ok=True)
     for dag_id, body in WORKFLOWS.items():
-        text = f"dag_id: {dag_id}\n{HEADER}{textwrap.dedent(body).strip().replace('DBT_DIRS', DBT_DIRS)}\n"
+        body = textwrap.dedent(body).strip().replace("DBT_DIRS", DBT_DIRS)
+        header = HEADER if "defaults:" not in body else HEADER.replace("defaults: {retries: 0, retry_delay: 1s}\n", "")
+        text = f"dag_id: {dag_id}\n{header}{body}\n"
         (config_dir / f"{dag_id}.yaml").write_text(text)
     (config_dir / BROKEN_FILE).write_text(BROKEN_TEXT)
     shutil.copytree(REPO / "configs" / dbtsetup.EXAMPLE_PROJECT, config_dir / dbtsetup.EXAMPLE_PROJECT)
@@ -153,7 +183,14 @@ def write_loader(dags_dir: Path) -> None:
 
 
 @pytest.fixture(scope="package")
-def e2e_stack(request: pytest.FixtureRequest) -> Iterator[AirflowStack]:
+def e2e_slack() -> Iterator[WebhookRecorder]:
+    """The Slack incoming webhook the stack's ``e2e_slack`` connection posts to: a recorder on 127.0.0.1."""
+    with WebhookRecorder() as hook:
+        yield hook
+
+
+@pytest.fixture(scope="package")
+def e2e_stack(request: pytest.FixtureRequest, e2e_slack: WebhookRecorder) -> Iterator[AirflowStack]:
     """The shared stack (started once for the package): simulator + scheduler, dag-processor, triggerer (capacity 3), api-server."""
     dbt_venv = dbtsetup.find_venv([REPO / dbtsetup.VENV_NAME])
     if dbt_venv is None:
@@ -170,6 +207,7 @@ def e2e_stack(request: pytest.FixtureRequest) -> Iterator[AirflowStack]:
         triggerer_capacity=3,
         dbt_venv=dbt_venv,
         raw_data_projects=dbtsetup.example_projects(config_dir),
+        extra_env={"AIRFLOW_CONN_E2E_SLACK": slack_connection_json(e2e_slack.url)},
     )
     with stack:
         stack.api.wait_for_dags([*sorted(WORKFLOWS), "e2e_broken"], timeout=120)

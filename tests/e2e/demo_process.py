@@ -99,8 +99,14 @@ def assert_every_example_succeeded_with_one_sync_now_per_sync(out: str, home: Pa
     for dag_id in ("crm_accounts_daily", "crm_scoring_on_sync", "finance_close_nightly"):
         assert dag_id in out
     assert "Asset event from upstream" in out, "the Asset-scheduled workflow should start from the asset event"
-    workflows = load_paths([REPO / "configs"]).workflows
+    # A workflow this Airflow cannot run as written (a deadline on 2.11) is a placeholder the demo names and skips.
+    skipped = set(re.findall(r"note: (\S+): not run on this Airflow: CONFIG ERROR", out))
+    workflows = [wf for wf in load_paths([REPO / "configs"]).workflows if wf.dag_id not in skipped]
     syncs = [s for wf in workflows for s in wf.syncs]
+    notified = [wf.dag_id for wf in workflows if any("success" in t.on and t.kind == "slack" for t in wf.notify)]
+    assert notified or skipped, "an example should show a notification delivered"
+    for dag_id in notified:  # the success notification reached the demo's local Slack stand-in
+        assert f"Workflow run succeeded: {dag_id}" in out, out[-5000:]
     job_ids = re.findall(r"│\s+success\s+│\s+([0-9a-f]{8}-[0-9a-f-]{27})\s+│", out)
     assert len(job_ids) == len(set(job_ids)) == len(syncs) >= 4, (job_ids, out[-5000:])
     match = re.search(r"The simulator answers on (http://127\.0\.0\.1:\d+)", out)

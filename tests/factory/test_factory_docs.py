@@ -10,11 +10,12 @@ SECRETS = [
     "bash-env-secret-1",
     "dbt-env-secret-2",
     "dbt-vars-secret-3",
-    "inline-secret-4",
     "conn-password-5",
     "hevo-api-secret-6",
     "interpolated-secret-7",
 ]
+#: written literally into a command: shown only inside the file as written (docs/format.md, "The source in the UI")
+IN_A_COMMAND = "inline-secret-4"
 
 WF = """\
 dag_id: secretive
@@ -66,8 +67,26 @@ def test_ui_text_never_contains_secrets(tmp_path, monkeypatch):
     for dag in dags.values():
         shown = f"{dag.description}\n{dag.doc_md}"
         assert not [s for s in SECRETS if s in shown], dag.dag_id
-    assert "`hevo_prod`" in dags["secretive"].doc_md  # the connection *id* is shown, nothing of its content
-    assert "select tag:nightly" in dags["secretive"].doc_md
+    doc = dags["secretive"].doc_md
+    assert "`hevo_prod`" in doc  # the connection *id* is shown, nothing of its content
+    assert "select tag:nightly" in doc
+    # the file as written: secret-looking keys masked, ${VAR} as written, the command as written
+    summary, source = doc.split("### Workflow file `secretive.yaml`", 1)
+    assert IN_A_COMMAND not in summary and IN_A_COMMAND in source
+    assert "TOKEN: '***'" in source and "api_key: '***'" in source and "DBT_PASSWORD: '***'" in source
+    assert "${HEVO_TEST_TOKEN}" not in source  # under a secret-looking key: masked, not even the reference
+
+
+def test_show_source_false_keeps_the_file_out_of_the_docs(tmp_path, monkeypatch):
+    from hevo_dagfactory import load_workflows
+
+    monkeypatch.setenv("HEVO_TEST_TOKEN", "interpolated-secret-7")
+    write(tmp_path, "secretive.yaml", WF.replace("schedule:", "show_source: false\nschedule:"))
+    write(tmp_path, "defaults.yaml", "owner: team-x\nshow_source: true\n")  # the file's own key wins
+    dags = load_workflows(tmp_path, {"__file__": str(tmp_path / "l.py")})
+    doc = dags["secretive"].doc_md
+    assert "Workflow file `" not in doc and IN_A_COMMAND not in doc and "curl" not in doc
+    assert "| Owner | team-x |" in doc  # the summary table stays
 
 
 def test_docs_show_exactly_the_loader_the_tests_use():

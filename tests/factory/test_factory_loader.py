@@ -6,6 +6,7 @@ import logging
 
 import pytest
 
+from hevo_dagfactory.provider.compat import AIRFLOW_3
 from tests.factory.helpers import (
     BROKEN_UNKNOWN_KEY,
     CONFIGS,
@@ -25,7 +26,9 @@ def test_project_dags_folder_has_no_import_errors():
     assert bag.import_errors == {}
     expected = {p.stem for p in find_workflow_files(CONFIGS)}  # the examples use file name == dag_id
     assert set(bag.dag_ids) == expected
-    assert all("config-error" not in bag.dags[d].tags for d in expected)
+    # Airflow 2.11 has no Deadline Alerts: the example with a deadline is a placeholder there, saying so
+    placeholders = set() if AIRFLOW_3 else {"commerce_orders_daily"}
+    assert {d for d in expected if "config-error" in bag.dags[d].tags} == placeholders
 
 
 def test_loader_file_passes_airflow_safe_mode_sniff():
@@ -192,7 +195,7 @@ def test_a_validator_crash_shows_the_exception_type_not_its_text(tmp_path, monke
     import hevo_dagfactory.spec
     from hevo_dagfactory import load_workflows
 
-    def crash(path):
+    def crash(path, **kwargs):
         raise ValueError("invalid literal for int() with base 10: 'tok-secret-42'")
 
     monkeypatch.setattr(hevo_dagfactory.spec, "load_file", crash)

@@ -53,7 +53,7 @@ def test_examples_are_valid_and_cover_the_required_shapes():
 
 
 def test_examples_carry_the_modeline_and_keep_polling_short():
-    for path in sorted(CONFIGS.glob("*.yaml")):
+    for path in sorted(CONFIGS.rglob("*.yaml")):  # team folders too
         first = path.read_text().splitlines()[0]
         assert first.startswith("# yaml-language-server: $schema="), path
         target = (path.parent / first.split("$schema=", 1)[1]).resolve()
@@ -130,7 +130,10 @@ def test_schema_defaults_match_model_defaults(write):
     assert w.syncs[0].resync_mode == sync_defaults["resync_mode"].upper()
     assert w.hevo.region == load_schema()["properties"]["hevo"]["properties"]["region"]["default"]
     # every model dataclass default also appears in the schema
-    model_sync = {f.name: f.default for f in dataclasses.fields(Sync) if f.name not in ("id", "pipeline_id")}
+    # (``controls`` groups the execution controls, which have no defaults: Airflow's apply)
+    model_sync = {
+        f.name: f.default for f in dataclasses.fields(Sync) if f.name not in ("id", "pipeline_id", "controls")
+    }
     assert set(model_sync) == set(sync_defaults)
 
 
@@ -248,7 +251,13 @@ def test_find_workflow_files_skips_foreign_yaml(write):
     write("modeline.yml", "# yaml-language-server: $schema=../schemas/hevo-workflow.schema.json\nowner: x\n")
     write("wf.yaml", MINIMAL)
     write("notes.txt", MINIMAL)
-    assert [p.name for p in find_workflow_files(".")] == ["broken.yaml", "modeline.yml", "wf.yaml"]
+    # subfolders are searched too (team folders), sorted by the path below the folder
+    assert [p.as_posix() for p in find_workflow_files(".")] == [
+        "broken.yaml",
+        "modeline.yml",
+        "sub/nested.yaml",
+        "wf.yaml",
+    ]
     result = load_paths(["."])
     assert sorted(p.name for p in result.skipped) == ["profiles.yml", "values.yaml"]
     kinds = sorted((e.file, e.error_type) for e in result.errors)

@@ -26,7 +26,12 @@ from __future__ import annotations
 from typing import Any
 
 from hevo_dagfactory.provider.compat.connections import aget_connection, aget_extra_dejson
-from hevo_dagfactory.provider.compat.dags import check_dag_like_dagbag, needs_start_date, schedule_argument
+from hevo_dagfactory.provider.compat.dags import (
+    check_dag_like_dagbag,
+    needs_start_date,
+    retry_backoff,
+    schedule_argument,
+)
 from hevo_dagfactory.provider.compat.names import (
     DAG,
     AirflowException,
@@ -38,12 +43,14 @@ from hevo_dagfactory.provider.compat.names import (
     AssetAll,
     AssetAny,
     BaseHook,
+    BaseNotifier,
     BaseOperator,
     BaseOperatorLink,
     BaseSensorOperator,
     BaseTrigger,
     BashOperator,
     Context,
+    Param,
     PokeReturnValue,
     TaskDeferred,
     TriggerEvent,
@@ -106,6 +113,7 @@ __all__ = [
     "AssetAll",
     "AssetAny",
     "BaseHook",
+    "BaseNotifier",
     "BaseOperator",
     "BaseOperatorLink",
     "BaseSensorOperator",
@@ -113,6 +121,7 @@ __all__ = [
     "BashOperator",
     "Context",
     "DagBag",
+    "Param",
     "PokeReturnValue",
     "TaskDeferred",
     "TriggerEvent",
@@ -132,6 +141,7 @@ __all__ = [
     "openlineage_parent_ids",
     "restarted_within_try",
     "retry_after_failed_try",
+    "retry_backoff",
     "schedule_argument",
     "stack_profile",
     "sync_dag_bag_to_db",

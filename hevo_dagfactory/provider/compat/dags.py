@@ -69,6 +69,18 @@ def needs_start_date(schedule: Any, start_date: Any) -> bool:
     return not AIRFLOW_3 and start_date is None and bool(schedule)
 
 
+def retry_backoff(on: bool) -> Any:
+    """The operator's ``retry_exponential_backoff`` for ``retry_exponential_backoff: true|false``.
+
+    Why: Airflow 2.11 takes a bool (the wait doubles after each try); 3.3 takes a multiplier, where
+    ``True`` counts as 1.0 and silently turns the backoff OFF. The workflow format keeps the 2.x
+    meaning, so on 3.3 ``true`` becomes ``2.0`` (doubling, as on 2.11) and ``false`` ``0``.
+    """
+    if AIRFLOW_3:
+        return 2.0 if on else 0
+    return bool(on)  # pragma: no cover - Airflow 2.x
+
+
 def check_dag_like_dagbag(dag: Any, *, structure: bool = True) -> bool:
     """Run on ``dag`` the checks Airflow's DagBag runs before bagging it; False if a policy skips it.
 

@@ -23,14 +23,21 @@ except ImportError:  # pragma: no cover - Airflow 2.10/2.11
 
 # --- DAG authoring names the factory needs (DAG, assets, parsing context, BashOperator) ----
 try:  # Airflow 3.x
-    from airflow.sdk import DAG, Asset, AssetAlias, AssetAll, AssetAny, get_parsing_context
+    from airflow.sdk import DAG, Asset, AssetAlias, AssetAll, AssetAny, Param, get_parsing_context
 except ImportError:  # pragma: no cover - Airflow 2.10/2.11
     from airflow.datasets import Dataset as Asset  # type: ignore[no-redef]
     from airflow.datasets import DatasetAlias as AssetAlias  # type: ignore[no-redef]
     from airflow.datasets import DatasetAll as AssetAll  # type: ignore[no-redef]
     from airflow.datasets import DatasetAny as AssetAny  # type: ignore[no-redef]
     from airflow.models.dag import DAG  # type: ignore[no-redef]
+    from airflow.models.param import Param  # type: ignore[no-redef]
     from airflow.utils.dag_parsing_context import get_parsing_context  # type: ignore[no-redef]
+
+# --- notifiers (the base class of Airflow's notifier classes, e.g. Slack's and SMTP's) ---------
+try:  # Airflow 3.x
+    from airflow.sdk import BaseNotifier
+except ImportError:  # pragma: no cover - Airflow 2.x
+    from airflow.notifications.basenotifier import BaseNotifier  # type: ignore[no-redef]
 
 try:  # the standard provider (Airflow 3 and recent 2.x)
     from airflow.providers.standard.operators.bash import BashOperator

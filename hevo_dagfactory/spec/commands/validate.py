@@ -22,8 +22,10 @@ if TYPE_CHECKING:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from hevo_dagfactory.spec.commands.folder_args import add_folder_arguments
+
     parser.add_argument(
-        "paths", nargs="+", metavar="PATH", help="workflow files or folders (folders are not searched recursively)"
+        "paths", nargs="+", metavar="PATH", help="workflow files or folders (folders are searched recursively)"
     )
     parser.add_argument(
         "--format", choices=("text", "json", "github"), default="text", help="output format (default: text)"
@@ -42,6 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "of the workflow's connection (AIRFLOW_CONN_<ID>) or HEVO_API_KEY/HEVO_API_SECRET/HEVO_REGION; "
         "exit 2 when Hevo cannot be reached",
     )
+    add_folder_arguments(parser)
 
 
 def _github_escape(text: str, *, prop: bool = False) -> str:
@@ -86,7 +89,9 @@ def load(args: argparse.Namespace) -> LoadResult | int:
             file=sys.stderr,
         )
         return 2
-    return load_paths(args.paths, env=args.env, sniff_files=args.only_workflows)
+    return load_paths(
+        args.paths, env=args.env, sniff_files=args.only_workflows, root=args.root, ignore_syntax=args.ignore_syntax
+    )
 
 
 def report(args: argparse.Namespace, result: LoadResult, errors: list[ConfigError], note: str = "") -> int:

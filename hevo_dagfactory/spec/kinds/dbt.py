@@ -123,6 +123,16 @@ def dbt_argv(step: Any, base_dir: Path | None = None) -> list[Arg]:
     return argv
 
 
+def with_full_refresh(argv: list[Arg], wanted: Any) -> list[Arg]:
+    """``argv`` with ``--full-refresh`` added when ``wanted`` (a rendered ``{{ params.dbt_full_refresh }}``) is true.
+
+    ``wanted`` arrives rendered as text (``"True"``/``"False"``) or, with native rendering, as a bool;
+    the flag is added once, after the other arguments, like the step's own ``full_refresh: true``.
+    """
+    on = wanted if isinstance(wanted, bool) else str(wanted).strip().lower() in ("true", "1", "yes", "on")
+    return argv + ["--full-refresh"] if on and "--full-refresh" not in argv else list(argv)
+
+
 def dbt_command(step: Any, base_dir: Path | None = None) -> str:
     """The dbt command line before rendering: ``join_argv(dbt_argv(step, base_dir))``."""
     return join_argv(dbt_argv(step, base_dir))
@@ -179,5 +189,7 @@ DBT = register_step_kind(
         show_line=lambda step: " ".join([step.executable, *step.argv()]),
         operator="hevo_dagfactory.factory.operators:DbtBashOperator",
         task_args=task_args,
+        # the built-in run parameter: a ticked "dbt_full_refresh" adds --full-refresh (with_full_refresh)
+        param_args={"dbt_full_refresh": {"full_refresh": "{{ params.dbt_full_refresh }}"}},
     )
 )

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -77,6 +77,8 @@ class StepKind:
     - ``operator`` and ``task_args(body, folder)``: the task is ``operator(task_id=<id>,
       **task_args(body, folder))``; ``folder`` is the workflow file's folder. The arguments must be
       picklable plain data (they are recorded in the DAG's build plan).
+    - ``param_args``: built-in run parameters the kind takes (``dbt_full_refresh``) → the extra
+      operator arguments that read it when the workflow switches it on.
     """
 
     name: str
@@ -87,6 +89,7 @@ class StepKind:
     show_line: Callable[[Any], str] | None = None
     operator: str | None = None
     task_args: Callable[[Any, Path], dict[str, Any]] | None = None
+    param_args: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def summary(self, body: Any) -> str:
         return self.doc_summary(body) if self.doc_summary is not None else self.name

@@ -34,4 +34,6 @@ def header(state: BuildState) -> dict[str, Any]:
         "max_active_runs": top["max_active_runs"],
         "owner": top["owner"],
         "tags": tuple(top["tags"]),
+        "show_source": top["show_source"],
+        "origin": state.origin,
     }

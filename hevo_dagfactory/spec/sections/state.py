@@ -14,6 +14,7 @@ from typing import Any
 
 from hevo_dagfactory.spec import schema as S
 from hevo_dagfactory.spec.errors import ConfigError
+from hevo_dagfactory.spec.model import Origin
 from hevo_dagfactory.spec.positions import Positions
 from hevo_dagfactory.spec.values import MAX_DURATION_DAYS, parse_duration
 
@@ -21,8 +22,11 @@ from hevo_dagfactory.spec.values import MAX_DURATION_DAYS, parse_duration
 class BuildState:
     """One merged, schema-valid workflow being checked and converted."""
 
-    def __init__(self, data: dict[str, Any], source: Path, pos: Positions, environment: str | None):
+    def __init__(
+        self, data: dict[str, Any], source: Path, pos: Positions, environment: str | None, origin: Origin | None = None
+    ):
         self.data = data  # the merged data as written (without schema defaults)
+        self.origin = origin  # the file as written and its defaults, for the DAG docs
         self.top = {**S.defaults_of("#"), **data}  # with the schema's top-level defaults
         self.source = source
         self.pos = pos

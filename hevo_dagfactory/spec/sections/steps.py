@@ -10,6 +10,7 @@ from typing import Any
 
 from hevo_dagfactory.spec.kinds import BodyContext, kind_of, matching
 from hevo_dagfactory.spec.model import Step
+from hevo_dagfactory.spec.sections.controls import task_controls
 from hevo_dagfactory.spec.sections.state import BuildState
 
 
@@ -31,5 +32,6 @@ def steps(state: BuildState) -> dict[str, Any]:
                     "unsafe_value",
                 )
         body = kind.parse(raw[kind.name], BodyContext(body_ptr, folder, state.error))
-        out.append(Step(raw["id"], kind.name, body, after))
+        controls = task_controls(state, raw, lambda key, ptr=ptr: f"{ptr}/{key}")
+        out.append(Step(raw["id"], kind.name, body, after, controls))
     return {"steps": tuple(out)}

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from hevo_dagfactory.spec import schema as S
-from hevo_dagfactory.spec.model import Sync
+from hevo_dagfactory.spec.model import Sync, TaskControls, pipeline_pool
+from hevo_dagfactory.spec.sections.controls import task_controls
 from hevo_dagfactory.spec.sections.state import BuildState
 from hevo_dagfactory.spec.sections.waitonly import wait_only_keys
 
@@ -40,4 +41,22 @@ def _sync(state: BuildState, ptr: str, raw: dict[str, Any], merged: dict[str, An
         on_completed_with_failures=merged["on_completed_with_failures"],
         if_running=merged["if_running"],
         completed_after=wait_only_keys(state, ptr, raw, merged),
+        controls=_controls(state, ptr, raw, merged, where),
+        exclusive=merged["exclusive"],
     )
+
+
+def _controls(state: BuildState, ptr: str, raw: dict[str, Any], merged: dict[str, Any], where: Any) -> TaskControls:
+    """The sync's controls; ``exclusive`` brings its own one-slot pool, so ``pool``/``pool_slots`` cannot join it."""
+    controls = task_controls(state, merged, where)
+    if merged["exclusive"]:
+        for key in ("pool", "pool_slots"):
+            if key in merged:
+                state.error(
+                    where(key),
+                    f"'{key}' cannot be combined with 'exclusive: true' (the sync runs in the one-slot pool "
+                    f"{pipeline_pool(merged['pipeline_id'])!r})",
+                    f"remove '{key}', or set 'exclusive: false' to use your own pool",
+                    "exclusive_pool",
+                )
+    return controls

@@ -26,14 +26,19 @@ def timing(state: BuildState) -> dict[str, Any]:
 def _time_zone(state: BuildState) -> tuple[str, tzinfo | None]:
     """(the zone's name, UTC spelled ``UTC``; the zone, or None if it does not exist)."""
     tz_name = "UTC" if state.top["timezone"].upper() == "UTC" else state.top["timezone"]
+    return tz_name, zone_at(state, "/timezone", tz_name)
+
+
+def zone_at(state: BuildState, ptr: str, tz_name: str) -> tzinfo | None:
+    """The IANA zone ``tz_name`` written at ``ptr``, or None after reporting it unknown (with a did-you-mean)."""
     try:
-        return tz_name, zone(tz_name)
+        return zone(tz_name)
     except ValueError:
-        written = state.pos.written("/timezone")
+        written = state.pos.written(ptr)
         close = did_you_mean(tz_name, zoneinfo.available_timezones()) if written is None else None
         hint = close or "use an IANA name such as Europe/Berlin or UTC"
-        state.error("/timezone", f"unknown time zone {state.q('/timezone', tz_name)}", hint, "timezone")
-        return tz_name, None
+        state.error(ptr, f"unknown time zone {state.q(ptr, tz_name)}", hint, "timezone")
+        return None
 
 
 def _schedule(state: BuildState) -> Any:
