@@ -26,7 +26,7 @@ EVENTS: dict[str, tuple[str, str]] = {
     "run_failure": ("FAILED", "Workflow run failed"),
     "deadline": ("DEADLINE MISSED", "Workflow run has not finished by its deadline"),
 }
-MAX_ERROR_CHARS = 500
+ERROR_LINE_MAX_CHARS = 500
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def _task_lines(context: Mapping[str, Any], ti: Any) -> list[tuple[str, str]]:
     error = context.get("exception")
     if error is not None:
         text = redact(f"{type(error).__name__}: {error}" if isinstance(error, BaseException) else str(error))
-        lines.append(("Error", text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 1] + "…"))
+        lines.append(("Error", text if len(text) <= ERROR_LINE_MAX_CHARS else text[: ERROR_LINE_MAX_CHARS - 1] + "…"))
     log_url = _attr(ti, "log_url")
     if isinstance(log_url, str) and log_url:
         lines.append(("Task log", log_url))
