@@ -304,7 +304,7 @@ class DemoRunner:
             tis = self.api.task_instances(run.dag_id, run.run_id)
             for ti in sorted(tis, key=lambda t: (t.get("start_date") or "9", t["task_id"])):
                 job_id, duration, worker, triggerer, dbt = "", ti.get("duration"), "", "", None
-                if ti.get("operator")  in SYNC_OPERATORS:
+                if ti.get("operator") in SYNC_OPERATORS:
                     value = self.api.xcom(run.dag_id, run.run_id, ti["task_id"])
                     if isinstance(value, dict):
                         job_id = str(value.get("job_id") or "")

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 from hevo_dagfactory.factory import alerts, controls, docs
 from hevo_dagfactory.factory import plan as build_plan
 from hevo_dagfactory.factory.problems import cannot_run
-from hevo_dagfactory.factory.runparams import dag_params
 from hevo_dagfactory.factory.relocate import anchor_for
+from hevo_dagfactory.factory.runparams import dag_params
 from hevo_dagfactory.factory.steps import SYNC_KIND, BuildContext, build_task, emits_asset
 from hevo_dagfactory.provider.compat import DAG, Asset, AssetAll, AssetAny, needs_start_date, schedule_argument
 

@@ -62,7 +62,7 @@ class _Glob:
 
     @staticmethod
     def compile(pattern: str, base_dir: Path, definition_file: Path) -> _Glob | None:
-        from pathspec.patterns import GitWildMatchPattern  # Airflow's own dependency, imported only when needed
+        from pathspec.patterns import GitWildMatchPattern  # type: ignore[attr-defined]  # Airflow's own dependency, imported only when needed
 
         if pattern.strip() == "/":
             log.warning("Ignoring no-op glob pattern '/' from %s", definition_file)

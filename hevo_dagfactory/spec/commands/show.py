@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from hevo_dagfactory.spec.errors import display_path
 
 if TYPE_CHECKING:
-    from hevo_dagfactory.spec.model import Sync, Workflow
+    from hevo_dagfactory.spec.model import NotifyTarget, Sync, TaskControls, Workflow
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -80,7 +80,7 @@ def render(workflow: Workflow) -> str:
     return "\n".join(lines)
 
 
-def _header(w) -> list[str]:
+def _header(w: Workflow) -> list[str]:
     """Identity, schedule, owner and Hevo settings."""
     from hevo_dagfactory.spec.model import AssetSchedule
 
@@ -108,7 +108,7 @@ def _header(w) -> list[str]:
     return lines
 
 
-def _operating(w) -> list[str]:
+def _operating(w: Workflow) -> list[str]:
     """Run limits, notifications, the deadline, run parameters and where the defaults came from."""
     runs = f"  runs: max_active_runs {w.max_active_runs}, max_active_tasks {w.max_active_tasks or 'Airflow default'}"
     lines = [runs + f", dagrun_timeout {_dur(w.dagrun_timeout)}"]
@@ -127,14 +127,14 @@ def _operating(w) -> list[str]:
     return lines
 
 
-def _target(t) -> str:
+def _target(t: NotifyTarget) -> str:
     if t.kind == "slack":
         return f"slack via connection {t.connection_id}"
     sender = f" from {t.from_email}" if t.from_email else ""
     return f"email {', '.join(t.to)}{sender} via connection {t.connection_id}"
 
 
-def _param(w, name: str) -> str:
+def _param(w: Workflow, name: str) -> str:
     from hevo_dagfactory.spec.model import RESYNC_CHOICES
 
     if name == "resync":
@@ -153,7 +153,7 @@ def _param(w, name: str) -> str:
     return f"{name}: {', '.join(parts)}" + (f" ({p.description})" if p.description else "")
 
 
-def _controls(c) -> str:
+def _controls(c: TaskControls) -> str:
     """``; pool x (2 slots), queue q, ...`` for the controls that are set, else ''."""
     shown = []
     for key, value in c.items():

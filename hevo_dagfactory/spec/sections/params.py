@@ -15,6 +15,7 @@ for a whole team.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from hevo_dagfactory.spec.kinds import STEP_KINDS, kind_of, matching
@@ -23,7 +24,7 @@ from hevo_dagfactory.spec.schema_errors import did_you_mean
 from hevo_dagfactory.spec.sections.state import BuildState
 
 #: JSON type → does a YAML value have it (bool is not a number, 2.0 is not an integer)
-_JSON_TYPES = {
+_JSON_TYPES: dict[str, Callable[[Any], bool]] = {
     "string": lambda v: isinstance(v, str),
     "integer": lambda v: type(v) is int,
     "number": lambda v: type(v) in (int, float),

@@ -6,6 +6,7 @@ on a command line) and parses the body into the kind's model object.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from hevo_dagfactory.spec.kinds import BodyContext, kind_of, matching
@@ -32,6 +33,11 @@ def steps(state: BuildState) -> dict[str, Any]:
                     "unsafe_value",
                 )
         body = kind.parse(raw[kind.name], BodyContext(body_ptr, folder, state.error))
-        controls = task_controls(state, raw, lambda key, ptr=ptr: f"{ptr}/{key}")
+        controls = task_controls(state, raw, functools.partial(_key_ptr, ptr))
         out.append(Step(raw["id"], kind.name, body, after, controls))
     return {"steps": tuple(out)}
+
+
+def _key_ptr(ptr: str, key: str) -> str:
+    """The pointer of ``key`` inside the step at ``ptr``."""
+    return f"{ptr}/{key}"
