@@ -15,12 +15,15 @@ as written: it becomes a placeholder DAG that says what to install or change (``
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hevo_dagfactory.factory.problems import cannot_run
 from hevo_dagfactory.provider.compat.alerting import notifier_problem
 from hevo_dagfactory.provider.compat.deadlines import DeadlineUnsupported, deadline_alert
 from hevo_dagfactory.provider.notify.notifier import WorkflowNotifier
+
+if TYPE_CHECKING:
+    from hevo_dagfactory.spec.model import Workflow
 
 #: event in the file → (where the callback goes, its argument name, the notifier's event)
 ATTACH = {
@@ -30,7 +33,7 @@ ATTACH = {
 }
 
 
-def check_providers(workflow: Any, source_name: str) -> None:
+def check_providers(workflow: Workflow, source_name: str) -> None:
     """Raise ``ConfigErrors`` when a target's notifier provider is not installed in this Airflow."""
     targets = list(workflow.notify) + (list(workflow.deadline.notify) if workflow.deadline else [])
     for kind in sorted({t.kind for t in targets}):
@@ -39,7 +42,7 @@ def check_providers(workflow: Any, source_name: str) -> None:
             raise cannot_run(source_name, problem, "/notify", "or remove the targets of this kind", "notifier")
 
 
-def callbacks(workflow: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+def callbacks(workflow: Workflow) -> tuple[dict[str, Any], dict[str, Any]]:
     """(task callbacks for ``default_args``, DAG callbacks for ``DAG(...)``), one notifier per event."""
     by_slot: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for target in workflow.notify:
@@ -54,7 +57,7 @@ def callbacks(workflow: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     return task, dag
 
 
-def deadline_args(workflow: Any, source_name: str) -> dict[str, Any]:
+def deadline_args(workflow: Workflow, source_name: str) -> dict[str, Any]:
     """``{"deadline": DeadlineAlert}`` for a workflow with ``deadline:``; raises on a line without them."""
     dl = workflow.deadline
     if dl is None:

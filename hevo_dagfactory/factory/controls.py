@@ -10,12 +10,15 @@ compat (2.11 takes a bool, 3.3 a multiplier).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hevo_dagfactory.provider.compat import retry_backoff
 
+if TYPE_CHECKING:
+    from hevo_dagfactory.spec.model import TaskControls, Workflow
 
-def control_args(controls: Any) -> dict[str, Any]:
+
+def control_args(controls: TaskControls) -> dict[str, Any]:
     """A ``TaskControls`` as operator arguments."""
     args = dict(controls.items())
     if "retry_exponential_backoff" in args:
@@ -23,7 +26,7 @@ def control_args(controls: Any) -> dict[str, Any]:
     return args
 
 
-def dag_limits(workflow: Any) -> dict[str, Any]:
+def dag_limits(workflow: Workflow) -> dict[str, Any]:
     """``max_active_tasks`` and ``dagrun_timeout`` when set (Airflow's defaults otherwise)."""
     args: dict[str, Any] = {}
     if workflow.max_active_tasks is not None:
@@ -33,7 +36,7 @@ def dag_limits(workflow: Any) -> dict[str, Any]:
     return args
 
 
-def task_args(workflow: Any) -> dict[str, dict[str, Any]]:
+def task_args(workflow: Workflow) -> dict[str, dict[str, Any]]:
     """task id → the extra operator arguments of that task: its controls and its run-parameter arguments."""
     from hevo_dagfactory.spec.kinds import STEP_KINDS
 

@@ -51,7 +51,7 @@ def default_args(workflow: Workflow) -> dict[str, Any]:
     return args
 
 
-def operating_args(workflow: Any, source_name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def operating_args(workflow: Workflow, source_name: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """(extra ``DAG(...)`` arguments, extra ``default_args``): limits, params, callbacks, the deadline.
 
     Raises ``ConfigErrors`` when this Airflow cannot run them as written (``alerts.py``).

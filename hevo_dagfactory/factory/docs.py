@@ -86,7 +86,7 @@ def workflow_doc_md(workflow: Workflow, source_name: str, emitted: Iterable[str]
     return "\n".join(out)
 
 
-def _operating_rows(wf: Any) -> list[str]:
+def _operating_rows(wf: Workflow) -> list[str]:
     """Rows for notifications, the deadline and run parameters (connection ids and addresses only)."""
     rows = []
     for t in getattr(wf, "notify", ()):

@@ -8,12 +8,15 @@ a checkbox (``dbt_full_refresh``); the operators read them through templates
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hevo_dagfactory.provider.compat import Param
 
+if TYPE_CHECKING:
+    from hevo_dagfactory.spec.model import Workflow
 
-def dag_params(workflow: Any) -> dict[str, Any]:
+
+def dag_params(workflow: Workflow) -> dict[str, Any]:
     """``{name: Param}`` for the built-ins switched on and the user's parameters (empty: no ``params``)."""
     from hevo_dagfactory.spec.model import RESYNC_CHOICES
 

@@ -10,12 +10,15 @@ section out.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
 import yaml
 
 from hevo_dagfactory.provider.compat.alerting import sensitive_key
 from hevo_dagfactory.spec.redact import mask_data, mask_text
+
+if TYPE_CHECKING:
+    from hevo_dagfactory.spec.model import Workflow
 
 
 def _fenced(text: str, language: str) -> list[str]:
@@ -25,7 +28,7 @@ def _fenced(text: str, language: str) -> list[str]:
     return [fence + language, text.rstrip("\n"), fence]
 
 
-def source_doc_md(workflow: Any, source_name: str) -> list[str]:
+def source_doc_md(workflow: Workflow, source_name: str) -> list[str]:
     """Markdown lines: the file (masked) and the merged defaults (masked); [] without an origin or when off."""
     origin = workflow.origin
     if not workflow.show_source or origin is None:
