@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from hevo_dagfactory.demo import dbtsetup
 from hevo_dagfactory.demo.runner import DemoError, ResultRow
 
 CLUSTER_BLURB = (
@@ -18,18 +17,21 @@ CLUSTER_BLURB = (
 DEMO_TRIGGERER_CAPACITY = 2
 
 
+#: Folders of a dbt project that hold what dbt wrote, never committed.
+_NOT_COMMITTED = frozenset({"target", "logs", "dbt_packages", "__pycache__"})
+
+
 def bundle_files(configs: Path) -> dict[str, str]:
-    """Every YAML file of the config folder (``defaults.yaml`` too) and the example dbt project, by path relative to
-    ``configs``, to be committed beside the bundle's loader (the workflows' ``project_dir: dbt/analytics`` is
-    relative to their file)."""
-    files = {p.name: p.read_text() for p in sorted(configs.iterdir()) if p.suffix in (".yaml", ".yml") and p.is_file()}
-    if not files:
+    """Every file of the config folder by its path relative to it — the workflows (team folders too), their
+    ``defaults.yaml`` files and the example dbt project, whose ``project_dir`` is relative to the workflow
+    file — to be committed beside the bundle's loader. Not what dbt wrote (``target/``, ``logs/``)."""
+    files = {
+        path.relative_to(configs).as_posix(): path.read_text()
+        for path in sorted(configs.rglob("*"))
+        if path.is_file() and not _NOT_COMMITTED & set(path.relative_to(configs).parts)
+    }
+    if not any(name.endswith((".yaml", ".yml")) for name in files):
         raise DemoError(f"no YAML files in {configs} to commit to the DAG bundle")
-    for project in dbtsetup.example_projects(configs):
-        for path in sorted(project.rglob("*")):
-            rel = path.relative_to(configs)
-            if path.is_file() and not {"target", "logs", "dbt_packages"} & set(rel.parts):
-                files[rel.as_posix()] = path.read_text()
     return files
 
 

@@ -41,7 +41,23 @@ def lineage_file(tmp_path, monkeypatch):
     config = tmp_path / "openlineage.yml"
     config.write_text(f"transport:\n  type: file\n  log_file_path: {events}\n  append: true\n")
     monkeypatch.setenv("OPENLINEAGE_CONFIG", str(config))
-    return events
+    _forget_openlineage_settings()
+    yield events
+    _forget_openlineage_settings()
+
+
+def _forget_openlineage_settings() -> None:
+    """Airflow's OpenLineage provider reads its settings once per process (``functools.cache``) and keeps its client:
+    an earlier test in this process without a transport would have switched it off for this one."""
+    try:
+        from airflow.providers.openlineage import conf as ol_conf
+        from airflow.providers.openlineage.plugins.listener import get_openlineage_listener
+    except ImportError:
+        return
+    for value in vars(ol_conf).values():
+        if callable(getattr(value, "cache_clear", None)):
+            value.cache_clear()
+    get_openlineage_listener().adapter._client = None
 
 
 def _events(path):

@@ -40,10 +40,16 @@ def test_bundle_repository_holds_the_readme_loader_and_takes_commits_and_deletio
     assert _show(repo, first, "a.yaml") == "dag_id: a"  # the old version stays readable, as a bundle needs
 
 
-def test_bundle_files_are_every_yaml_of_the_config_folder(tmp_path):
+def test_bundle_files_are_the_config_folder_with_team_folders_and_the_dbt_project(tmp_path):
     files = bundle_files(REPO / "configs")
     assert "defaults.yaml" in files and "crm_accounts_daily.yaml" in files
-    assert all(name.endswith((".yaml", ".yml")) for name in files)
+    assert "commerce/commerce_orders_daily.yaml" in files and "commerce/defaults.yaml" in files
+    assert "dbt/analytics/dbt_project.yml" in files and "dbt/analytics/models/marts/crm/accounts.sql" in files
+    (tmp_path / "dbt" / "target").mkdir(parents=True)
+    (tmp_path / "dbt" / "target" / "manifest.json").write_text("{}")
+    (tmp_path / "dbt" / "x.yml").write_text("a: 1\n")
+    assert list(bundle_files(tmp_path)) == ["dbt/x.yml"]  # what dbt wrote is never committed
+    (tmp_path / "dbt" / "x.yml").unlink()
     with pytest.raises(DemoError, match="no YAML"):
         bundle_files(tmp_path)
 

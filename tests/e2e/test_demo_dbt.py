@@ -58,7 +58,7 @@ def test_a_failing_raw_data_load_stops_the_stack_with_its_log(tmp_path, dbt_venv
 
 def test_the_demo_says_how_to_get_dbt(tmp_path):
     plan = plan_from_configs(REPO / "configs")
-    assert plan.dbt_steps == 3
+    assert plan.dbt_steps == 4  # crm_accounts_daily, crm_scoring_on_sync, finance_close_nightly, commerce/
     args = argparse.Namespace(dbt_venv=tmp_path / "not-a-venv")
     with pytest.raises(DemoError, match="has no bin/dbt; `make install-dbt` creates it"):
         _dbt_venv(args, plan)

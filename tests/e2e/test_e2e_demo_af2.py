@@ -60,7 +60,7 @@ def test_demo_on_airflow_2_11_succeeds_with_one_sync_now_per_sync(tmp_path, af2_
         assert "note: commerce_orders_daily: not run on this Airflow: CONFIG ERROR" in out, out[-3000:]
         assert "has no Deadline Alerts" in out
         assert_every_example_succeeded_with_one_sync_now_per_sync(out, home)
-        assert_real_dbt_built_the_examples(out, home)
+        assert_real_dbt_built_the_examples(out, home, skipped=("commerce_orders_daily",))
 
         match = re.search(r"open (http://127\.0\.0\.1:\d+) and log in as (\S+) / (\S+)", out)
         assert match, out[-2000:]

@@ -74,8 +74,8 @@ GOLDEN = {
         "owner": "commerce-data",
         "default_args": {"retries": 1, "retry_delay": timedelta(seconds=30), "execution_timeout": timedelta(hours=2)},
         "tasks": {
-            "shopify_orders": ("HevoRunParamsOperator", set(), ["hevo://eu/pipelines/52001"]),
-            "payments": ("HevoRunParamsOperator", set(), ["hevo://eu/pipelines/52002"]),
+            "shopify_orders": ("HevoRunParamsOperator", set(), synced("hevo://eu/pipelines/52001")),
+            "payments": ("HevoRunParamsOperator", set(), synced("hevo://eu/pipelines/52002")),
             "dbt_orders": ("DbtBashOperator", {"shopify_orders", "payments"}, []),
         },
         "syncs": {
@@ -89,8 +89,8 @@ GOLDEN = {
             "payments": {"pipeline_id": 52002, "pool": "hevo_pipeline_52002"},
         },
         "commands": {
-            "dbt_orders": 'dbt build --select tag:orders --vars \'{"lookback_days": "{{ params.lookback_days }}"}\' '
-            f"--target prod --project-dir {DBT_DIR}",
+            "dbt_orders": 'dbt build --select +revenue_daily --vars \'{"lookback_days": "{{ params.lookback_days }}"}\' '
+            f"--target prod --project-dir {DBT_DIR} --profiles-dir {DBT_DIR}",
         },
     },
     "finance_close_nightly": {

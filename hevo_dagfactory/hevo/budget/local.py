@@ -64,7 +64,9 @@ _LATE_S = 0.1
 #: Waits of consecutive bookings differ by at least this much, so timers fire in booking order.
 _STAGGER_S = 1e-6
 #: While the head of a gated line asks the store, the waiter n places behind it looks again after n times
-#: this (at most _ASK_POLL_MAX_S): the next one asks as soon as the head is through, the rest do not crowd.
+#: this, or a tenth of how long the head has been asking if more (a slow store), at most _ASK_POLL_MAX_S: the
+#: next one asks as soon as the head is through, the rest do not crowd, and a stalled store is not polled
+#: every millisecond.
 _ASK_POLL_S = 0.001
 _ASK_POLL_MAX_S = 0.05
 
@@ -200,7 +202,7 @@ class RateBudget:
                 # our token is free, but an earlier booking goes first: its waiter is due and about to run
                 assert first is not None  # ahead > 0 counts from it
                 if first.state == _ASKING:
-                    need = now + min(_ASK_POLL_MAX_S, ahead * _ASK_POLL_S)
+                    need = now + min(_ASK_POLL_MAX_S, max(ahead * _ASK_POLL_S, (now - first.t) / 10))
                 elif self.gated and first.t > now:  # the store told the first one to wait: so do we
                     need = first.t + ahead * _STAGGER_S
                 else:
