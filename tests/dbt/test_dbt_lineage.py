@@ -41,14 +41,35 @@ def lineage_file(tmp_path, monkeypatch):
     config = tmp_path / "openlineage.yml"
     config.write_text(f"transport:\n  type: file\n  log_file_path: {events}\n  append: true\n")
     monkeypatch.setenv("OPENLINEAGE_CONFIG", str(config))
-    _forget_openlineage_settings()
+    added = _listen_with_openlineage()
     yield events
+    for manager, listener in added:
+        manager.pm.unregister(listener)
     _forget_openlineage_settings()
+
+
+def _listen_with_openlineage() -> list:
+    """Airflow's OpenLineage provider reads its settings once per process (``functools.cache``), keeps its client,
+    and its plugin registers the listener only if it was enabled when the plugins loaded: an earlier test in this
+    process without a transport would leave it off for this one. Forget those settings and register the listener
+    where the plugin would have (the task runner's listener manager and, on 2.x, the only one)."""
+    _forget_openlineage_settings()
+    try:
+        from airflow.providers.openlineage.plugins.listener import get_openlineage_listener
+    except ImportError:
+        return []
+    try:
+        from airflow.sdk.listener import get_listener_manager  # Airflow 3: what the task runner calls
+    except ImportError:
+        from airflow.listeners.listener import get_listener_manager
+    manager, listener = get_listener_manager(), get_openlineage_listener()
+    if manager.pm.is_registered(listener):
+        return []
+    manager.add_listener(listener)
+    return [(manager, listener)]
 
 
 def _forget_openlineage_settings() -> None:
-    """Airflow's OpenLineage provider reads its settings once per process (``functools.cache``) and keeps its client:
-    an earlier test in this process without a transport would have switched it off for this one."""
     try:
         from airflow.providers.openlineage import conf as ol_conf
         from airflow.providers.openlineage.plugins.listener import get_openlineage_listener
