@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hevo_dagfactory.factory import plan as build_plan
-from hevo_dagfactory.factory.fileresults import FileResults, Result, validate
+from hevo_dagfactory.factory.fileresults import FileResults, Result
 from hevo_dagfactory.provider.compat import DAG, check_dag_like_dagbag
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ def make_dag(files: FileResults, path: Path, result: Result, key: tuple | None) 
             files.stats["replayed"] += 1
         except Exception:
             log.debug("replaying the cached plan of %s failed; validating it again", path, exc_info=True)
-            result, _ = validate(path, files.root)
+            result, _ = files.validate(path)
             if isinstance(result, list):
                 return Made(errors=files.error_lines(path, result))
     plan = None

@@ -18,6 +18,7 @@ from hevo_dagfactory.factory.plan import Plan
 
 if TYPE_CHECKING:
     from hevo_dagfactory.spec.errors import ConfigError
+    from hevo_dagfactory.spec.layers import DefaultsCache
     from hevo_dagfactory.spec.model import Workflow
 
 log = logging.getLogger("hevo_dagfactory.factory")
@@ -35,6 +36,16 @@ class FileResults:
         self.stats = stats
         #: path → (key, Workflow) validated in this run but not stored yet (see the module docstring).
         self._unstored: dict[str, tuple[tuple, Workflow]] = {}
+        #: the defaults files this run has read (made when the first file is validated: a replay needs no spec)
+        self._defaults: DefaultsCache | None = None
+
+    def validate(self, path: Path) -> tuple[Workflow | list[ConfigError], bool]:
+        """:func:`validate` with the defaults files read once per run, not once per workflow file."""
+        if self._defaults is None:
+            from hevo_dagfactory.spec.loader import defaults_cache
+
+            self._defaults = defaults_cache()
+        return validate(path, self.root, self._defaults)
 
     def rel(self, path: Path) -> str:
         return cachekeys.relative(self.root, path) or path.name
@@ -50,7 +61,7 @@ class FileResults:
             self.stats["cached"] += 1
             return result, key
         self.stats["validated"] += 1
-        result, cacheable = validate(path, self.root)
+        result, cacheable = self.validate(path)
         if cacheable and defer and not isinstance(result, list):
             self._unstored[str(path)] = (key, result)
         elif cacheable:
@@ -100,13 +111,16 @@ def dag_id_of(result: Plan | Workflow) -> str:
     return result["dag_id"] if isinstance(result, dict) else result.dag_id
 
 
-def validate(path: Path, root: Path) -> tuple[Workflow | list[ConfigError], bool]:
+def validate(
+    path: Path, root: Path, defaults: DefaultsCache | None = None
+) -> tuple[Workflow | list[ConfigError], bool]:
     """(Workflow or errors, cacheable) for ``path`` below the config folder ``root`` (where its defaults.yaml
-    chain starts). An unexpected validator crash is reported, not cached."""
+    chain starts); ``defaults``: the defaults files already read in this run. An unexpected validator crash
+    is reported, not cached."""
     from hevo_dagfactory.spec import ConfigError, ConfigErrors, load_file
 
     try:
-        return load_file(path, root=root), True
+        return load_file(path, root=root, defaults=defaults), True
     except ConfigErrors as exc:
         return list(exc.errors), True
     except Exception as exc:

@@ -135,20 +135,32 @@ def _load_one_unguarded(
     return workflow, build_errors, (*where, pos.written("/dag_id")), []
 
 
-def load_file(path: Path | str, *, env: str | None = None, root: Path | str | None = None) -> Workflow:
+def load_file(
+    path: Path | str,
+    *,
+    env: str | None = None,
+    root: Path | str | None = None,
+    defaults: DefaultsCache | None = None,
+) -> Workflow:
     """Load one workflow file with its defaults chain; raise ``ConfigErrors`` with every problem.
 
     ``root``: the config folder; every ``defaults.yaml`` from there down to the file's folder applies
-    (None: only the file's own folder's).
+    (None: only the file's own folder's). ``defaults``: a cache of the defaults files already read, shared by
+    the calls of one loader run (made with :func:`defaults_cache` for the same ``env``); a new one if None.
     """
     environment = current_environment(env)
-    cache = DefaultsCache(environment, os.environ)
+    cache = defaults if defaults is not None else DefaultsCache(environment, os.environ)
     path = Path(path)
     workflow, errors, _, broken = _load_one(path, environment, os.environ, cache, root=_root(root))
     errors = [e for folder in broken for e in cache.get(folder)[1]] + errors
     if workflow is None or errors:
         raise ConfigErrors(errors)
     return workflow
+
+
+def defaults_cache(env: str | None = None) -> DefaultsCache:
+    """A cache of defaults files for several :func:`load_file` calls of one run (each folder's file read once)."""
+    return DefaultsCache(current_environment(env), os.environ)
 
 
 def _root(root: Path | str | None) -> Path | None:
