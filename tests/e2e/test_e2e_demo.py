@@ -65,7 +65,10 @@ def test_sigterm_during_start_up_leaves_no_process(tmp_path):
             time.sleep(0.2)
         assert processes_of(home), "the stack should be starting"
         demo.proc.send_signal(signal.SIGTERM)
-        assert demo.proc.wait(90) == 130
+        sent = time.monotonic()
+        code = demo.proc.wait(90)
+        # (one run in five on 2026-12-03 exited 0 about 68 s later, the runs not finished: the output says where)
+        assert code == 130, f"exit {code} {time.monotonic() - sent:.0f}s after SIGTERM:\n{demo.output[-4000:]}"
         assert wait_gone(home) == [], f"processes left behind: {processes_of(home)}"
     finally:
         demo.kill_if_running()
