@@ -37,9 +37,6 @@ AF2_PYTEST_FLAGS := -W ignore::DeprecationWarning -W ignore::sqlalchemy.exc.Move
 PYTEST := -m pytest -q -p no:cacheprovider
 # pytest-xdist for the unit and integration suites: one worker per core, idle workers steal queued tests.
 XDIST  := -n auto --dist worksteal
-# In make test the unit suites share the machine with the e2e lane, whose Airflow stacks mostly wait: one
-# worker more than the cores fills that idle time (the lane runs at a lower priority, so the stacks keep theirs).
-XDIST_BESIDE_E2E := -n $(shell echo $$(( $$(nproc 2>/dev/null || echo 2) + 1 ))) --dist worksteal
 
 .PHONY: install install-af2 install-af3 install-dbt install-cluster lock lint test test-af3 test-af2 test-unit test-e2e \
 	test-cluster demo demo-cluster bench validate clean services redis-server postgresql
@@ -154,7 +151,7 @@ lint: install-af3
 test: install-af3 install-af2 install-dbt services lint
 	@$(PY3) tools/run_tests.py \
 		--lane "airflow-$(AIRFLOW3_VERSION)-e2e=$(PY3) $(PYTEST) -m e2e $(PYTEST_ARGS)" \
-		--lane "airflow-$(AIRFLOW3_VERSION)=nice -n 10 $(PY3) $(PYTEST) -m 'not e2e' $(XDIST_BESIDE_E2E) $(PYTEST_ARGS);;airflow-$(AIRFLOW2_VERSION)=nice -n 10 $(PY2) $(PYTEST) -m 'not e2e' $(XDIST_BESIDE_E2E) $(AF2_PYTEST_FLAGS) $(PYTEST_ARGS)"
+		--lane "airflow-$(AIRFLOW3_VERSION)=nice -n 10 $(PY3) $(PYTEST) -m 'not e2e' $(XDIST) $(PYTEST_ARGS);;airflow-$(AIRFLOW2_VERSION)=nice -n 10 $(PY2) $(PYTEST) -m 'not e2e' $(XDIST) $(AF2_PYTEST_FLAGS) $(PYTEST_ARGS)"
 
 test-af3: install-af3 install-dbt services
 	$(PY3) $(PYTEST) $(PYTEST_ARGS)
